@@ -1,0 +1,34 @@
+// Pass declarations and registration of the samoyeds dialect.
+#ifndef SAMOYEDS_DIALECT_SAMOYEDS_TRANSFORMS_PASSES_H
+#define SAMOYEDS_DIALECT_SAMOYEDS_TRANSFORMS_PASSES_H
+
+#include "samoyeds/Dialect/Samoyeds/IR/Samoyeds.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace samoyeds {
+
+#define GEN_PASS_DECL
+#include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h.inc"
+
+/// Registers `samoyeds-cpu-pipeline` (and, once built, the GPU pipeline).
+void registerSamoyedsPipelines();
+
+/// Adds the passes of `samoyeds-cpu-pipeline` to `pm`.
+void buildSamoyedsCPUPipeline(OpPassManager &pm);
+
+} // namespace samoyeds
+} // namespace mlir
+
+#endif // SAMOYEDS_DIALECT_SAMOYEDS_TRANSFORMS_PASSES_H

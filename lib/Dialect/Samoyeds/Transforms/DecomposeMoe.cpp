@@ -1,0 +1,206 @@
+// samoyeds-decompose-moe: a whole MoE layer into route, dispatch, ssmm, combine.
+#include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir {
+namespace samoyeds {
+#define GEN_PASS_DEF_SAMOYEDSDECOMPOSEMOE
+#include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h.inc"
+} // namespace samoyeds
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::samoyeds;
+
+namespace {
+
+Value toF32(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+}
+
+/// sigmoid(v) = 1 / (1 + exp(-v)), f32.
+Value sigmoid(OpBuilder &b, Location loc, Value v) {
+  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, v));
+  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+}
+
+/// An empty f32 tensor of `shape` whose dynamic sizes are taken from `dynSizes`.
+Value zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+            ValueRange dynSizes) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type(), dynSizes);
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+}
+
+SmallVector<Value> dynamicDims(OpBuilder &b, Location loc, Value t,
+                               ArrayRef<int64_t> dims) {
+  SmallVector<Value> out;
+  auto type = cast<RankedTensorType>(t.getType());
+  for (int64_t d : dims)
+    if (type.isDynamicDim(d))
+      out.push_back(tensor::DimOp::create(b, loc, t, d));
+  return out;
+}
+
+/// lhs (M x K) · rhs^T where rhs is N x K (rank 2) or K (rank 1: a matvec),
+/// accumulated in f32: M x N or M.
+Value matmulTransposedB(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  MLIRContext *ctx = b.getContext();
+  auto lt = cast<RankedTensorType>(lhs.getType());
+  auto rt = cast<RankedTensorType>(rhs.getType());
+  bool vec = rt.getRank() == 1;
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(vec ? 1 : 2, ctx);
+  SmallVector<int64_t> shape = {lt.getDimSize(0)};
+  if (!vec)
+    shape.push_back(rt.getDimSize(0));
+  Value init = zeros(b, loc, shape, dynamicDims(b, loc, lhs, {0}));
+  unsigned nd = vec ? 2 : 3;
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(nd, 0, {m, k}, ctx),
+      vec ? AffineMap::get(nd, 0, {k}, ctx) : AffineMap::get(nd, 0, {n, k}, ctx),
+      vec ? AffineMap::get(nd, 0, {m}, ctx) : AffineMap::get(nd, 0, {m, n}, ctx)};
+  SmallVector<utils::IteratorType> iters(nd, utils::IteratorType::parallel);
+  iters.back() = utils::IteratorType::reduction;
+  auto gen = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init}, maps,
+      iters, [](OpBuilder &nb, Location l, ValueRange args) {
+        Value p = arith::MulFOp::create(nb, l, toF32(nb, l, args[0]),
+                                        toF32(nb, l, args[1]));
+        linalg::YieldOp::create(nb, l,
+                                ValueRange{arith::AddFOp::create(nb, l, args[2], p)});
+      });
+  return gen.getResult(0);
+}
+
+struct DecomposeMoe : OpRewritePattern<MoeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MoeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value x = op.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    int64_t t = xType.getDimSize(0), hidden = xType.getDimSize(1);
+    int64_t experts = op.getGateWeight().getType().getDimSize(0);
+    int64_t k = op.getTopK(), tile = op.getTile();
+    auto w13 = cast<PackedType>(op.getW13().getType());
+    int64_t inter = w13.getRows() / 2;
+    int64_t len = ShapedType::isDynamic(t) ? ShapedType::kDynamic
+                                           : t * k + experts * (tile - 1);
+
+    Value logits = matmulTransposedB(b, loc, x, op.getGateWeight());
+    auto route = RouteOp::create(
+        b, loc, RankedTensorType::get({t, k}, f32),
+        RankedTensorType::get({t, k}, i32), logits, op.getBias(),
+        op.getTopKAttr(), op.getScoringAttr(), op.getRenormalizeAttr(),
+        op.getNGroupAttr(), op.getTopkGroupAttr(), op.getScalingFactorAttr());
+    auto dispatch = DispatchOp::create(
+        b, loc, RankedTensorType::get({len}, i32),
+        RankedTensorType::get({experts + 1}, i32), route.getIndices(),
+        b.getI64IntegerAttr(experts), b.getI64IntegerAttr(tile));
+
+    auto silu = EpilogueAttr::get(b.getContext(), Epilogue::silu_mul);
+    auto none = EpilogueAttr::get(b.getContext(), Epilogue::none);
+    auto ssmm = [&](Value w, Value in, Value list, Value offsets, Value scale,
+                    int64_t topK, bool gather, EpilogueAttr epi, Type elt,
+                    int64_t rows, int64_t cols) -> Value {
+      return SsmmOp::create(b, loc, RankedTensorType::get({rows, cols}, elt), w,
+                            in, list, offsets, scale, b.getI64IntegerAttr(topK),
+                            gather ? b.getUnitAttr() : UnitAttr(), epi)
+          .getResult();
+    };
+    Type elt = xType.getElementType();
+    Value h = ssmm(op.getW13(), x, dispatch.getList(), dispatch.getOffsets(),
+                   Value(), k, /*gather=*/true, silu, elt, len, inter);
+    Value rows = ssmm(op.getW2(), h, dispatch.getList(), dispatch.getOffsets(),
+                      route.getWeights(), k, /*gather=*/false, none, f32, len,
+                      hidden);
+    Value y = CombineOp::create(b, loc, RankedTensorType::get({t, hidden}, f32),
+                                rows, dispatch.getList(), route.getWeights(),
+                                UnitAttr())
+                  .getResult();
+
+    if (op.getSharedW13()) {
+      auto s13 = cast<PackedType>(op.getSharedW13().getType());
+      SmallVector<Value> tDyn = dynamicDims(b, loc, x, {0});
+      // Every token, in order: the shared expert sees the whole batch.
+      Value all = tensor::GenerateOp::create(
+          b, loc, RankedTensorType::get({t}, i32), tDyn,
+          [&](OpBuilder &nb, Location l, ValueRange idx) {
+            Value v = arith::IndexCastOp::create(nb, l, nb.getI32Type(), idx[0]);
+            tensor::YieldOp::create(nb, l, v);
+          });
+      Value hs = ssmm(op.getSharedW13(), x, all, Value(), Value(), 1,
+                      /*gather=*/true, silu, elt, t, s13.getRows() / 2);
+      Value ys = ssmm(op.getSharedW2(), hs, all, Value(), Value(), 1,
+                      /*gather=*/false, none, f32, t, hidden);
+      Value gate = op.getSharedGate()
+                       ? matmulTransposedB(b, loc, x, op.getSharedGate())
+                       : Value();
+      MLIRContext *ctx = b.getContext();
+      AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+      SmallVector<AffineMap> maps = {id2, id2};
+      SmallVector<Value> ins = {ys};
+      if (gate) {
+        maps.push_back(AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx));
+        ins.push_back(gate);
+      }
+      maps.push_back(id2);
+      y = linalg::GenericOp::create(
+              b, loc, y.getType(), ins, ValueRange{y}, maps,
+              SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                Value s = args[0];
+                if (gate)
+                  s = arith::MulFOp::create(nb, l, s, sigmoid(nb, l, args[1]));
+                linalg::YieldOp::create(
+                    nb, l, ValueRange{arith::AddFOp::create(nb, l, args.back(), s)});
+              })
+              .getResult(0);
+    }
+
+    Type resElt = op.getResult().getType().getElementType();
+    if (resElt != f32) {
+      MLIRContext *ctx = b.getContext();
+      AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+      Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{t, hidden},
+                                           resElt, dynamicDims(b, loc, x, {0}));
+      y = linalg::GenericOp::create(
+              b, loc, init.getType(), ValueRange{y}, ValueRange{init},
+              SmallVector<AffineMap>{id2, id2},
+              SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                Value v = arith::TruncFOp::create(nb, l, resElt, args[0]);
+                linalg::YieldOp::create(nb, l, ValueRange{v});
+              })
+              .getResult(0);
+    }
+    if (y.getType() != op.getResult().getType())
+      y = tensor::CastOp::create(b, loc, op.getResult().getType(), y);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct SamoyedsDecomposeMoePass
+    : mlir::samoyeds::impl::SamoyedsDecomposeMoeBase<SamoyedsDecomposeMoePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<DecomposeMoe>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

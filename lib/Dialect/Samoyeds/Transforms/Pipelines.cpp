@@ -1,0 +1,49 @@
+// Named pipelines: samoyeds-cpu-pipeline (the executable reference semantics).
+#include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::samoyeds::buildSamoyedsCPUPipeline(OpPassManager &pm) {
+  pm.addPass(createSamoyedsDecomposeMoe());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createSamoyedsExpandStorage());
+  pm.addPass(createSamoyedsLowerToLoops());
+  pm.addPass(createCanonicalizerPass());
+
+  bufferization::OneShotBufferizePassOptions bufOpts;
+  bufOpts.bufferizeFunctionBoundaries = true;
+  bufOpts.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufOpts));
+  bufferization::BufferDeallocationPipelineOptions deallocOpts;
+  bufferization::buildBufferDeallocationPipeline(pm, deallocOpts);
+
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::samoyeds::registerSamoyedsPipelines() {
+  PassPipelineRegistration<>(
+      "samoyeds-cpu-pipeline",
+      "Lower samoyeds ops (and the tensor program around them) to LLVM for "
+      "execution on the CPU with mlir-runner: the reference semantics",
+      buildSamoyedsCPUPipeline);
+}
