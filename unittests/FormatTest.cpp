@@ -307,6 +307,19 @@ TEST(TieBreak, RowsLowerIndexWins) {
     EXPECT_EQ(p.rowidx, (std::vector<uint8_t>{0, 1}));
     EXPECT_EQ(p.meta, (std::vector<uint16_t>(4, 0x4444)));
   }
+  // 3:64, every row has norm 1 (at different columns): rows 0, 1, 2. Large
+  // M exercises the sort beyond small-array special cases.
+  {
+    const Format f{3, 64, 32};
+    std::vector<float> w(64 * 32, 0.0f);
+    for (int r = 0; r < 64; ++r)
+      w[r * 32 + (r * 7) % 32] = (r % 2) ? 1.0f : -1.0f;
+    Packed p(f, 64, 32);
+    ASSERT_EQ(pack(f, 64, 32, w.data(), p.values.data(), p.meta.data(),
+                   p.rowidx.data()),
+              "");
+    EXPECT_EQ(p.rowidx, (std::vector<uint8_t>{0, 1, 2}));
+  }
   // 2:4, norms 1, 5, 5, 5: rows 1 and 2.
   {
     const Format f{2, 4, 32};

@@ -80,15 +80,18 @@ TEST_P(RoundTrip, SelectionFollowsTheRule) {
       for (int64_t jj = 0; jj < f.n; ++jj) {
         const int j = p.rowidx[s * ps.condRows + g * f.n + jj];
         ASSERT_LT(j, f.m);
-        if (jj > 0)
+        if (jj > 0) {
           ASSERT_GT(j, p.rowidx[s * ps.condRows + g * f.n + jj - 1]);
+        }
         selected[j] = true;
       }
       for (int64_t j = 0; j < f.m; ++j)
-        for (int64_t k = 0; k < f.m; ++k)
-          if (selected[j] && !selected[k])
+        for (int64_t k = 0; k < f.m; ++k) {
+          if (selected[j] && !selected[k]) {
             EXPECT_TRUE(norm[j] > norm[k] || (norm[j] == norm[k] && j < k))
                 << "group " << g << " slice " << s;
+          }
+        }
     }
   // Element rule on every condensed row: kept magnitudes beat dropped ones.
   const std::vector<float> d = unpacked(p);
@@ -104,11 +107,14 @@ TEST_P(RoundTrip, SelectionFollowsTheRule) {
         const float *x = &w[row * kCols + c];
         // Every kept position precedes every dropped one in the order
         // (|x| descending, column ascending).
-        for (int k = 0; k < 4; ++k)
-          for (int kept : {p0, p1})
-            if (k != p0 && k != p1)
-              EXPECT_TRUE(std::fabs(x[kept]) > std::fabs(x[k]) ||
-                          (std::fabs(x[kept]) == std::fabs(x[k]) && kept < k));
+        for (int k = 0; k < 4; ++k) {
+          if (k == p0 || k == p1)
+            continue;
+          for (int kept : {p0, p1}) {
+            EXPECT_TRUE(std::fabs(x[kept]) > std::fabs(x[k]) ||
+                        (std::fabs(x[kept]) == std::fabs(x[k]) && kept < k));
+          }
+        }
         EXPECT_EQ(p.values[cr * ps.valueCols + c / 2], x[p0]);
         EXPECT_EQ(p.values[cr * ps.valueCols + c / 2 + 1], x[p1]);
         EXPECT_EQ(d[row * kCols + c + p0], x[p0]);

@@ -30,11 +30,15 @@ int recordCu(CUresult result, const char *where, const char *call);
 // enqueue work return without doing anything.
 bool threadPoisoned();
 
+// The message of the error this thread recorded most recently ("" if its
+// sticky error is clear).
+const char *latestMessage();
+
 // ---- context -----------------------------------------------------------------
 
 // Initialises the driver and binds the runtime's context once (see
 // samoyeds_rt_init). Returns 0 or an error code (already recorded).
-int ensureInit();
+int ensureInit(const char *where);
 
 CUcontext boundContext();
 CUdevice boundDevice();

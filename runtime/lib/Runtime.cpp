@@ -10,6 +10,7 @@
 #include "Internal.h"
 
 #include <atomic>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +34,7 @@ struct ErrorState {
 };
 
 thread_local ErrorState tlsError; // zero-initialised, trivially destructible
+thread_local const char *tlsLatest = nullptr; // the message recorded last
 
 bool logEnabled() {
   static const int enabled = [] {
@@ -81,6 +83,7 @@ int recordError(int code, const char *fmt, ...) {
   va_start(ap, fmt);
   std::vsnprintf(dst, kMsgLen, fmt, ap);
   va_end(ap);
+  tlsLatest = dst;
   if (e.code == 0) {
     e.code = code;
     e.further = 0;
@@ -99,22 +102,58 @@ int recordCu(CUresult result, const char *where, const char *call) {
   const char *name = nullptr;
   const char *text = nullptr;
   if (cuGetErrorName(result, &name) != CUDA_SUCCESS || !name)
-    name = "CUDA_ERROR_<unknown>";
+    name = nullptr;
   if (cuGetErrorString(result, &text) != CUDA_SUCCESS || !text)
-    text = "no description";
+    text = nullptr;
+  if (!name || !text) {
+    // The driver cannot describe it (e.g. the toolkit's stub libcuda, which
+    // fails every call): name the codes that mean "no usable driver/GPU".
+    const char *n = "CUDA_ERROR_<unknown>", *t = "no description available";
+    switch (result) {
+    case CUDA_ERROR_STUB_LIBRARY:
+      n = "CUDA_ERROR_STUB_LIBRARY";
+      t = "the CUDA toolkit's stub libcuda was loaded instead of a real "
+          "driver";
+      break;
+    case CUDA_ERROR_NO_DEVICE:
+      n = "CUDA_ERROR_NO_DEVICE";
+      t = "no CUDA-capable device is detected";
+      break;
+    case CUDA_ERROR_DEINITIALIZED:
+      n = "CUDA_ERROR_DEINITIALIZED";
+      t = "the driver is shutting down";
+      break;
+    case CUDA_ERROR_NOT_INITIALIZED:
+      n = "CUDA_ERROR_NOT_INITIALIZED";
+      t = "the driver is not initialised";
+      break;
+    default:
+      break;
+    }
+    if (!name)
+      name = n;
+    if (!text)
+      text = t;
+  }
   return recordError(static_cast<int>(result), "%s: %s failed: %s (%d): %s",
                      where, call, name, static_cast<int>(result), text);
 }
 
 bool threadPoisoned() { return tlsError.code != 0; }
 
-int ensureInit() {
+const char *latestMessage() {
+  return (tlsLatest && tlsError.code) ? tlsLatest : "";
+}
+
+int ensureInit(const char *where) {
   if (gContext.load(std::memory_order_acquire))
     return 0;
   std::lock_guard<std::mutex> lock(initMutex());
   if (gContext.load(std::memory_order_relaxed))
     return 0;
-  if (int rc = recordCu(cuInit(0), "samoyeds_rt_init", "cuInit(0)"))
+  char at[512];
+  std::snprintf(at, sizeof(at), "%s: initialising CUDA", where);
+  if (int rc = recordCu(cuInit(0), at, "cuInit(0)"))
     return rc;
   int ordinal = gRequestedOrdinal;
   if (ordinal < 0) {
@@ -129,21 +168,19 @@ int ensureInit() {
   if (ordinal < 0)
     ordinal = 0;
   int count = 0;
-  if (int rc = recordCu(cuDeviceGetCount(&count), "samoyeds_rt_init",
-                        "cuDeviceGetCount"))
+  if (int rc = recordCu(cuDeviceGetCount(&count), at, "cuDeviceGetCount"))
     return rc;
   if (ordinal >= count)
     return recordError(CUDA_ERROR_INVALID_DEVICE,
-                       "samoyeds_rt_init: device %d requested but only %d "
-                       "CUDA device(s) present",
-                       ordinal, count);
+                       "%s: device %d requested but only %d CUDA device(s) "
+                       "present",
+                       at, ordinal, count);
   CUdevice dev;
-  if (int rc = recordCu(cuDeviceGet(&dev, ordinal), "samoyeds_rt_init",
-                        "cuDeviceGet"))
+  if (int rc = recordCu(cuDeviceGet(&dev, ordinal), at, "cuDeviceGet"))
     return rc;
   CUcontext ctx = nullptr;
-  if (int rc = recordCu(cuDevicePrimaryCtxRetain(&ctx, dev),
-                        "samoyeds_rt_init", "cuDevicePrimaryCtxRetain"))
+  if (int rc = recordCu(cuDevicePrimaryCtxRetain(&ctx, dev), at,
+                        "cuDevicePrimaryCtxRetain"))
     return rc;
   gDevice = dev;
   gOrdinal = ordinal;
@@ -156,7 +193,7 @@ CUdevice boundDevice() { return gDevice; }
 int boundOrdinal() { return gOrdinal; }
 
 ScopedContext::ScopedContext(const char *where, bool checkDevice) {
-  status_ = ensureInit();
+  status_ = ensureInit(where);
   if (status_)
     return;
   CUcontext ctx = boundContext();
@@ -338,7 +375,7 @@ using namespace samoyeds_rt;
 
 extern "C" {
 
-int samoyeds_rt_init(void) { return ensureInit(); }
+int samoyeds_rt_init(void) { return ensureInit("samoyeds_rt_init"); }
 
 int samoyeds_rt_set_device(int ordinal) {
   if (ordinal < 0)
@@ -358,7 +395,7 @@ int samoyeds_rt_set_device(int ordinal) {
 }
 
 int samoyeds_rt_get_device(void) {
-  if (ensureInit())
+  if (ensureInit("samoyeds_rt_get_device"))
     return -1;
   return gOrdinal;
 }
@@ -369,8 +406,9 @@ const char *samoyeds_rt_last_error(void) {
     return "";
   if (e.further == 0)
     return e.first;
-  std::snprintf(e.view, sizeof(e.view), "%s [+%lu further error(s); latest: %s]",
-                e.first, e.further, e.last);
+  std::snprintf(e.view, sizeof(e.view),
+                "%.2047s [+%lu further error(s); latest: %.2047s]", e.first,
+                e.further, e.last);
   return e.view;
 }
 

@@ -1,6 +1,7 @@
 // samoyeds-opt: the opt-style driver with the samoyeds dialect, its passes and
 // pipelines, and the upstream dialects and passes used around them.
 #include "samoyeds/Dialect/Samoyeds/IR/Samoyeds.h"
+#include "samoyeds/Conversion/Passes.h"
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -17,6 +18,8 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::samoyeds::registerSamoyedsPasses();
   mlir::samoyeds::registerSamoyedsPipelines();
+  mlir::samoyeds::registerSamoyedsConversionPasses();
+  mlir::samoyeds::registerSamoyedsGPUPipeline();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::samoyeds::SamoyedsDialect>();

@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::samoyeds;
@@ -40,11 +41,13 @@ void SamoyedsDialect::initialize() {
 
 LogicalResult FormatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t n, int64_t m, int64_t v) {
-  // The format library owns the rules and their wording (F1, F2).
+  // The format library owns the rules and their wording; the tag says which
+  // constraint of the spec (docs/dialect.md) the message belongs to.
   std::string msg = fmtlib::verifyFormat({n, m, v});
-  if (!msg.empty())
-    return emitError() << "invalid #samoyeds.format: " << msg;
-  return success();
+  if (msg.empty())
+    return success();
+  StringRef tag = (n < 1 || n > m) ? "F1" : m > fmtlib::kMaxM ? "F3" : "F2";
+  return emitError() << "(" << tag << ") invalid #samoyeds.format: " << msg;
 }
 
 //===----------------------------------------------------------------------===//
@@ -76,23 +79,39 @@ LogicalResult PackedType::verify(function_ref<InFlightDiagnostic()> emitError,
                                  ArrayRef<int64_t> shape, Type elementType,
                                  FormatAttr fmt) {
   if (shape.size() != 2 && shape.size() != 3)
-    return emitError() << "packed weight must have rank 2 (R x C) or 3 "
+    return emitError() << "(P1) packed weight must have rank 2 (R x C) or 3 "
                           "(E x R x C), got rank "
                        << shape.size();
   for (int64_t d : shape)
     if (d <= 0)
-      return emitError() << "packed weight sizes must be static and positive";
+      return emitError() << "(P1) packed weight sizes must be static and "
+                            "positive, got "
+                         << (ShapedType::isDynamic(d) ? std::string("?")
+                                                      : std::to_string(d));
   if (!elementType.isF16() && !elementType.isBF16())
-    return emitError() << "packed weight element type must be f16 or bf16, got "
+    return emitError() << "(P2) packed weight element type must be f16 or "
+                          "bf16, got "
                        << elementType;
   if (!fmt)
     return emitError() << "packed weight needs a #samoyeds.format";
+  fmtlib::Format f{fmt.getN(), fmt.getM(), fmt.getV()};
+  // A format built in C++ without getChecked has not been verified yet; the
+  // tags below divide by m and v.
+  if (std::string msg = fmtlib::verifyFormat(f); !msg.empty())
+    return emitError() << "packed weight has an invalid #samoyeds.format: "
+                       << msg;
   int64_t rows = shape[shape.size() - 2], cols = shape.back();
-  std::string msg =
-      fmtlib::verifyShape({fmt.getN(), fmt.getM(), fmt.getV()}, rows, cols);
-  if (!msg.empty())
-    return emitError() << "packed weight " << rows << "x" << cols
-                       << " does not fit the format: " << msg;
+  if (std::string msg = fmtlib::verifyShape(f, rows, cols); !msg.empty()) {
+    StringRef tag = rows % f.m != 0 ? "P3" : cols % f.v != 0 ? "P4" : "P5";
+    return emitError() << "(" << tag << ") packed weight " << rows << "x"
+                       << cols << " does not fit the format: " << msg;
+  }
+  // The storage arrays are indexed with int64 (P5); the format library checks
+  // one expert, the expert dimension multiplies it.
+  int64_t total;
+  if (shape.size() == 3 && llvm::MulOverflow(shape[0], rows * cols, total))
+    return emitError() << "(P5) packed weight " << shape[0] << "x" << rows
+                       << "x" << cols << " has too many elements to index";
   return success();
 }
 

@@ -7,6 +7,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::samoyeds;
@@ -85,10 +88,24 @@ LogicalResult AssembleOp::verify() {
 }
 
 namespace {
+template <typename T> ArrayRef<char> rawBytes(const std::vector<T> &vec) {
+  return ArrayRef<char>(reinterpret_cast<const char *>(vec.data()),
+                        vec.size() * sizeof(T));
+}
+
+template <typename T> bool allEqual(const std::vector<T> &vec) {
+  return llvm::all_equal(vec);
+}
+
 /// pack(arith.constant) -> assemble(constants), computed by the format library
 /// at compile time.
 struct FoldConstantPack : OpRewritePattern<PackOp> {
   using OpRewritePattern::OpRewritePattern;
+
+  /// Largest row-index array built for a splat with n > 1 (a splat of a huge
+  /// shape is cheap to write down but not to expand).
+  static constexpr int64_t kMaxSplatRowIndices = int64_t(1) << 26;
+
   LogicalResult matchAndRewrite(PackOp op,
                                 PatternRewriter &rewriter) const override {
     DenseElementsAttr dense;
@@ -96,7 +113,8 @@ struct FoldConstantPack : OpRewritePattern<PackOp> {
       return failure();
     auto type = cast<PackedType>(op.getResult().getType());
     bool isBF16 = type.getElementType().isBF16();
-    auto toFloat = [&](uint16_t b) {
+    auto toFloat = [&](const APFloat &f) {
+      auto b = static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
       return isBF16 ? fmtlib::bf16ToFloat(b) : fmtlib::halfToFloat(b);
     };
     auto fromFloat = [&](float f) {
@@ -104,10 +122,49 @@ struct FoldConstantPack : OpRewritePattern<PackOp> {
     };
     fmtlib::Format fmt{type.getFormat().getN(), type.getFormat().getM(),
                        type.getFormat().getV()};
+    Location loc = op.getLoc();
+    auto mk = [&](RankedTensorType t, ArrayRef<char> data) -> Value {
+      return arith::ConstantOp::create(
+          rewriter, loc, t, DenseElementsAttr::getFromRawBuffer(t, data));
+    };
+
+    if (dense.isSplat()) {
+      // Every (row group, slice) cell of a splat packs the same way: pack one
+      // M x V cell and repeat it.
+      std::vector<float> cell(fmt.m * fmt.v, toFloat(dense.getSplatValue<APFloat>()));
+      fmtlib::PackedShape cs = fmtlib::packedShape(fmt, fmt.m, fmt.v);
+      std::vector<float> vals(fmtlib::numValues(cs));
+      std::vector<uint16_t> meta(fmtlib::numMetaWords(cs));
+      std::vector<uint8_t> ridx(fmtlib::numRowIndices(cs));
+      std::string err = fmtlib::pack(fmt, fmt.m, fmt.v, cell.data(), vals.data(),
+                                     meta.data(), ridx.data());
+      if (!err.empty())
+        return rewriter.notifyMatchFailure(op, err);
+      if (!allEqual(vals) || !allEqual(meta))
+        return rewriter.notifyMatchFailure(op, "splat cell packs unevenly");
+      RankedTensorType ridxType = type.getRowIndicesType();
+      std::vector<uint8_t> ridxAll;
+      if (allEqual(ridx)) {
+        ridxAll.assign(1, ridx[0]);
+      } else {
+        if (ridxType.getNumElements() > kMaxSplatRowIndices)
+          return rewriter.notifyMatchFailure(op, "splat too large to fold");
+        // Condensed row r of every slice is the (r % n)-th selected row.
+        ridxAll.resize(ridxType.getNumElements());
+        for (size_t i = 0; i < ridxAll.size(); ++i)
+          ridxAll[i] = ridx[i % ridx.size()];
+      }
+      Value v = mk(type.getValuesType(),
+                   rawBytes(std::vector<uint16_t>{fromFloat(vals[0])}));
+      Value m = mk(type.getMetadataType(), rawBytes(std::vector<uint16_t>{meta[0]}));
+      Value r = mk(ridxType, rawBytes(ridxAll));
+      rewriter.replaceOpWithNewOp<AssembleOp>(op, type, v, m, r);
+      return success();
+    }
+
     int64_t rows = type.getRows(), cols = type.getCols();
     fmtlib::PackedShape ps = fmtlib::packedShape(fmt, rows, cols);
     int64_t experts = type.getNumExperts(), per = rows * cols;
-
     std::vector<float> in(per), vals(fmtlib::numValues(ps));
     std::vector<uint16_t> valBits(experts * fmtlib::numValues(ps));
     std::vector<uint16_t> meta(experts * fmtlib::numMetaWords(ps));
@@ -116,7 +173,7 @@ struct FoldConstantPack : OpRewritePattern<PackOp> {
     auto it = elems.begin();
     for (int64_t e = 0; e < experts; ++e) {
       for (int64_t i = 0; i < per; ++i, ++it)
-        in[i] = toFloat((*it).bitcastToAPInt().getZExtValue());
+        in[i] = toFloat(*it);
       std::string err = fmtlib::pack(
           fmt, rows, cols, in.data(), vals.data(),
           meta.data() + e * fmtlib::numMetaWords(ps),
@@ -126,18 +183,9 @@ struct FoldConstantPack : OpRewritePattern<PackOp> {
       for (int64_t i = 0; i < fmtlib::numValues(ps); ++i)
         valBits[e * fmtlib::numValues(ps) + i] = fromFloat(vals[i]);
     }
-    auto raw = [](auto &vec) {
-      return ArrayRef<char>(reinterpret_cast<const char *>(vec.data()),
-                            vec.size() * sizeof(vec[0]));
-    };
-    Location loc = op.getLoc();
-    auto mk = [&](RankedTensorType t, ArrayRef<char> data) {
-      return arith::ConstantOp::create(
-          rewriter, loc, t, DenseElementsAttr::getFromRawBuffer(t, data));
-    };
-    Value v = mk(type.getValuesType(), raw(valBits));
-    Value m = mk(type.getMetadataType(), raw(meta));
-    Value r = mk(type.getRowIndicesType(), raw(ridx));
+    Value v = mk(type.getValuesType(), rawBytes(valBits));
+    Value m = mk(type.getMetadataType(), rawBytes(meta));
+    Value r = mk(type.getRowIndicesType(), rawBytes(ridx));
     rewriter.replaceOpWithNewOp<AssembleOp>(op, type, v, m, r);
     return success();
   }
@@ -153,27 +201,66 @@ void PackOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // route
 //===----------------------------------------------------------------------===//
 
-/// The routing options shared by route and moe (C2, C5-C8 of route).
-static LogicalResult verifyRouting(Operation *op, int64_t experts, int64_t topK,
+/// The routing options shared by route and moe (C2, C5-C8 of route). `tag`
+/// prefixes the constraint number: "" for route, "route " for moe, whose own
+/// C2, C5... mean other things.
+static LogicalResult verifyRouting(Operation *op, StringRef tag,
+                                   int64_t experts, int64_t topK,
                                    int64_t nGroup, int64_t topkGroup,
                                    float scaling) {
   if (topK < 1 || topK > experts)
-    return op->emitOpError() << "(C2) top_k (" << topK
+    return op->emitOpError() << "(" << tag << "C2) top_k (" << topK
                              << ") must be in [1, " << experts << "]";
   if (nGroup < 1 || experts % nGroup != 0)
-    return op->emitOpError() << "(C5) n_group (" << nGroup
+    return op->emitOpError() << "(" << tag << "C5) n_group (" << nGroup
                              << ") must be >= 1 and divide the expert count ("
                              << experts << ")";
   if (topkGroup < 1 || topkGroup > nGroup)
-    return op->emitOpError() << "(C6) topk_group (" << topkGroup
+    return op->emitOpError() << "(" << tag << "C6) topk_group (" << topkGroup
                              << ") must be in [1, n_group = " << nGroup << "]";
   if (topK > topkGroup * (experts / nGroup))
     return op->emitOpError()
-           << "(C7) top_k (" << topK << ") exceeds the experts of the "
-           << topkGroup << " kept group(s) (" << topkGroup * (experts / nGroup)
-           << ")";
+           << "(" << tag << "C7) top_k (" << topK
+           << ") exceeds the experts of the " << topkGroup
+           << " kept group(s) (" << topkGroup * (experts / nGroup) << ")";
   if (!(scaling > 0.0f))
-    return op->emitOpError() << "(C8) scaling_factor must be positive";
+    return op->emitOpError() << "(" << tag
+                             << "C8) scaling_factor must be positive";
+  return success();
+}
+
+/// Expert indices, flat (token, slot) ids and list offsets are i32.
+static constexpr int64_t kMaxI32 = std::numeric_limits<int32_t>::max();
+
+/// The sizes of a dispatch of T x k choices (either may be dynamic) to E
+/// experts padded to `tile`: 1 <= E <= 2^31-1 and tile >= 1 (tag `c1`), and
+/// the worst-case list length T*k + E*(tile-1) fits the i32 offsets (tag `c2`;
+/// only E*(tile-1) is known when T or k is dynamic). Sets `len` to that length,
+/// or to kDynamic when it is not known.
+static LogicalResult verifyDispatchSizes(Operation *op, StringRef c1,
+                                         StringRef c2, int64_t t, int64_t k,
+                                         int64_t experts, int64_t tile,
+                                         int64_t &len) {
+  if (experts < 1 || tile < 1)
+    return op->emitOpError() << "(" << c1 << ") num_experts (" << experts
+                             << ") and tile (" << tile << ") must be >= 1";
+  if (experts > kMaxI32)
+    return op->emitOpError() << "(" << c1 << ") num_experts (" << experts
+                             << ") must be at most " << kMaxI32
+                             << " (expert indices are i32)";
+  bool known = !ShapedType::isDynamic(t) && !ShapedType::isDynamic(k);
+  int64_t padding, pairs = 0;
+  bool overflow = llvm::MulOverflow(experts, tile - 1, padding) ||
+                  (known && llvm::MulOverflow(t, k, pairs)) ||
+                  llvm::AddOverflow(pairs, padding, len);
+  if (overflow || len > kMaxI32)
+    return op->emitOpError()
+           << "(" << c2 << ") the list length T*k + E*(tile-1) with T = "
+           << dimStr(t) << ", k = " << dimStr(k) << ", E = " << experts
+           << ", tile = " << tile << " exceeds " << kMaxI32
+           << " (offsets are i32)";
+  if (!known)
+    len = ShapedType::kDynamic;
   return success();
 }
 
@@ -183,7 +270,11 @@ LogicalResult RouteOp::verify() {
   if (ShapedType::isDynamic(experts))
     return emitOpError() << "(C1) the expert count (logits dimension 1) must "
                             "be static";
-  if (failed(verifyRouting(*this, experts, getTopK(), getNGroup(),
+  if (experts < 1 || experts > kMaxI32)
+    return emitOpError() << "(C1) the expert count (" << experts
+                         << ") must be in [1, " << kMaxI32
+                         << "] (indices are i32)";
+  if (failed(verifyRouting(*this, "", experts, getTopK(), getNGroup(),
                            getTopkGroup(), getScalingFactor().convertToFloat())))
     return failure();
   for (auto [name, type] :
@@ -209,19 +300,17 @@ LogicalResult RouteOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult DispatchOp::verify() {
-  int64_t experts = getNumExperts(), tile = getTile();
-  if (experts < 1 || tile < 1)
-    return emitOpError() << "(C1) num_experts (" << experts << ") and tile ("
-                         << tile << ") must be >= 1";
+  int64_t experts = getNumExperts();
   auto ids = getIndices().getType();
   int64_t t = ids.getDimSize(0), k = ids.getDimSize(1);
+  int64_t expected;
+  if (failed(verifyDispatchSizes(*this, "C1", "C2", t, k, experts, getTile(),
+                                 expected)))
+    return failure();
   int64_t len = getList().getType().getDimSize(0);
-  if (!ShapedType::isDynamic(t) && !ShapedType::isDynamic(k)) {
-    int64_t expected = t * k + experts * (tile - 1);
-    if (!sizesAgree(len, expected))
-      return emitOpError() << "(C2) list must have T*k + E*(tile-1) = "
-                           << expected << " entries, got " << len;
-  }
+  if (!sizesAgree(len, expected))
+    return emitOpError() << "(C2) list must have T*k + E*(tile-1) = "
+                         << expected << " entries, got " << len;
   int64_t offs = getOffsets().getType().getDimSize(0);
   if (!sizesAgree(offs, experts + 1))
     return emitOpError() << "(C3) offsets must have num_experts + 1 = "
@@ -306,6 +395,18 @@ LogicalResult CombineOp::verify() {
 // moe
 //===----------------------------------------------------------------------===//
 
+/// The layer computes in f32: the gate, shared gate and result element types
+/// must convert from / to f32 with extf / truncf.
+static LogicalResult verifyAtMost32Bits(Operation *op, StringRef tag,
+                                        StringRef name, RankedTensorType type) {
+  if (type.getElementTypeBitWidth() > 32)
+    return op->emitOpError() << "(" << tag << ") " << name
+                             << " element type must be a float of at most "
+                                "32 bits (the layer computes in f32), got "
+                             << type.getElementType();
+  return success();
+}
+
 LogicalResult MoeOp::verify() {
   auto x = getInput().getType();
   if (x.getRank() != 2)
@@ -325,6 +426,8 @@ LogicalResult MoeOp::verify() {
     return emitOpError() << "(C2) gate_weight must be E x " << hidden
                          << " with a static E, got "
                          << shapeStr(gate.getShape());
+  if (failed(verifyAtMost32Bits(*this, "C2", "gate_weight", gate)))
+    return failure();
   if (!w13.hasExpertDim() || w13.getNumExperts() != experts ||
       w13.getCols() != hidden || w13.getRows() % 2 != 0)
     return emitOpError() << "(C3) w13 must be packed " << experts << "x2Ix"
@@ -360,14 +463,23 @@ LogicalResult MoeOp::verify() {
     if (!sizesAgree(getSharedGate().getType().getDimSize(0), hidden))
       return emitOpError() << "(C7) shared_gate must have " << hidden
                            << " entries";
+    if (failed(verifyAtMost32Bits(*this, "C7", "shared_gate",
+                                  getSharedGate().getType())))
+      return failure();
   }
   auto res = getResult().getType();
   if (!sizesAgree(res.getDimSize(0), x.getDimSize(0)) ||
       res.getDimSize(1) != hidden)
     return emitOpError() << "(C8) result must be " << dimStr(x.getDimSize(0))
                          << "x" << hidden << ", got " << shapeStr(res.getShape());
-  if (getTile() < 1)
-    return emitOpError() << "tile (" << getTile() << ") must be >= 1";
-  return verifyRouting(*this, experts, getTopK(), getNGroup(), getTopkGroup(),
-                       getScalingFactor().convertToFloat());
+  if (failed(verifyAtMost32Bits(*this, "C8", "result", res)))
+    return failure();
+  // Routing first: the dispatch sizes below use a valid top_k.
+  if (failed(verifyRouting(*this, "route ", experts, getTopK(), getNGroup(),
+                           getTopkGroup(),
+                           getScalingFactor().convertToFloat())))
+    return failure();
+  int64_t len;
+  return verifyDispatchSizes(*this, "C9", "C9", x.getDimSize(0), getTopK(),
+                             experts, getTile(), len);
 }

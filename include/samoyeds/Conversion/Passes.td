@@ -1,0 +1,55 @@
+// Conversions of the samoyeds dialect to upstream dialects.
+#ifndef SAMOYEDS_CONVERSION_PASSES_TD
+#define SAMOYEDS_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower samoyeds.ssmm to a Sparse-Tensor-Core kernel and its launch";
+  let description = [{
+    Every `samoyeds.ssmm` whose packed weight comes from `samoyeds.assemble` becomes a
+    `gpu.func` kernel in `gpu.module @samoyeds_kernels` and, in its place, a
+    `gpu.launch_func` over the operands' buffers (`bufferization.to_buffer`) writing a
+    fresh buffer returned through `bufferization.to_tensor` (the GPU pipeline turns
+    returned buffers into out-parameters, so the kernel writes the caller's memory).
+
+    The kernel (docs/kernel.md): a block computes a tile of `warps_m * warp_m`
+    condensed weight rows by `warps_n * warp_n` list entries. The K loop runs over the
+    format's V-slices; each stage of `block_k` logical columns is copied with
+    `nvgpu.device_async_copy` (16-byte `cp.async.cg` for values and tokens; the routed
+    token rows are read in place through the list and zero-filled for padding) into a
+    `stages`-deep ring of padded workgroup buffers. Fragments come from
+    `nvgpu.ldmatrix`; the sparse MMA is `nvgpu.mma.sp.sync` (f16) or
+    `nvvm.mma.sp.sync` (bf16, with ordered metadata on sm_90). Each slice is
+    accumulated in a temporary fragment that is added, in registers, into the
+    accumulator of the original row that the slice's row index selects. Epilogues:
+    none, `silu_mul` (a block holds matching gate and up rows), scaling by the routing
+    weight; sentinel/padding entries produce zeros. A tile that spans two experts'
+    segments (segments not padded to the token tile) is written as NaN.
+
+    Configurations the kernel cannot run (tile sizes that do not divide the weight,
+    unsupported N:M, too many accumulator registers) are diagnostics.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Target chip (sm_80, sm_90a, ...): selects ordered metadata and defaults">,
+    Option<"warpM", "warp-m", "int64_t", /*default=*/"64",
+           "Condensed weight rows per warp (multiple of 16; of 32 for silu_mul)">,
+    Option<"warpN", "warp-n", "int64_t", /*default=*/"32",
+           "List entries (tokens) per warp (multiple of 8)">,
+    Option<"warpsM", "warps-m", "int64_t", /*default=*/"2", "Warps along rows">,
+    Option<"warpsN", "warps-n", "int64_t", /*default=*/"2", "Warps along tokens">,
+    Option<"stages", "stages", "int64_t", /*default=*/"4",
+           "Depth of the cp.async pipeline (>= 2)">,
+    Option<"blockK", "block-k", "int64_t", /*default=*/"64",
+           "Logical K columns per pipeline stage (32 or 64; at most V)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
+}
+
+#endif // SAMOYEDS_CONVERSION_PASSES_TD
