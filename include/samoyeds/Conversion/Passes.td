@@ -20,9 +20,10 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
     token rows are read in place through the list and zero-filled for padding) into a
     `stages`-deep ring of padded workgroup buffers. Fragments come from
     `nvgpu.ldmatrix`; the sparse MMA is `nvgpu.mma.sp.sync` (f16) or
-    `nvvm.mma.sp.sync` (bf16, with ordered metadata on sm_90). Each slice is
-    accumulated in a temporary fragment that is added, in registers, into the
-    accumulator of the original row that the slice's row index selects. Epilogues:
+    `nvvm.mma.sp.sync` (bf16, with ordered metadata on sm_90). Each condensed row
+    keeps one accumulator per row of its group; before a slice the accumulator of
+    the row that the slice's row index selects is swapped, in registers, into the
+    slot the MMAs accumulate into, and swapped back after it. Epilogues:
     none, `silu_mul` (a block holds matching gate and up rows), scaling by the routing
     weight; sentinel/padding entries produce zeros. A tile that spans two experts'
     segments (segments not padded to the token tile) is written as NaN.
@@ -33,11 +34,15 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip (sm_80, sm_90a, ...): selects ordered metadata and defaults">,
-    Option<"warpM", "warp-m", "int64_t", /*default=*/"64",
-           "Condensed weight rows per warp (multiple of 16; of 32 for silu_mul)">,
+    Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
+           "Condensed weight rows per warp (multiple of 16; of 32 for silu_mul); "
+           "0 picks the largest of 64, 32, 16 whose M * warp-m * warp-n / 32 "
+           "accumulator registers fit a budget of 200">,
     Option<"warpN", "warp-n", "int64_t", /*default=*/"32",
            "List entries (tokens) per warp (multiple of 8)">,
-    Option<"warpsM", "warps-m", "int64_t", /*default=*/"2", "Warps along rows">,
+    Option<"warpsM", "warps-m", "int64_t", /*default=*/"0",
+           "Warps along rows; 0 picks 2, else 1, whichever block tile divides "
+           "the condensed rows">,
     Option<"warpsN", "warps-n", "int64_t", /*default=*/"2", "Warps along tokens">,
     Option<"stages", "stages", "int64_t", /*default=*/"4",
            "Depth of the cp.async pipeline (>= 2)">,

@@ -24,13 +24,22 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init("fatbin")};
   PassOptions::Option<int64_t> warpM{*this, "warp-m",
                                      llvm::cl::desc("see convert-samoyeds-to-gpu"),
-                                     llvm::cl::init(64)};
+                                     llvm::cl::init(0)};
   PassOptions::Option<int64_t> warpN{*this, "warp-n",
                                      llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                      llvm::cl::init(32)};
+  PassOptions::Option<int64_t> warpsM{*this, "warps-m",
+                                      llvm::cl::desc("see convert-samoyeds-to-gpu"),
+                                      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> warpsN{*this, "warps-n",
+                                      llvm::cl::desc("see convert-samoyeds-to-gpu"),
+                                      llvm::cl::init(2)};
   PassOptions::Option<int64_t> stages{*this, "stages",
                                       llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                       llvm::cl::init(4)};
+  PassOptions::Option<int64_t> blockK{*this, "block-k",
+                                      llvm::cl::desc("see convert-samoyeds-to-gpu"),
+                                      llvm::cl::init(64)};
 };
 
 /// Public host functions get a C entry point (`_mlir_ciface_<name>`).
@@ -54,7 +63,10 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   conv.chip = opts.chip;
   conv.warpM = opts.warpM;
   conv.warpN = opts.warpN;
+  conv.warpsM = opts.warpsM;
+  conv.warpsN = opts.warpsN;
   conv.stages = opts.stages;
+  conv.blockK = opts.blockK;
   pm.addPass(samoyeds::createConvertSamoyedsToGPU(conv));
   pm.addPass(createCanonicalizerPass());
 

@@ -50,11 +50,9 @@ struct KernelSpec {
   int64_t smemBytes() const {
     return stages * (aStageBytes() + bStageBytes() + metaStageBytes());
   }
+  /// Each condensed row keeps M accumulators, one per row of its group.
   int64_t accumulatorFloats() const {
-    return (weight.getFormat().getM() / weight.getFormat().getN() *
-                weight.getFormat().getN() +
-            1) *
-           warpM * warpN / 32;
+    return weight.getFormat().getM() * warpM * warpN / 32;
   }
 
   std::string name() const {
@@ -78,6 +76,10 @@ struct KernelSpec {
     return s;
   }
 };
+
+/// Register budget for accumulators per thread (of 255): leaves room for
+/// fragments and addresses.
+constexpr int64_t kMaxAccFloats = 200;
 
 /// Checks that the kernel can run `spec`; the message says what to change.
 LogicalResult checkSpec(Operation *op, const KernelSpec &s) {
@@ -112,20 +114,15 @@ LogicalResult checkSpec(Operation *op, const KernelSpec &s) {
                   << rowsPerBlockHalf << "); choose warp-m/warps-m to divide it";
   int64_t aChunks = s.blockM() * s.blockK / 16, bChunks = s.blockN() * s.blockK / 8;
   if (aChunks % s.threads() || bChunks % s.threads() ||
-      s.blockM() % s.threads() != 0 && s.threads() % s.blockM() != 0)
+      (s.blockM() > s.threads() && s.blockM() % s.threads()))
     return fail() << "the block tile (" << s.blockM() << "x" << s.blockN()
                   << ") does not split evenly over " << s.threads()
                   << " threads for the asynchronous copies";
-  if (s.blockM() > s.threads() && s.blockM() % s.threads())
-    return fail() << "block rows must be a multiple of the thread count";
-  if (s.blockM() < s.threads())
-    return fail() << "block rows (" << s.blockM() << ") must be at least the "
-                  << "thread count (" << s.threads() << ")";
-  int64_t accFloats = (m / n + 1) * s.warpM * s.warpN / 32;
-  if (accFloats > 200)
-    return fail() << "the accumulators need " << accFloats
-                  << " registers per thread ((M/N + 1) * warp-m * warp-n / 32);"
-                     " use a smaller warp tile";
+  if (s.accumulatorFloats() > kMaxAccFloats)
+    return fail() << "the accumulators need " << s.accumulatorFloats()
+                  << " registers per thread (M * warp-m * warp-n / 32, "
+                     "at most "
+                  << kMaxAccFloats << "); use a smaller warp tile";
   if (s.smemBytes() > 227 * 1024)
     return fail() << "the pipeline needs " << s.smemBytes()
                   << " bytes of shared memory (at most 232448)";
@@ -318,13 +315,21 @@ void KernelBuilder::issueStage(Value bx, Value kt, Value stage) {
         b.getUnitAttr());
   }
   // Metadata: blockK/16 i16 words per row.
-  for (int64_t q = 0; q < s.blockM() / thr; ++q) {
-    Value row = add(tid, c(q * thr));
+  auto metaCopy = [&](Value row) {
     Value gcol = mul(kt, c(s.metaWords()));
     nvgpu::DeviceAsyncCopyOp::create(
         b, tokType, smemMeta, ValueRange{stage, row, c(0)}, meta,
         widx({globalRow(bx, row), gcol}), b.getIndexAttr(s.metaWords()),
         Value(), UnitAttr());
+  };
+  if (s.blockM() >= thr) {
+    for (int64_t q = 0; q < s.blockM() / thr; ++q)
+      metaCopy(add(tid, c(q * thr)));
+  } else {
+    auto ifOp = scf::IfOp::create(b, ult(tid, c(s.blockM())), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    metaCopy(tid);
   }
   // B: the routed token rows, read in place; padding rows are zero-filled.
   int64_t bChunksPerRow = s.blockK / 8;
@@ -542,23 +547,95 @@ void KernelBuilder::build(gpu::GPUFuncOp fn) {
   Value zero = arith::ConstantOp::create(
       b, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
   // acc[(j * mT + mt) * nT + nt]: original row j of the group of m-tile mt.
-  SmallVector<Value> accInit(m * mT * nT, zero);
-  auto sliceLoop = scf::ForOp::create(b, c(0), c(slices), c(1), accInit);
+  int64_t nAcc = m * mT * nT, nR = mT * 2;
+  Type i32 = b.getI32Type();
+  auto i32c = [&](int64_t v) {
+    return arith::ConstantOp::create(b, b.getI32IntegerAttr(v)).getResult();
+  };
+  // Row indices of slice `sIdx` for the thread's rows g and g + 8 of each
+  // m-tile, as i32.
+  auto loadRowIdx = [&](Value sIdx) {
+    SmallVector<Value> r;
+    for (int64_t mt = 0; mt < mT; ++mt)
+      for (int64_t h = 0; h < 2; ++h) {
+        Value crow = globalRow(bx, add(aTileRow(mt), add(g, c(8 * h))));
+        Value v = memref::LoadOp::create(b, rowIdx, widx({sIdx, crow}));
+        r.push_back(arith::ExtUIOp::create(b, i32, v));
+      }
+    return r;
+  };
+  // Row selection in registers. Each condensed row keeps M accumulators; the
+  // slice's MMAs accumulate into slot 0, so before a slice the accumulator of
+  // the row the slice selects is swapped into slot 0. `swapWithZero` swaps
+  // slot 0 with slot j of a row where eq[row][j] holds (j >= 1).
+  auto swapWithZero = [&](ArrayRef<Value> accs,
+                          ArrayRef<SmallVector<Value>> eq) {
+    SmallVector<Value> outv(accs.begin(), accs.end());
+    for (int64_t mt = 0; mt < mT; ++mt)
+      for (int64_t nt = 0; nt < nT; ++nt) {
+        SmallVector<SmallVector<Value>> rows(m);
+        for (int64_t h = 0; h < 2; ++h) {
+          ArrayRef<Value> e = eq[mt * 2 + h];
+          SmallVector<Value> r;
+          for (int64_t j = 0; j < m; ++j)
+            r.push_back(accRow(accs[(j * mT + mt) * nT + nt], h));
+          Value first = r[0];
+          for (int64_t j = 1; j < m; ++j)
+            first = sel(e[j], r[j], first);
+          rows[0].push_back(first);
+          for (int64_t j = 1; j < m; ++j)
+            rows[j].push_back(sel(e[j], r[0], r[j]));
+        }
+        for (int64_t j = 0; j < m; ++j)
+          outv[(j * mT + mt) * nT + nt] = makeAcc(rows[j][0], rows[j][1]);
+      }
+    return outv;
+  };
+  auto eqRows = [&](ArrayRef<Value> r) {
+    SmallVector<SmallVector<Value>> eq(nR);
+    for (int64_t i = 0; i < nR; ++i)
+      for (int64_t j = 0; j < m; ++j)
+        eq[i].push_back(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, r[i],
+                                              i32c(j)));
+    return eq;
+  };
+  // With M = 2 the swaps compose lazily: slot 0 keeps the row of the last
+  // slice (`held`) and is swapped only when the next slice selects the other.
+  bool lazy = false; // measured slower on the H100 (register spills); see docs/performance.md
+  auto swapIfDiffers = [&](ArrayRef<Value> accs, ArrayRef<Value> a,
+                           ArrayRef<Value> bb) {
+    SmallVector<SmallVector<Value>> eq(nR);
+    for (int64_t i = 0; i < nR; ++i)
+      eq[i] = {Value(), arith::CmpIOp::create(b, arith::CmpIPredicate::ne, a[i],
+                                              bb[i])};
+    return swapWithZero(accs, eq);
+  };
+
+  SmallVector<Value> init(nAcc, zero);
+  SmallVector<Value> firstRows = loadRowIdx(c(0));
+  init.append(firstRows.begin(), firstRows.end());
+  if (lazy)
+    init.append(nR, i32c(0));
+  auto sliceLoop = scf::ForOp::create(b, c(0), c(slices), c(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(sliceLoop.getBody());
     Value sIdx = sliceLoop.getInductionVar();
-    // Row indices of this slice for the thread's rows, loaded before the K
-    // loop so their latency hides behind it.
-    SmallVector<Value> ridx;
-    for (int64_t mt = 0; mt < mT; ++mt)
-      for (int64_t h = 0; h < 2; ++h) {
-        Value crow = globalRow(bx, add(aTileRow(mt), add(g, c(8 * h))));
-        Value r = memref::LoadOp::create(b, rowIdx, widx({sIdx, crow}));
-        ridx.push_back(arith::ExtUIOp::create(b, b.getI32Type(), r));
-      }
-    SmallVector<Value> tmpInit(mT * nT, zero);
-    auto kLoop = scf::ForOp::create(b, c(0), c(tilesPerSlice), c(1), tmpInit);
+    ValueRange iter = sliceLoop.getRegionIterArgs();
+    SmallVector<Value> accIn(iter.begin(), iter.begin() + nAcc);
+    SmallVector<Value> cur(iter.begin() + nAcc, iter.begin() + nAcc + nR);
+    // The next slice's row indices, loaded now so the K loop hides them.
+    Value nextS = arith::MinUIOp::create(b, add(sIdx, c(1)), c(slices - 1));
+    SmallVector<Value> nextRows = loadRowIdx(nextS);
+    SmallVector<Value> swapped;
+    if (lazy) {
+      SmallVector<Value> held(iter.begin() + nAcc + nR, iter.end());
+      swapped = swapIfDiffers(accIn, cur, held);
+    } else {
+      swapped = swapWithZero(accIn, eqRows(cur));
+    }
+    SmallVector<Value> runInit(swapped.begin(), swapped.begin() + mT * nT);
+    auto kLoop = scf::ForOp::create(b, c(0), c(tilesPerSlice), c(1), runInit);
     {
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(kLoop.getBody());
@@ -574,41 +651,65 @@ void KernelBuilder::build(gpu::GPUFuncOp fn) {
         issueStage(bx, next, rem(next, s.stages));
       }
       nvgpu::DeviceAsyncCreateGroupOp::create(b, tokType, ValueRange{});
-      SmallVector<Value> tmp =
+      SmallVector<Value> run =
           computeStage(rem(kt, s.stages), kLoop.getRegionIterArgs());
-      scf::YieldOp::create(b, tmp);
+      scf::YieldOp::create(b, run);
     }
-    // Fold the slice into the accumulators of the rows it selected.
-    SmallVector<Value> acc(sliceLoop.getRegionIterArgs().begin(),
-                           sliceLoop.getRegionIterArgs().end());
-    Value one = f32c(1.0f), zf = f32c(0.0f);
-    for (int64_t j = 0; j < m; ++j) {
-      Value jv = arith::ConstantOp::create(b, b.getI32IntegerAttr(j));
-      for (int64_t mt = 0; mt < mT; ++mt) {
-        auto maskOf = [&](int64_t h) {
-          Value eq = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                           ridx[mt * 2 + h], jv);
-          return sel(eq, one, zf);
-        };
-        auto rowType = VectorType::get({2}, b.getF32Type());
-        Value mask0 = vector::BroadcastOp::create(b, rowType, maskOf(0));
-        Value mask1 = vector::BroadcastOp::create(b, rowType, maskOf(1));
-        for (int64_t nt = 0; nt < nT; ++nt) {
-          int64_t ai = (j * mT + mt) * nT + nt;
-          Value tmp = kLoop.getResult(mt * nT + nt);
-          acc[ai] = makeAcc(
-              vector::FMAOp::create(b, accRow(tmp, 0), mask0, accRow(acc[ai], 0)),
-              vector::FMAOp::create(b, accRow(tmp, 1), mask1, accRow(acc[ai], 1)));
-        }
-      }
-    }
-    scf::YieldOp::create(b, acc);
+    for (int64_t i = 0; i < mT * nT; ++i)
+      swapped[i] = kLoop.getResult(i);
+    SmallVector<Value> yields =
+        lazy ? swapped : swapWithZero(swapped, eqRows(cur));
+    yields.append(nextRows.begin(), nextRows.end());
+    if (lazy)
+      yields.append(cur.begin(), cur.end());
+    scf::YieldOp::create(b, yields);
   }
   nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
   SmallVector<Value> acc(sliceLoop.getResults().begin(),
-                         sliceLoop.getResults().end());
+                         sliceLoop.getResults().begin() + nAcc);
+  if (lazy) {
+    // Put row 0 back into slot 0.
+    SmallVector<Value> held(sliceLoop.getResults().begin() + nAcc + nR,
+                            sliceLoop.getResults().end());
+    acc = swapIfDiffers(acc, held, SmallVector<Value>(nR, i32c(0)));
+  }
   epilogue(bx, acc);
   gpu::ReturnOp::create(b);
+}
+
+/// Default row tiling (warp-m / warps-m = 0): the largest warp tile whose
+/// accumulators fit the register budget, then the most warps along rows that
+/// divide the weight's condensed rows.
+void chooseRowTiling(KernelSpec &s) {
+  int64_t rows = s.weight.getCondensedRows();
+  bool silu = s.silu;
+  for (int64_t wmCand : {64, 32, 16}) {
+    if (silu && wmCand % 32)
+      continue;
+    if (s.warpM && wmCand != s.warpM)
+      continue;
+    KernelSpec t = s;
+    t.warpM = wmCand;
+    if (t.accumulatorFloats() > kMaxAccFloats)
+      continue;
+    for (int64_t wsCand : {2, 1}) {
+      if (s.warpsM && wsCand != s.warpsM)
+        continue;
+      int64_t blockRows = wmCand * wsCand;
+      int64_t cover = silu ? rows / 2 : rows;
+      int64_t per = silu ? blockRows / 2 : blockRows;
+      if (cover % per == 0) {
+        s.warpM = wmCand;
+        s.warpsM = wsCand;
+        return;
+      }
+    }
+  }
+  // Nothing fits: keep the largest candidates so checkSpec says why.
+  if (!s.warpM)
+    s.warpM = silu ? 32 : 16;
+  if (!s.warpsM)
+    s.warpsM = 1;
 }
 
 /// Identity-layout memref type of a ranked tensor type.
@@ -678,6 +779,8 @@ struct ConvertSamoyedsToGPUPass
     s.warpN = warpN;
     s.warpsM = warpsM;
     s.warpsN = warpsN;
+    if (warpM == 0 || warpsM == 0)
+      chooseRowTiling(s);
     s.stages = stages;
     s.blockK = std::min<int64_t>(blockK, s.weight.getFormat().getV());
     s.orderedMetadata = sm >= 90;

@@ -93,10 +93,6 @@ template <typename T> ArrayRef<char> rawBytes(const std::vector<T> &vec) {
                         vec.size() * sizeof(T));
 }
 
-template <typename T> bool allEqual(const std::vector<T> &vec) {
-  return llvm::all_equal(vec);
-}
-
 /// pack(arith.constant) -> assemble(constants), computed by the format library
 /// at compile time.
 struct FoldConstantPack : OpRewritePattern<PackOp> {
@@ -129,22 +125,28 @@ struct FoldConstantPack : OpRewritePattern<PackOp> {
     };
 
     if (dense.isSplat()) {
-      // Every (row group, slice) cell of a splat packs the same way: pack one
-      // M x V cell and repeat it.
-      std::vector<float> cell(fmt.m * fmt.v, toFloat(dense.getSplatValue<APFloat>()));
-      fmtlib::PackedShape cs = fmtlib::packedShape(fmt, fmt.m, fmt.v);
+      // Every (row group, slice) cell of a splat packs the same way, and as
+      // all its norms and magnitudes tie whatever V is, like a cell of the
+      // narrowest slice: pack one M x 32 cell and repeat it (V may be huge).
+      fmtlib::Format cellFmt{fmt.n, fmt.m, fmtlib::kVMultiple};
+      std::vector<float> cell(cellFmt.m * cellFmt.v,
+                              toFloat(dense.getSplatValue<APFloat>()));
+      fmtlib::PackedShape cs = fmtlib::packedShape(cellFmt, cellFmt.m, cellFmt.v);
       std::vector<float> vals(fmtlib::numValues(cs));
       std::vector<uint16_t> meta(fmtlib::numMetaWords(cs));
       std::vector<uint8_t> ridx(fmtlib::numRowIndices(cs));
-      std::string err = fmtlib::pack(fmt, fmt.m, fmt.v, cell.data(), vals.data(),
-                                     meta.data(), ridx.data());
+      std::string err = fmtlib::pack(cellFmt, cellFmt.m, cellFmt.v, cell.data(),
+                                     vals.data(), meta.data(), ridx.data());
       if (!err.empty())
         return rewriter.notifyMatchFailure(op, err);
-      if (!allEqual(vals) || !allEqual(meta))
+      // Compared as bits: a NaN splat packs to NaNs.
+      std::vector<uint16_t> valBits(vals.size());
+      llvm::transform(vals, valBits.begin(), fromFloat);
+      if (!llvm::all_equal(valBits) || !llvm::all_equal(meta))
         return rewriter.notifyMatchFailure(op, "splat cell packs unevenly");
       RankedTensorType ridxType = type.getRowIndicesType();
       std::vector<uint8_t> ridxAll;
-      if (allEqual(ridx)) {
+      if (llvm::all_equal(ridx)) {
         ridxAll.assign(1, ridx[0]);
       } else {
         if (ridxType.getNumElements() > kMaxSplatRowIndices)
@@ -155,8 +157,9 @@ struct FoldConstantPack : OpRewritePattern<PackOp> {
           ridxAll[i] = ridx[i % ridx.size()];
       }
       Value v = mk(type.getValuesType(),
-                   rawBytes(std::vector<uint16_t>{fromFloat(vals[0])}));
-      Value m = mk(type.getMetadataType(), rawBytes(std::vector<uint16_t>{meta[0]}));
+                   rawBytes(std::vector<uint16_t>{valBits[0]}));
+      Value m = mk(type.getMetadataType(),
+                   rawBytes(std::vector<uint16_t>{meta[0]}));
       Value r = mk(ridxType, rawBytes(ridxAll));
       rewriter.replaceOpWithNewOp<AssembleOp>(op, type, v, m, r);
       return success();

@@ -150,7 +150,7 @@ struct DecomposeMoe : OpRewritePattern<MoeOp> {
                        : Value();
       MLIRContext *ctx = b.getContext();
       AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-      SmallVector<AffineMap> maps = {id2, id2};
+      SmallVector<AffineMap> maps = {id2}; // ys, then the gate, then y
       SmallVector<Value> ins = {ys};
       if (gate) {
         maps.push_back(AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx));

@@ -1,13 +1,17 @@
-// samoyeds-lower-to-loops: samoyeds ops -> scf loops over memrefs (CPU reference).
+// samoyeds-lower-to-loops: samoyeds ops -> scf loops over memrefs (CPU
+// reference).
 //
-// Every op reads its operands through `bufferization.to_buffer` (read-only, with
-// a fully dynamic strided layout so that any buffer one-shot bufferization picks
-// for the tensor casts to it), writes a fresh `memref.alloc` with scf loops and
-// returns it through `bufferization.to_tensor restrict writable`. Scratch
-// buffers are plain `memref.alloc`s; the buffer deallocation pipeline frees them.
-// All arithmetic is f32. The loops are the reference semantics of the ops
-// (SamoyedsOps.td), in particular ssmm decodes the canonical storage of the
-// format (Format.h) itself: they are written for clarity, not speed.
+// Every op reads its operands through `bufferization.to_buffer` (read-only,
+// with a fully dynamic strided layout so that any buffer one-shot bufferization
+// picks for the tensor casts to it), writes a fresh `memref.alloc` with scf
+// loops and returns it through `bufferization.to_tensor restrict writable`.
+// Scratch buffers are plain `memref.alloc`s; the buffer deallocation pipeline
+// frees them. All arithmetic is f32. The loops are the reference semantics of
+// the ops (SamoyedsOps.td), in particular ssmm decodes the canonical storage of
+// the format (Format.h) itself: they are written for clarity, not speed.
+// pack and unpack call the CPU runtime (lib/CPURuntime) on contiguous f32 /
+// i16 / i8 copies, through private `llvm.emit_c_interface` declarations with
+// the signatures of docs/format.md.
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -41,7 +45,9 @@ using Builder = ImplicitLocOpBuilder;
 // Small builders
 //===----------------------------------------------------------------------===//
 
-Value cIdx(Builder &b, int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+Value cIdx(Builder &b, int64_t v) {
+  return arith::ConstantIndexOp::create(b, v);
+}
 Value cI32(Builder &b, int64_t v) {
   return arith::ConstantOp::create(b, b.getI32IntegerAttr(v));
 }
@@ -55,17 +61,33 @@ Value cBool(Builder &b, bool v) {
   return arith::ConstantOp::create(b, b.getBoolAttr(v));
 }
 
-Value add(Builder &b, Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-Value mul(Builder &b, Value x, Value y) { return arith::MulIOp::create(b, x, y); }
-Value divu(Builder &b, Value x, Value y) { return arith::DivUIOp::create(b, x, y); }
-Value remu(Builder &b, Value x, Value y) { return arith::RemUIOp::create(b, x, y); }
+Value add(Builder &b, Value x, Value y) {
+  return arith::AddIOp::create(b, x, y);
+}
+Value mul(Builder &b, Value x, Value y) {
+  return arith::MulIOp::create(b, x, y);
+}
+Value divu(Builder &b, Value x, Value y) {
+  return arith::DivUIOp::create(b, x, y);
+}
+Value remu(Builder &b, Value x, Value y) {
+  return arith::RemUIOp::create(b, x, y);
+}
 Value cmpi(Builder &b, arith::CmpIPredicate p, Value x, Value y) {
   return arith::CmpIOp::create(b, p, x, y);
 }
-Value andi(Builder &b, Value x, Value y) { return arith::AndIOp::create(b, x, y); }
-Value fadd(Builder &b, Value x, Value y) { return arith::AddFOp::create(b, x, y); }
-Value fmul(Builder &b, Value x, Value y) { return arith::MulFOp::create(b, x, y); }
-Value fdiv(Builder &b, Value x, Value y) { return arith::DivFOp::create(b, x, y); }
+Value andi(Builder &b, Value x, Value y) {
+  return arith::AndIOp::create(b, x, y);
+}
+Value fadd(Builder &b, Value x, Value y) {
+  return arith::AddFOp::create(b, x, y);
+}
+Value fmul(Builder &b, Value x, Value y) {
+  return arith::MulFOp::create(b, x, y);
+}
+Value fdiv(Builder &b, Value x, Value y) {
+  return arith::DivFOp::create(b, x, y);
+}
 Value select(Builder &b, Value c, Value x, Value y) {
   return arith::SelectOp::create(b, c, x, y);
 }
@@ -228,11 +250,23 @@ Value toTensor(Builder &b, Type tensorType, Value mem) {
                                            /*writable=*/true);
 }
 
-/// Casts a memref to the fully dynamic (sizes and layout) memref of its rank.
-Value castToAny(Builder &b, Value mem) {
+/// Casts a buffer of ours (identity layout, static sizes) to the dynamically
+/// sized memref of its rank that the runtime functions take.
+Value castToDynamic(Builder &b, Value mem) {
   auto t = cast<MemRefType>(mem.getType());
   SmallVector<int64_t> shape(t.getRank(), ShapedType::kDynamic);
-  return memref::CastOp::create(b, anyLayout(shape, t.getElementType()), mem);
+  return memref::CastOp::create(b, MemRefType::get(shape, t.getElementType()),
+                                mem);
+}
+
+/// A fresh identity-layout copy of a buffer (static shape).
+Value copyOf(Builder &b, Value mem) {
+  auto t = cast<MemRefType>(mem.getType());
+  Value copy = allocStatic(b, t.getShape(), t.getElementType());
+  forEachElement(b, copy, [&](Builder &nb, ValueRange ivs) {
+    store(nb, load(nb, mem, ivs), copy, ivs);
+  });
+  return copy;
 }
 
 //===----------------------------------------------------------------------===//
@@ -273,18 +307,21 @@ FailureOr<Storage> Lowering::storageOf(Operation *user, unsigned operandNo) {
                             << "packed operand #" << operandNo
                             << " has no storage: it must be produced by "
                                "samoyeds.assemble or samoyeds.pack";
-  if (isa<BlockArgument>(packed))
+  auto arg = dyn_cast<BlockArgument>(packed);
+  if (arg && isa<func::FuncOp>(arg.getOwner()->getParentOp()) &&
+      arg.getOwner()->isEntryBlock())
     diag << " (a packed function argument needs samoyeds-expand-storage "
             "first)";
+  else if (arg)
+    diag << ", not be a block argument";
   else
     diag << ", not by " << packed.getDefiningOp()->getName();
   return failure();
 }
 
 /// A private `llvm.emit_c_interface` declaration of a CPU runtime entry point.
-FailureOr<func::FuncOp> Lowering::runtimeFunction(Operation *user,
-                                                  StringRef name,
-                                                  TypeRange args) {
+FailureOr<func::FuncOp>
+Lowering::runtimeFunction(Operation *user, StringRef name, TypeRange args) {
   auto type = FunctionType::get(module.getContext(), args, {});
   if (auto fn = module.lookupSymbol<func::FuncOp>(name)) {
     if (fn.getFunctionType() != type) {
@@ -308,13 +345,14 @@ FailureOr<func::FuncOp> Lowering::runtimeFunction(Operation *user,
 }
 
 /// The argument types of samoyeds_rt_{pack,unpack}[3]_f32 of rank `rank`:
-/// four memrefs (in the order of `elts`) and n, m, v.
+/// four memrefs (in the order of `elts`) and n, m, v, as docs/format.md
+/// declares them (dynamic sizes, identity layout).
 SmallVector<Type> runtimeArgs(MLIRContext *ctx, int64_t rank,
                               ArrayRef<Type> elts) {
   SmallVector<Type> args;
   SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
   for (Type e : elts)
-    args.push_back(anyLayout(shape, e));
+    args.push_back(MemRefType::get(shape, e));
   args.append(3, IntegerType::get(ctx, 64));
   return args;
 }
@@ -329,8 +367,7 @@ LogicalResult Lowering::lowerPack(PackOp op) {
   MLIRContext *ctx = op.getContext();
   Type f32 = b.getF32Type(), i16 = b.getI16Type(), i8 = b.getI8Type();
   int64_t rank = type.getShape().size();
-  StringRef name =
-      rank == 3 ? "samoyeds_rt_pack3_f32" : "samoyeds_rt_pack_f32";
+  StringRef name = rank == 3 ? "samoyeds_rt_pack3_f32" : "samoyeds_rt_pack_f32";
   FailureOr<func::FuncOp> fn =
       runtimeFunction(op, name, runtimeArgs(ctx, rank, {f32, f32, i16, i8}));
   if (failed(fn))
@@ -348,10 +385,11 @@ LogicalResult Lowering::lowerPack(PackOp op) {
   Value rowIdx = allocStatic(b, type.getRowIndicesType().getShape(), i8);
   FormatAttr fmt = type.getFormat();
   func::CallOp::create(b, *fn,
-                       ValueRange{castToAny(b, dense), castToAny(b, values32),
-                                  castToAny(b, meta), castToAny(b, rowIdx),
-                                  cI64(b, fmt.getN()), cI64(b, fmt.getM()),
-                                  cI64(b, fmt.getV())});
+                       ValueRange{castToDynamic(b, dense),
+                                  castToDynamic(b, values32),
+                                  castToDynamic(b, meta),
+                                  castToDynamic(b, rowIdx), cI64(b, fmt.getN()),
+                                  cI64(b, fmt.getM()), cI64(b, fmt.getV())});
   // The kept values are elements of the input: truncating back is exact.
   Value values = allocStatic(b, valuesType.getShape(), type.getElementType());
   forEachElement(b, values, [&](Builder &nb, ValueRange ivs) {
@@ -388,16 +426,18 @@ LogicalResult Lowering::lowerUnpack(UnpackOp op) {
   forEachElement(b, values32, [&](Builder &nb, ValueRange ivs) {
     store(nb, toF32(nb, load(nb, values, ivs)), values32, ivs);
   });
-  Value meta = toBuffer(b, st->metadata);
-  Value rowIdx = toBuffer(b, st->rowIndices);
+  // Contiguous copies: the storage tensors' buffers may have any layout.
+  Value meta = copyOf(b, toBuffer(b, st->metadata));
+  Value rowIdx = copyOf(b, toBuffer(b, st->rowIndices));
   Value dense32 = allocStatic(b, type.getShape(), f32);
   FormatAttr fmt = type.getFormat();
   // The runtime validates the metadata and row indices (aborts if malformed).
-  func::CallOp::create(b, *fn,
-                       ValueRange{castToAny(b, values32), castToAny(b, meta),
-                                  castToAny(b, rowIdx), castToAny(b, dense32),
-                                  cI64(b, fmt.getN()), cI64(b, fmt.getM()),
-                                  cI64(b, fmt.getV())});
+  func::CallOp::create(
+      b, *fn,
+      ValueRange{castToDynamic(b, values32), castToDynamic(b, meta),
+                 castToDynamic(b, rowIdx), castToDynamic(b, dense32),
+                 cI64(b, fmt.getN()), cI64(b, fmt.getM()),
+                 cI64(b, fmt.getV())});
   RankedTensorType resType = op.getResult().getType();
   Value out = allocFor(b, resType, {});
   forEachElement(b, out, [&](Builder &nb, ValueRange ivs) {
@@ -426,8 +466,8 @@ std::pair<Value, Value> argmax(Builder &b, Value vals, Value avail, Value lb,
         Value first = cmpi(nb, arith::CmpIPredicate::slt, acc[0], cIdx(nb, 0));
         Value better =
             arith::CmpFOp::create(nb, arith::CmpFPredicate::OGT, v, acc[1]);
-        Value take =
-            andi(nb, load(nb, avail, {i}), arith::OrIOp::create(nb, first, better));
+        Value take = andi(nb, load(nb, avail, {i}),
+                          arith::OrIOp::create(nb, first, better));
         return {select(nb, take, i, acc[0]), select(nb, take, v, acc[1])};
       });
   return {r[0], r[1]};
@@ -492,8 +532,8 @@ LogicalResult Lowering::lowerRoute(RouteOp op) {
     // 2. selection scores.
     if (bias)
       forLoop(b, zero, numExperts, [&](Builder &nb, Value e) {
-        Value q = fadd(nb, load(nb, scores, {e}),
-                       toF32(nb, load(nb, bias, {e})));
+        Value q =
+            fadd(nb, load(nb, scores, {e}), toF32(nb, load(nb, bias, {e})));
         store(nb, q, sel, {e});
       });
     // 3. eligible experts.
@@ -507,10 +547,10 @@ LogicalResult Lowering::lowerRoute(RouteOp op) {
             nb, lb, add(nb, lb, gs), {ninf, ninf},
             [&](Builder &ib, Value e, ValueRange acc) -> SmallVector<Value> {
               Value v = load(ib, sel, {e});
-              Value gt1 =
-                  arith::CmpFOp::create(ib, arith::CmpFPredicate::OGT, v, acc[0]);
-              Value gt2 =
-                  arith::CmpFOp::create(ib, arith::CmpFPredicate::OGT, v, acc[1]);
+              Value gt1 = arith::CmpFOp::create(ib, arith::CmpFPredicate::OGT,
+                                                v, acc[0]);
+              Value gt2 = arith::CmpFOp::create(ib, arith::CmpFPredicate::OGT,
+                                                v, acc[1]);
               Value m2 = select(ib, gt1, acc[0], select(ib, gt2, v, acc[1]));
               Value m1 = select(ib, gt1, v, acc[0]);
               return {m1, m2};
@@ -538,20 +578,17 @@ LogicalResult Lowering::lowerRoute(RouteOp op) {
       });
     }
     // 4. top-k by repeated argmax, 5. unbiased weights.
-    Value sum = forReduce(b, zero, kv, {cF32(b, 0.0f)},
-                          [&](Builder &nb, Value j, ValueRange acc) {
-                            Value best = argmax(nb, sel, avail, cIdx(nb, 0),
-                                                numExperts)
-                                             .first;
-                            store(nb, cBool(nb, false), avail, {best});
-                            store(nb,
-                                  arith::IndexCastOp::create(
-                                      nb, nb.getI32Type(), best),
-                                  indices, {tok, j});
-                            Value w = load(nb, scores, {best});
-                            store(nb, w, chosen, {j});
-                            return SmallVector<Value>{fadd(nb, acc[0], w)};
-                          })[0];
+    Value sum = forReduce(
+        b, zero, kv, {cF32(b, 0.0f)},
+        [&](Builder &nb, Value j, ValueRange acc) {
+          Value best = argmax(nb, sel, avail, cIdx(nb, 0), numExperts).first;
+          store(nb, cBool(nb, false), avail, {best});
+          store(nb, arith::IndexCastOp::create(nb, nb.getI32Type(), best),
+                indices, {tok, j});
+          Value w = load(nb, scores, {best});
+          store(nb, w, chosen, {j});
+          return SmallVector<Value>{fadd(nb, acc[0], w)};
+        })[0];
     forLoop(b, zero, kv, [&](Builder &nb, Value j) {
       Value w = load(nb, chosen, {j});
       if (op.getRenormalize())
@@ -606,11 +643,10 @@ LogicalResult Lowering::lowerDispatch(DispatchOp op) {
   });
   // Segment starts: counts padded up to a multiple of the tile.
   Value end = forReduce(
-      b, zero, numExperts, {zero},
-      [&](Builder &nb, Value e, ValueRange acc) {
+      b, zero, numExperts, {zero}, [&](Builder &nb, Value e, ValueRange acc) {
         Value count = load(nb, cursor, {e});
-        Value padded = mul(nb, divu(nb, add(nb, count, cIdx(nb, tile - 1)), tileV),
-                           tileV);
+        Value padded =
+            mul(nb, divu(nb, add(nb, count, cIdx(nb, tile - 1)), tileV), tileV);
         store(nb, arith::IndexCastOp::create(nb, nb.getI32Type(), acc[0]),
               offsets, {e});
         store(nb, acc[0], cursor, {e});
@@ -689,16 +725,7 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
   auto entries = [&](Builder &b, Value e, Value lb, Value ub) {
     forLoop(b, lb, ub, [&](Builder &b, Value i) {
       Value id = toIndex(b, load(b, list, {i}));
-      Value valid = cBool(b, true);
-      if (bound) {
-        valid = andi(b, cmpi(b, arith::CmpIPredicate::sge, id, cIdx(b, 0)),
-                     cmpi(b, arith::CmpIPredicate::slt, id, bound));
-        // Never read scale out of bounds, even with inconsistent operands.
-        if (scale && op.getGather())
-          valid = andi(b, valid,
-                       cmpi(b, arith::CmpIPredicate::slt, id, scaleNumel));
-      }
-      ifThen(b, valid, [&](Builder &b) {
+      auto compute = [&](Builder &b) {
         Value row = op.getGather() ? divu(b, id, cIdx(b, topK)) : i;
         forLoop(b, 0, cIdx(b, cols), [&](Builder &b, Value c) {
           store(b, toF32(b, load(b, input, {row, c})), x, {c});
@@ -720,7 +747,8 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
                   // bits [1:0] the first kept position, [3:2] the second.
                   Value word = arith::ExtUIOp::create(
                       b, i32,
-                      load(b, meta, withExpert(e, {cr, divu(b, g, cIdx(b, 4))})));
+                      load(b, meta,
+                           withExpert(e, {cr, divu(b, g, cIdx(b, 4))})));
                   Value shift = arith::IndexCastOp::create(
                       b, i32, mul(b, remu(b, g, cIdx(b, 4)), cIdx(b, 4)));
                   Value nib = arith::ShRUIOp::create(b, word, shift);
@@ -732,7 +760,8 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
                              three));
                   Value base = mul(b, g, cIdx(b, 4));
                   Value v0 = toF32(
-                      b, load(b, values, withExpert(e, {cr, mul(b, g, cIdx(b, 2))})));
+                      b, load(b, values,
+                              withExpert(e, {cr, mul(b, g, cIdx(b, 2))})));
                   Value v1 = toF32(
                       b, load(b, values,
                               withExpert(e, {cr, add(b, mul(b, g, cIdx(b, 2)),
@@ -748,8 +777,8 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
         // Epilogue, then the routing weight.
         Value sc;
         if (scale)
-          sc = toF32(b, load(b, scale, {divu(b, id, scaleCols),
-                                        remu(b, id, scaleCols)}));
+          sc = toF32(b, load(b, scale,
+                             {divu(b, id, scaleCols), remu(b, id, scaleCols)}));
         forLoop(b, 0, cIdx(b, outCols), [&](Builder &b, Value c) {
           Value y = load(b, acc, {c});
           if (silu) {
@@ -760,7 +789,18 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
             y = fmul(b, y, sc);
           store(b, fromF32(b, y, resElt), out, {i, c});
         });
-      });
+      };
+      if (!bound) {
+        compute(b);
+        return;
+      }
+      Value valid = andi(b, cmpi(b, arith::CmpIPredicate::sge, id, cIdx(b, 0)),
+                         cmpi(b, arith::CmpIPredicate::slt, id, bound));
+      // Never read scale out of bounds, even with inconsistent operands.
+      if (scale && op.getGather())
+        valid =
+            andi(b, valid, cmpi(b, arith::CmpIPredicate::slt, id, scaleNumel));
+      ifThen(b, valid, compute);
     });
   };
 
@@ -801,8 +841,8 @@ LogicalResult Lowering::lowerCombine(CombineOp op) {
   // Accumulate in f32 (in place when the result is f32).
   Value acc = out;
   if (!resElt.isF32())
-    acc = memref::AllocOp::create(
-        b, MemRefType::get(resType.getShape(), f32), dynamicOnly(resType, {t, h}));
+    acc = memref::AllocOp::create(b, MemRefType::get(resType.getShape(), f32),
+                                  dynamicOnly(resType, {t, h}));
   forEachElement(b, acc, [&](Builder &nb, ValueRange ivs) {
     store(nb, cF32(nb, 0.0f), acc, ivs);
   });

@@ -14,7 +14,7 @@ def Samoyeds_FormatAttr : Samoyeds_Attr<"Format", "format"> {
     2 non-zeros (the 2:4 pattern of the Sparse Tensor Core). Density is (n/m)/2.
 
     Constraints: (F1) 1 <= n <= m; (F2) v is a positive multiple of 32, the K of one
-    `mma.sp` step for 16-bit types.
+    `mma.sp` step for 16-bit types; (F3) m <= 256 (row indices are stored as i8).
 
     Example:
     ```mlir

@@ -111,9 +111,10 @@ def Samoyeds_RouteOp : Samoyeds_Op<"route", [Pure]> {
     Mixtral: softmax, renormalize. DeepSeek-MoE: softmax without renormalize.
     DeepSeek-V3: sigmoid, bias, groups, renormalize, scaling_factor 2.5.
 
-    Constraints: (C1) logits rank 2 with a static expert count E;
-    (C2) 1 <= top_k <= E; (C3) weights are T x top_k floats and indices T x top_k
-    i32, T matching the logits; (C4) bias has shape E; (C5) n_group >= 1 divides E;
+    Constraints: (C1) logits rank 2 with a static expert count 1 <= E <= 2^31-1
+    (indices are i32); (C2) 1 <= top_k <= E; (C3) weights are T x top_k floats and
+    indices T x top_k i32, T matching the logits; (C4) bias has shape E; (C5) n_group
+    >= 1 divides E;
     (C6) 1 <= topk_group <= n_group; (C7) top_k <= topk_group * E / n_group;
     (C8) scaling_factor > 0.
 
@@ -154,8 +155,10 @@ def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [Pure]> {
     This is the shape of data vLLM's `moe_align_block_size` produces: a kernel reads
     input row `id / k`, and the routing weight `weights.flat[id]`.
 
-    Constraints: (C1) num_experts >= 1 and tile >= 1; (C2) the list is 1-D of length
-    `T * k + E * (tile - 1)` (when T is static); (C3) offsets has E + 1 entries.
+    Constraints: (C1) 1 <= num_experts <= 2^31-1 (expert indices are i32) and
+    tile >= 1; (C2) the list is 1-D of length `T * k + E * (tile - 1)` (when T and k
+    are static), and that length (its `E * (tile - 1)` part when T is dynamic) is at
+    most 2^31-1 (offsets are i32); (C3) offsets has E + 1 entries.
 
     Example:
     ```mlir
@@ -262,11 +265,15 @@ def Samoyeds_MoeOp : Samoyeds_Op<"moe", [Pure, AttrSizedOperandSegments]> {
     `samoyeds-decompose-moe` rewrites it into route, dispatch, ssmm and combine;
     `tile` is the dispatch tile.
 
-    Constraints: (C1) input `T x H` of the weights' element type; (C2) gate_weight
-    `E x H`; (C3) w13 packed `E x 2I x H`; (C4) w2 packed `E x H x I`; (C5) bias has E
-    entries; (C6) shared_w13 packed `2S x H` and shared_w2 `H x S`, both or neither;
-    (C7) shared_gate (H) only with shared experts; (C8) result `T x H`; and the
-    constraints of samoyeds.route on the routing attributes.
+    Constraints: (C1) input `T x H` (H static) of the weights' element type;
+    (C2) gate_weight `E x H` with a static E, a float of at most 32 bits; (C3) w13
+    packed `E x 2I x H`; (C4) w2 packed `E x H x I`; (C5) bias has E entries;
+    (C6) shared_w13 packed `2S x H` and shared_w2 `H x S`, both or neither, of the
+    input's element type; (C7) shared_gate (H, a float of at most 32 bits) only with
+    shared experts; (C8) result `T x H`, a float of at most 32 bits; (C9) the
+    samoyeds.dispatch constraints C1 and C2 for num_experts = E and `tile`; (C10) the
+    constraints C2 and C5-C8 of samoyeds.route on the routing attributes (reported
+    as "route C2" ...).
 
     Example:
     ```mlir

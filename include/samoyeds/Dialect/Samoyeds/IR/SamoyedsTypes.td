@@ -15,7 +15,8 @@ def Samoyeds_PackedType : Samoyeds_Type<"Packed", "packed"> {
     `[E x] (R*n/m) x (C/16)` of i16 and `row_indices` `[E x] (C/v) x (R*n/m)` of i8.
 
     Constraints: (P1) rank 2 or 3, all sizes static and positive; (P2) element type f16
-    or bf16; (P3) R is a multiple of m; (P4) C is a multiple of v.
+    or bf16; (P3) R is a multiple of m; (P4) C is a multiple of v; (P5) the element
+    count `[E x] R x C` fits in int64; and the format's own F1-F3.
 
     Example:
     ```mlir

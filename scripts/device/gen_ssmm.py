@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Build the ssmm kernels the device check runs (on the development machine).
+
+Writes MLIR files for every variant, compiles each with samoyeds-compile into
+<out>/<name>.so (host code + embedded sm_90a cubin), and writes
+<out>/variants.json describing them for ssmm_check.py. Also copies the runtime
+and the format library's C API next to them, so <out> is all the device needs.
+
+    python3 scripts/device/gen_ssmm.py --build build --out build-device
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+# (role, rows, cols, dtype, n, m, v, options)
+SWEEP_FORMATS = [(1, 2, 128), (1, 2, 64), (2, 4, 128), (1, 2, 32), (2, 4, 64)]
+PERF_SHAPES = [(14336, 4096), (4096, 14336), (16384, 6144), (1408, 2048), (2048, 1408)]
+
+
+def variants():
+    out = []
+    for dt in ("bf16", "f16"):
+        for (n, m, v) in SWEEP_FORMATS:
+            out.append(dict(role="sweep", rows=1024, cols=1024, dtype=dt, n=n, m=m, v=v,
+                            gather=True, top_k=1, experts=0, silu=False, scale=False))
+        for (r, c) in PERF_SHAPES:
+            out.append(dict(role="perf", rows=r, cols=c, dtype=dt, n=1, m=2, v=128,
+                            gather=True, top_k=1, experts=0, silu=False, scale=False))
+    # Tiling alternatives at the headline shape (pipeline options).
+    for opts in ("warp-m=64 warps-m=4 warps-n=2", "warp-m=64 warps-m=2 warps-n=4",
+                 "warp-m=64 warps-m=4 warps-n=2 stages=3", "warp-m=32 warp-n=32 warps-m=4 warps-n=4",
+                 "warp-m=64 warp-n=16 warps-m=4 warps-n=4"):
+        out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
+                        gather=True, top_k=1, experts=0, silu=False, scale=False,
+                        options=opts))
+    # Grouped forms used by the MoE layer: stacked W1|W3 with SiLU, and W2
+    # on the compact H with the routing weight.
+    out.append(dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,
+                    gather=True, top_k=2, experts=4, silu=True, scale=False))
+    out.append(dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
+                    gather=False, top_k=2, experts=4, silu=False, scale=True))
+    for i, vd in enumerate(out):
+        vd["name"] = (f"{vd['role']}_{vd['dtype']}_{vd['rows']}x{vd['cols']}_n{vd['n']}m{vd['m']}"
+                      f"v{vd['v']}" + (f"_e{vd['experts']}" if vd["experts"] else "")
+                      + ("_silu" if vd["silu"] else "") + ("_scale" if vd["scale"] else "")
+                      + ("_" + vd["options"].replace(" ", "_").replace("=", "")
+                         if vd.get("options") else ""))
+    return out
+
+
+def mlir_of(vd):
+    t = vd["dtype"]
+    fmt = f"#samoyeds.format<n = {vd['n']}, m = {vd['m']}, v = {vd['v']}>"
+    shape = f"{vd['experts']}x" if vd["experts"] else ""
+    w = f"!samoyeds.packed<{shape}{vd['rows']}x{vd['cols']}x{t}, {fmt}>"
+    outc = vd["rows"] // 2 if vd["silu"] else vd["rows"]
+    args = [f"%w: {w}", f"%x: tensor<?x{vd['cols']}x{t}>", "%list: tensor<?xi32>"]
+    extra = ""
+    if vd["experts"]:
+        args.append(f"%off: tensor<{vd['experts'] + 1}xi32>")
+        extra += f" offsets(%off : tensor<{vd['experts'] + 1}xi32>)"
+    if vd["scale"]:
+        args.append(f"%s: tensor<?x{vd['top_k']}xf32>")
+        extra += f" scale(%s : tensor<?x{vd['top_k']}xf32>)"
+    attrs = [f"top_k = {vd['top_k']}"]
+    if vd["gather"]:
+        attrs.append("gather")
+    if vd["silu"]:
+        attrs.append("epilogue = #samoyeds.epilogue<silu_mul>")
+    rt = f"tensor<?x{outc}x{'f32' if vd['scale'] else t}>"
+    return (f"func.func @ssmm({', '.join(args)}) -> {rt} {{\n"
+            f"  %y = samoyeds.ssmm %w, %x, %list{extra} {{{', '.join(attrs)}}}\n"
+            f"      : {w}, tensor<?x{vd['cols']}x{t}>, tensor<?xi32> -> {rt}\n"
+            f"  return %y : {rt}\n}}\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--out", default="build-device")
+    ap.add_argument("--only", default=None, help="substring filter on variant names")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    out = os.path.abspath(args.out)
+    os.makedirs(os.path.join(out, "src"), exist_ok=True)
+    os.makedirs(os.path.join(out, "lib"), exist_ok=True)
+    for lib in ("libsamoyeds_runtime.so", "libsamoyeds_format_c.so"):
+        shutil.copy2(os.path.join(build, "lib", lib), os.path.join(out, "lib", lib))
+    vs = [v for v in variants() if not args.only or args.only in v["name"]]
+
+    def compile_one(vd):
+        src = os.path.join(out, "src", vd["name"] + ".mlir")
+        with open(src, "w") as f:
+            f.write(mlir_of(vd))
+        cmd = [os.path.join(build, "bin", "samoyeds-compile"), src, "-o",
+               os.path.join(out, "kernels"), "--runtime-dir", os.path.join(out, "lib")]
+        if vd.get("options"):
+            cmd += ["--pipeline-options", vd["options"]]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode:
+            return vd["name"] + ": " + r.stderr
+        # The runtime sits in ../lib relative to the kernels.
+        return None
+
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        errors = [e for e in ex.map(compile_one, vs) if e]
+    for e in errors:
+        print(e, file=sys.stderr)
+    with open(os.path.join(out, "variants.json"), "w") as f:
+        json.dump(vs, f, indent=1)
+    print(f"gen_ssmm: {len(vs) - len(errors)} of {len(vs)} variants compiled into {out}")
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()

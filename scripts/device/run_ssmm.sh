@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# On the GPU machine, from the repository root, with build-device/ carried
+# (made here by: python3 scripts/device/gen_ssmm.py --build build --out build-device):
+#     bash scripts/device/run_ssmm.sh
+# Runs compute-sanitizer memcheck and racecheck on one mid-size case, then the
+# correctness sweep and the timing table (printed last). Logs go to $OUT.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+OUT="${OUT:-/tmp/samoyeds_out}"
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PATH="/usr/local/cuda/bin:$PATH"
+status=0
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+CASE=sweep_bf16_1024x1024_n1m2v128
+for tool in memcheck racecheck; do
+  echo "== compute-sanitizer --tool $tool ($CASE, T=256)"
+  if compute-sanitizer --tool "$tool" --error-exitcode 9 python3 scripts/device/ssmm_check.py \
+       --single "$CASE" > "$OUT/sanitizer_$tool.txt" 2>&1; then
+    echo "$tool: clean"; tail -2 "$OUT/sanitizer_$tool.txt"
+  else
+    echo "$tool: FAILED"; tail -30 "$OUT/sanitizer_$tool.txt"; status=1
+  fi
+done
+echo "== correctness sweep and timing"
+python3 scripts/device/ssmm_check.py --json "$OUT/ssmm_results.json" 2>&1 | tee "$OUT/ssmm_log.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+exit $status

@@ -1,0 +1,156 @@
+// Diagnostics of convert-samoyeds-to-gpu that the IR alone triggers (default
+// options). The ones that depend on pass options are in invalid-options.mlir.
+// RUN: samoyeds-opt %s -split-input-file -verify-diagnostics --convert-samoyeds-to-gpu
+
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+
+// The packed weight is a function argument, not samoyeds.assemble (no
+// samoyeds-expand-storage ran).
+func.func @weight_not_assembled(%w: !samoyeds.packed<256x512xbf16, #fmt>,
+    %x: tensor<?x512xbf16>, %l: tensor<?xi32>) -> tensor<?x256xbf16> {
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: the packed weight must come from samoyeds.assemble (run samoyeds-expand-storage; constant weights fold to assemble under canonicalize)}}
+  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+         tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
+  return %r : tensor<?x256xbf16>
+}
+
+// -----
+
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+
+// A non-constant samoyeds.pack stays a pack: not lowerable either.
+func.func @weight_from_pack(%d: tensor<256x512xbf16>, %x: tensor<?x512xbf16>,
+    %l: tensor<?xi32>) -> tensor<?x256xbf16> {
+  %w = samoyeds.pack %d : tensor<256x512xbf16> -> !samoyeds.packed<256x512xbf16, #fmt>
+  // expected-error @+1 {{the packed weight must come from samoyeds.assemble}}
+  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+         tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
+  return %r : tensor<?x256xbf16>
+}
+
+// -----
+
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+
+func.func @result_f64(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>,
+    %ri: tensor<4x128xi8>, %x: tensor<?x512xbf16>, %l: tensor<?xi32>) -> tensor<?x256xf64> {
+  %w = samoyeds.assemble %v, %m, %ri : tensor<128x256xbf16>, tensor<128x32xi16>,
+         tensor<4x128xi8> -> !samoyeds.packed<256x512xbf16, #fmt>
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: result element type must be f32, f16 or bf16, got 'f64'}}
+  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+         tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf64>
+  return %r : tensor<?x256xf64>
+}
+
+// -----
+
+// N = 3 cannot be reduced with xor shuffles over lanes 4 apart.
+#fmt36 = #samoyeds.format<n = 3, m = 6, v = 128>
+
+func.func @n_not_power_of_two(%v: tensor<96x256xf16>, %m: tensor<96x32xi16>,
+    %ri: tensor<4x96xi8>, %x: tensor<?x512xf16>, %l: tensor<?xi32>) -> tensor<?x192xf16> {
+  %w = samoyeds.assemble %v, %m, %ri : tensor<96x256xf16>, tensor<96x32xi16>,
+         tensor<4x96xi8> -> !samoyeds.packed<192x512xf16, #fmt36>
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: N (3) must be 1, 2, 4 or 8 (row groups are reduced across lanes)}}
+  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<192x512xf16, #fmt36>,
+         tensor<?x512xf16>, tensor<?xi32> -> tensor<?x192xf16>
+  return %r : tensor<?x192xf16>
+}
+
+// -----
+
+// V = 96 with the default block-k of 64: a stage would straddle two slices.
+#fmt96 = #samoyeds.format<n = 1, m = 2, v = 96>
+
+func.func @v_not_multiple_of_block_k(%v: tensor<128x192xf16>, %m: tensor<128x24xi16>,
+    %ri: tensor<4x128xi8>, %x: tensor<?x384xf16>, %l: tensor<?xi32>) -> tensor<?x256xf16> {
+  %w = samoyeds.assemble %v, %m, %ri : tensor<128x192xf16>, tensor<128x24xi16>,
+         tensor<4x128xi8> -> !samoyeds.packed<256x384xf16, #fmt96>
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: V (96) must be a multiple of block-k (64)}}
+  %r = samoyeds.ssmm %w, %x, %l : !samoyeds.packed<256x384xf16, #fmt96>,
+         tensor<?x384xf16>, tensor<?xi32> -> tensor<?x256xf16>
+  return %r : tensor<?x256xf16>
+}
+
+// -----
+
+// 100 condensed rows: not a multiple of any block tile (the smallest is 16).
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+
+func.func @rows_not_multiple_of_tile(%v: tensor<100x256xbf16>, %m: tensor<100x32xi16>,
+    %ri: tensor<4x100xi8>, %x: tensor<?x512xbf16>, %l: tensor<?xi32>) -> tensor<?x200xbf16> {
+  %w = samoyeds.assemble %v, %m, %ri : tensor<100x256xbf16>, tensor<100x32xi16>,
+         tensor<4x100xi8> -> !samoyeds.packed<200x512xbf16, #fmt>
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: the condensed rows (100) must be a multiple of the block tile (16); choose warp-m/warps-m to divide it}}
+  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<200x512xbf16, #fmt>,
+         tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x200xbf16>
+  return %r : tensor<?x200xbf16>
+}
+
+// -----
+
+// silu_mul: 200 condensed rows, 100 per half: not a multiple of any half
+// block tile (the smallest is 16 = warp-m 32 / 2).
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+
+func.func @silu_rows_not_multiple_of_tile(%v: tensor<200x256xbf16>, %m: tensor<200x32xi16>,
+    %ri: tensor<4x200xi8>, %x: tensor<?x512xbf16>, %l: tensor<?xi32>) -> tensor<?x200xbf16> {
+  %w = samoyeds.assemble %v, %m, %ri : tensor<200x256xbf16>, tensor<200x32xi16>,
+         tensor<4x200xi8> -> !samoyeds.packed<400x512xbf16, #fmt>
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: half the condensed rows (100) must be a multiple of the block tile (16); choose warp-m/warps-m to divide it}}
+  %r = samoyeds.ssmm %w, %x, %l {gather, epilogue = #samoyeds.epilogue<silu_mul>}
+         : !samoyeds.packed<400x512xbf16, #fmt>, tensor<?x512xbf16>, tensor<?xi32>
+         -> tensor<?x200xbf16>
+  return %r : tensor<?x200xbf16>
+}
+
+// -----
+
+// silu_mul: R/2 = 130 rows; a 1:4 row group would straddle gate and up.
+#fmt14 = #samoyeds.format<n = 1, m = 4, v = 128>
+
+func.func @silu_half_not_multiple_of_m(%v: tensor<65x256xbf16>, %m: tensor<65x32xi16>,
+    %ri: tensor<4x65xi8>, %x: tensor<?x512xbf16>, %l: tensor<?xi32>) -> tensor<?x130xbf16> {
+  %w = samoyeds.assemble %v, %m, %ri : tensor<65x256xbf16>, tensor<65x32xi16>,
+         tensor<4x65xi8> -> !samoyeds.packed<260x512xbf16, #fmt14>
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: silu_mul needs R/2 (130) to be a multiple of M (4)}}
+  %r = samoyeds.ssmm %w, %x, %l {gather, epilogue = #samoyeds.epilogue<silu_mul>}
+         : !samoyeds.packed<260x512xbf16, #fmt14>, tensor<?x512xbf16>, tensor<?xi32>
+         -> tensor<?x130xbf16>
+  return %r : tensor<?x130xbf16>
+}
+
+// -----
+
+// 1:16 needs 16 * 16 * 32 / 32 = 256 accumulator floats even with the
+// smallest warp tile the default tiling tries.
+#fmt116 = #samoyeds.format<n = 1, m = 16, v = 128>
+
+func.func @too_many_accumulators(%v: tensor<16x256xbf16>, %m: tensor<16x32xi16>,
+    %ri: tensor<4x16xi8>, %x: tensor<?x512xbf16>, %l: tensor<?xi32>) -> tensor<?x256xbf16> {
+  %w = samoyeds.assemble %v, %m, %ri : tensor<16x256xbf16>, tensor<16x32xi16>,
+         tensor<4x16xi8> -> !samoyeds.packed<256x512xbf16, #fmt116>
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: the accumulators need 256 registers per thread (M * warp-m * warp-n / 32, at most 200); use a smaller warp tile}}
+  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt116>,
+         tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
+  return %r : tensor<?x256xbf16>
+}
+
+// -----
+
+// The first failing ssmm stops the pass; an earlier valid one has been
+// lowered, a later one is not looked at.
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+
+func.func @second_op_fails(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>,
+    %ri: tensor<4x128xi8>, %x: tensor<?x512xbf16>, %l: tensor<?xi32>)
+    -> (tensor<?x256xbf16>, tensor<?x256xf64>) {
+  %w = samoyeds.assemble %v, %m, %ri : tensor<128x256xbf16>, tensor<128x32xi16>,
+         tensor<4x128xi8> -> !samoyeds.packed<256x512xbf16, #fmt>
+  %a = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+         tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
+  // expected-error @+1 {{result element type must be f32, f16 or bf16, got 'f64'}}
+  %b = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+         tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf64>
+  return %a, %b : tensor<?x256xbf16>, tensor<?x256xf64>
+}

@@ -1,0 +1,1705 @@
+// Every diagnostic of the samoyeds attributes, types and op verifiers, and of
+// their ODS constraints and parsers. Each case is named after the constraint
+// it violates (docs/dialect.md).
+// RUN: samoyeds-opt %s -split-input-file -verify-diagnostics
+
+//===----------------------------------------------------------------------===//
+// #samoyeds.format
+//===----------------------------------------------------------------------===//
+
+// F1: n >= 1.
+// expected-error @below {{(F1) invalid #samoyeds.format: N (0) must be at least 1}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 0, m = 2, v = 128>} { return }
+
+// -----
+
+// F1: negative n.
+// expected-error @below {{(F1) invalid #samoyeds.format: N (-1) must be at least 1}}
+func.func @f() attributes {fmt = #samoyeds.format<n = -1, m = 2, v = 128>} { return }
+
+// -----
+
+// F1: m >= 1.
+// expected-error @below {{(F1) invalid #samoyeds.format: M (0) must be at least 1}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, m = 0, v = 128>} { return }
+
+// -----
+
+// F1: n <= m.
+// expected-error @below {{(F1) invalid #samoyeds.format: N (3) must not exceed M (2)}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 3, m = 2, v = 128>} { return }
+
+// -----
+
+// F3: m <= 256 (row indices are uint8).
+// expected-error @below {{(F3) invalid #samoyeds.format: M (512) must not exceed 256 (row indices are stored as uint8)}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, m = 512, v = 128>} { return }
+
+// -----
+
+// F2: v a multiple of 32.
+// expected-error @below {{(F2) invalid #samoyeds.format: V (100) must be a positive multiple of 32}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, m = 2, v = 100>} { return }
+
+// -----
+
+// F2: v positive.
+// expected-error @below {{(F2) invalid #samoyeds.format: V (0) must be a positive multiple of 32}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, m = 2, v = 0>} { return }
+
+// -----
+
+// F2: v negative.
+// expected-error @below {{(F2) invalid #samoyeds.format: V (-128) must be a positive multiple of 32}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, m = 2, v = -128>} { return }
+
+// -----
+
+// F2: the largest int64 is not a multiple of 32.
+// expected-error @below {{(F2) invalid #samoyeds.format: V (9223372036854775807) must be a positive multiple of 32}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, m = 2, v = 9223372036854775807>} { return }
+
+// -----
+
+// Parser: a missing parameter.
+// expected-error @below {{expected ','}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, m = 2>} { return }
+
+// -----
+
+// Parser: an unknown parameter.
+// expected-error @below {{expected '>'}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, m = 2, v = 128, w = 4>} { return }
+
+// -----
+
+// Parser: a parameter given twice.
+// expected-error @below {{duplicate or unknown struct parameter name: n}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, n = 2, v = 128>} { return }
+
+// -----
+
+// Parser: not an integer.
+// expected-error @below {{expected integer value}}
+// expected-error @below {{failed to parse Samoyeds_FormatAttr parameter 'n'}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1.5, m = 2, v = 128>} { return }
+
+// -----
+
+// Parser: an integer beyond int64.
+// expected-error @below {{integer value too large}}
+// expected-error @below {{failed to parse Samoyeds_FormatAttr parameter 'v'}}
+func.func @f() attributes {fmt = #samoyeds.format<n = 1, m = 2, v = 9223372036854775808>} { return }
+
+// -----
+
+// Parser: no parameters at all.
+// expected-error @below {{expected '<'}}
+func.func @f() attributes {fmt = #samoyeds.format} { return }
+
+// -----
+
+// Parser: an unknown attribute mnemonic.
+// expected-error @below {{unknown attribute `formt` in dialect `samoyeds`}}
+func.func @f() attributes {fmt = #samoyeds.formt<n = 1, m = 2, v = 128>} { return }
+
+// -----
+
+// Parser: an unknown scoring function.
+// expected-error @below {{expected ::mlir::samoyeds::Scoring to be one of: softmax, sigmoid}}
+// expected-error @below {{failed to parse Samoyeds_ScoringAttr parameter 'value'}}
+func.func @f() attributes {s = #samoyeds.scoring<tanh>} { return }
+
+// -----
+
+// Parser: an unknown epilogue.
+// expected-error @below {{expected ::mlir::samoyeds::Epilogue to be one of: none, silu_mul}}
+// expected-error @below {{failed to parse Samoyeds_EpilogueAttr parameter 'value'}}
+func.func @f() attributes {e = #samoyeds.epilogue<gelu>} { return }
+
+//===----------------------------------------------------------------------===//
+// !samoyeds.packed
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// P1: rank 1.
+// expected-error @below {{(P1) packed weight must have rank 2 (R x C) or 3 (E x R x C), got rank 1}}
+func.func @f(%w: !samoyeds.packed<512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P1: rank 4.
+// expected-error @below {{(P1) packed weight must have rank 2 (R x C) or 3 (E x R x C), got rank 4}}
+func.func @f(%w: !samoyeds.packed<2x8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P1: rank 0.
+// expected-error @below {{(P1) packed weight must have rank 2 (R x C) or 3 (E x R x C), got rank 0}}
+func.func @f(%w: !samoyeds.packed<bf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P1: a zero size.
+// expected-error @below {{(P1) packed weight sizes must be static and positive, got 0}}
+func.func @f(%w: !samoyeds.packed<0x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P1: a dynamic size (rejected by the parser).
+// expected-error @below {{expected static shape}}
+func.func @f(%w: !samoyeds.packed<?x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P1: a negative size is no dimension at all.
+// expected-error @below {{expected non-function type}}
+func.func @f(%w: !samoyeds.packed<-2x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P1: a size beyond int64.
+// expected-error @below {{invalid dimension}}
+func.func @f(%w: !samoyeds.packed<99999999999999999999x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P2: f32.
+// expected-error @below {{(P2) packed weight element type must be f16 or bf16, got 'f32'}}
+func.func @f(%w: !samoyeds.packed<256x512xf32, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P2: an integer.
+// expected-error @below {{(P2) packed weight element type must be f16 or bf16, got 'i16'}}
+func.func @f(%w: !samoyeds.packed<256x512xi16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P2: a vector.
+// expected-error @below {{(P2) packed weight element type must be f16 or bf16, got 'vector<2xf16>'}}
+func.func @f(%w: !samoyeds.packed<256x512xvector<2xf16>, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P3: rows a multiple of m.
+// expected-error @below {{(P3) packed weight 255x512 does not fit the format: rows (255) must be a multiple of M (2)}}
+func.func @f(%w: !samoyeds.packed<255x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P3: rows a multiple of m, with an expert dimension.
+// expected-error @below {{(P3) packed weight 6x32 does not fit the format: rows (6) must be a multiple of M (4)}}
+func.func @f(%w: !samoyeds.packed<8x6x32xf16, #samoyeds.format<n = 2, m = 4, v = 32>>)
+
+// -----
+
+// P4: cols a multiple of v.
+// expected-error @below {{(P4) packed weight 256x500 does not fit the format: cols (500) must be a multiple of V (128)}}
+func.func @f(%w: !samoyeds.packed<256x500xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P4: cols a multiple of v (a multiple of 32 but not of v).
+// expected-error @below {{(P4) packed weight 256x96 does not fit the format: cols (96) must be a multiple of V (64)}}
+func.func @f(%w: !samoyeds.packed<256x96xbf16, #samoyeds.format<n = 1, m = 2, v = 64>>)
+
+// -----
+
+// P5: R x C must be representable.
+// expected-error @below {{(P5) packed weight 4611686018427387904x128 does not fit the format: rows x cols (4611686018427387904 x 128) is too large to index}}
+func.func @f(%w: !samoyeds.packed<4611686018427387904x128xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// P5: E x R x C must be representable.
+// expected-error @below {{(P5) packed weight 1000000000x1000000000x1024 has too many elements to index}}
+func.func @f(%w: !samoyeds.packed<1000000000x1000000000x1024xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// An invalid format inside a packed type.
+// expected-error @below {{(F2) invalid #samoyeds.format: V (48) must be a positive multiple of 32}}
+func.func @f(%w: !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 48>>)
+
+// -----
+
+// Parser: the format is missing.
+// expected-error @below {{expected ','}}
+func.func @f(%w: !samoyeds.packed<256x512xbf16>)
+
+// -----
+
+// Parser: another attribute instead of the format.
+// expected-error @below {{invalid kind of attribute specified}}
+func.func @f(%w: !samoyeds.packed<256x512xbf16, 4 : i64>)
+
+// -----
+
+// Parser: the closing '>' is missing.
+// expected-error @below {{unbalanced '<' character in pretty dialect name}}
+func.func @f(%w: !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128> i32)
+
+// -----
+
+// Parser: no element type.
+// expected-error @below {{expected non-function type}}
+func.func @f(%w: !samoyeds.packed<256x512x, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+// -----
+
+// Parser: an unknown type mnemonic.
+// expected-error @below {{type `pack` in dialect `samoyeds`}}
+func.func @f(%w: !samoyeds.pack<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>)
+
+//===----------------------------------------------------------------------===//
+// samoyeds.pack
+//===----------------------------------------------------------------------===//
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%d: tensor<256x256xbf16>) {
+  // C1: the input shape is the logical shape.
+  // expected-error @below {{'samoyeds.pack' op (C1) input shape 256x256 must equal the packed shape 256x512}}
+  %p = samoyeds.pack %d : tensor<256x256xbf16> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%d: tensor<256x512xbf16>) {
+  // C1: the expert dimension is part of the shape.
+  // expected-error @below {{'samoyeds.pack' op (C1) input shape 256x512 must equal the packed shape 8x256x512}}
+  %p = samoyeds.pack %d : tensor<256x512xbf16> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%d: tensor<?x512xbf16>) {
+  // C1: a dynamic input size does not match a static packed size.
+  // expected-error @below {{'samoyeds.pack' op (C1) input shape ?x512 must equal the packed shape 256x512}}
+  %p = samoyeds.pack %d : tensor<?x512xbf16> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%d: tensor<256x512xf16>) {
+  // C2: the element types agree.
+  // expected-error @below {{'samoyeds.pack' op (C2) input element type 'f16' must equal the packed element type 'bf16'}}
+  %p = samoyeds.pack %d : tensor<256x512xf16> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%d: tensor<256x512xf32>) {
+  // ODS: the input is f16 or bf16.
+  // expected-error @below {{'samoyeds.pack' op operand #0 must be ranked tensor of 16-bit float or bfloat16 type values, but got 'tensor<256x512xf32>'}}
+  %p = samoyeds.pack %d : tensor<256x512xf32> -> !w
+  return
+}
+
+// -----
+
+func.func @f(%d: tensor<256x512xbf16>) {
+  // ODS: the result is a packed weight.
+  // expected-error @below {{'samoyeds.pack' op result #0 must be packed weight, but got 'tensor<256x512xbf16>'}}
+  %p = "samoyeds.pack"(%d) : (tensor<256x512xbf16>) -> tensor<256x512xbf16>
+  return
+}
+
+// -----
+
+func.func @f(%d: tensor<256x512xbf16>) {
+  // ODS: the result is a packed weight (custom form).
+  // expected-error @below {{'samoyeds.pack' op result #0 must be packed weight, but got 'tensor<256x512xbf16>'}}
+  %p = samoyeds.pack %d : tensor<256x512xbf16> -> tensor<256x512xbf16>
+  return
+}
+
+// -----
+
+// Parser: a missing operand.
+func.func @f() {
+  // expected-error @below {{expected SSA operand}}
+  %p = samoyeds.pack : tensor<256x512xbf16> -> !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+  return
+}
+
+// -----
+
+func.func @f(%d: tensor<256x512xbf16>) {
+  // ODS: one operand.
+  // expected-error @below {{'samoyeds.pack' op requires a single operand}}
+  %p = "samoyeds.pack"(%d, %d) : (tensor<256x512xbf16>, tensor<256x512xbf16>) -> !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// samoyeds.unpack
+//===----------------------------------------------------------------------===//
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%p: !w) {
+  // C1: the result shape is the logical shape.
+  // expected-error @below {{'samoyeds.unpack' op (C1) result shape 512x256 must equal the packed shape 256x512}}
+  %d = samoyeds.unpack %p : !w -> tensor<512x256xbf16>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%p: !w) {
+  // C2: the element types agree.
+  // expected-error @below {{'samoyeds.unpack' op (C2) result element type 'f16' must equal the packed element type 'bf16'}}
+  %d = samoyeds.unpack %p : !w -> tensor<256x512xf16>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%p: !w) {
+  // ODS: the result is f16 or bf16.
+  // expected-error @below {{'samoyeds.unpack' op result #0 must be ranked tensor of 16-bit float or bfloat16 type values, but got 'tensor<256x512xf32>'}}
+  %d = samoyeds.unpack %p : !w -> tensor<256x512xf32>
+  return
+}
+
+// -----
+
+func.func @f(%d: tensor<256x512xbf16>) {
+  // ODS: the operand is a packed weight.
+  // expected-error @below {{'samoyeds.unpack' op operand #0 must be packed weight, but got 'tensor<256x512xbf16>'}}
+  %p = "samoyeds.unpack"(%d) : (tensor<256x512xbf16>) -> tensor<256x512xbf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// samoyeds.assemble
+//===----------------------------------------------------------------------===//
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%v: tensor<256x256xbf16>, %m: tensor<128x32xi16>, %r: tensor<4x128xi8>) {
+  // C1: values are (R*n/m) x (C/2).
+  // expected-error @below {{'samoyeds.assemble' op (C1) values must be 'tensor<128x256xbf16>' for '!samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>', got 'tensor<256x256xbf16>'}}
+  %p = samoyeds.assemble %v, %m, %r : tensor<256x256xbf16>, tensor<128x32xi16>, tensor<4x128xi8> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%v: tensor<128x256xf16>, %m: tensor<128x32xi16>, %r: tensor<4x128xi8>) {
+  // C1: values have the packed element type.
+  // expected-error @below {{'samoyeds.assemble' op (C1) values must be 'tensor<128x256xbf16>'}}
+  %p = samoyeds.assemble %v, %m, %r : tensor<128x256xf16>, tensor<128x32xi16>, tensor<4x128xi8> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%v: tensor<128x256xbf16>, %m: tensor<128x64xi16>, %r: tensor<4x128xi8>) {
+  // C1: metadata are (R*n/m) x (C/16).
+  // expected-error @below {{'samoyeds.assemble' op (C1) metadata must be 'tensor<128x32xi16>' for '!samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>', got 'tensor<128x64xi16>'}}
+  %p = samoyeds.assemble %v, %m, %r : tensor<128x256xbf16>, tensor<128x64xi16>, tensor<4x128xi8> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>, %r: tensor<128x4xi8>) {
+  // C1: row indices are (C/v) x (R*n/m).
+  // expected-error @below {{'samoyeds.assemble' op (C1) row_indices must be 'tensor<4x128xi8>' for '!samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>', got 'tensor<128x4xi8>'}}
+  %p = samoyeds.assemble %v, %m, %r : tensor<128x256xbf16>, tensor<128x32xi16>, tensor<128x4xi8> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<2x4x32xf16, #samoyeds.format<n = 2, m = 4, v = 32>>
+func.func @f(%v: tensor<2x16xf16>, %m: tensor<2x2x2xi16>, %r: tensor<2x1x2xi8>) {
+  // C1: an expert dimension leads every storage array.
+  // expected-error @below {{'samoyeds.assemble' op (C1) values must be 'tensor<2x2x16xf16>'}}
+  %p = samoyeds.assemble %v, %m, %r : tensor<2x16xf16>, tensor<2x2x2xi16>, tensor<2x1x2xi8> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>, %r: tensor<?x128xi8>) {
+  // C1: the storage types are static.
+  // expected-error @below {{'samoyeds.assemble' op (C1) row_indices must be 'tensor<4x128xi8>'}}
+  %p = samoyeds.assemble %v, %m, %r : tensor<128x256xbf16>, tensor<128x32xi16>, tensor<?x128xi8> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%v: tensor<128x256xi16>, %m: tensor<128x32xi16>, %r: tensor<4x128xi8>) {
+  // ODS: values are f16 or bf16.
+  // expected-error @below {{'samoyeds.assemble' op operand #0 must be ranked tensor of 16-bit float or bfloat16 type values, but got 'tensor<128x256xi16>'}}
+  %p = samoyeds.assemble %v, %m, %r : tensor<128x256xi16>, tensor<128x32xi16>, tensor<4x128xi8> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%v: tensor<128x256xbf16>, %m: tensor<128x32xi32>, %r: tensor<4x128xi8>) {
+  // ODS: metadata are i16.
+  // expected-error @below {{'samoyeds.assemble' op operand #1 must be ranked tensor of 16-bit signless integer values, but got 'tensor<128x32xi32>'}}
+  %p = samoyeds.assemble %v, %m, %r : tensor<128x256xbf16>, tensor<128x32xi32>, tensor<4x128xi8> -> !w
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>, %r: tensor<4x128xui8>) {
+  // ODS: row indices are signless i8.
+  // expected-error @below {{'samoyeds.assemble' op operand #2 must be ranked tensor of 8-bit signless integer values, but got 'tensor<4x128xui8>'}}
+  %p = samoyeds.assemble %v, %m, %r : tensor<128x256xbf16>, tensor<128x32xi16>, tensor<4x128xui8> -> !w
+  return
+}
+
+// -----
+
+func.func @f(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>, %r: tensor<4x128xi8>) {
+  // ODS: the result is a packed weight.
+  // expected-error @below {{'samoyeds.assemble' op result #0 must be packed weight, but got 'tensor<256x512xbf16>'}}
+  %p = "samoyeds.assemble"(%v, %m, %r) : (tensor<128x256xbf16>, tensor<128x32xi16>, tensor<4x128xi8>) -> tensor<256x512xbf16>
+  return
+}
+
+// -----
+
+func.func @f(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>) {
+  // ODS: three operands.
+  // expected-error @below {{'samoyeds.assemble' op expected 3 operands, but found 2}}
+  %p = "samoyeds.assemble"(%v, %m) : (tensor<128x256xbf16>, tensor<128x32xi16>) -> !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// samoyeds.route
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @f(%l: tensor<?x?xf32>) {
+  // C1: the expert count is static.
+  // expected-error @below {{'samoyeds.route' op (C1) the expert count (logits dimension 1) must be static}}
+  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x?xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x0xf32>) {
+  // C1: at least one expert.
+  // expected-error @below {{'samoyeds.route' op (C1) the expert count (0) must be in [1, 2147483647] (indices are i32)}}
+  %w, %i = samoyeds.route %l {top_k = 1} : tensor<?x0xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x3000000000xf32>) {
+  // C1: expert indices fit i32.
+  // expected-error @below {{'samoyeds.route' op (C1) the expert count (3000000000) must be in [1, 2147483647] (indices are i32)}}
+  %w, %i = samoyeds.route %l {top_k = 1} : tensor<?x3000000000xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C2: top_k >= 1.
+  // expected-error @below {{'samoyeds.route' op (C2) top_k (0) must be in [1, 8]}}
+  %w, %i = samoyeds.route %l {top_k = 0} : tensor<?x8xf32> -> tensor<?x0xf32>, tensor<?x0xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C2: top_k <= E.
+  // expected-error @below {{'samoyeds.route' op (C2) top_k (9) must be in [1, 8]}}
+  %w, %i = samoyeds.route %l {top_k = 9} : tensor<?x8xf32> -> tensor<?x9xf32>, tensor<?x9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C2: a huge top_k.
+  // expected-error @below {{'samoyeds.route' op (C2) top_k (9223372036854775807) must be in [1, 8]}}
+  %w, %i = samoyeds.route %l {top_k = 9223372036854775807} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C3: weights are T x top_k.
+  // expected-error @below {{'samoyeds.route' op (C3) weights must be ?x2 (tokens x top_k), got ?x3}}
+  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x3xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<16x8xf32>) {
+  // C3: indices have T rows.
+  // expected-error @below {{'samoyeds.route' op (C3) indices must be 16x2 (tokens x top_k), got 15x2}}
+  %w, %i = samoyeds.route %l {top_k = 2} : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<15x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C3: the top_k dimension is static.
+  // expected-error @below {{'samoyeds.route' op (C3) weights must be ?x2 (tokens x top_k), got ?x?}}
+  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x?xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>, %b: tensor<4xf32>) {
+  // C4: bias has E entries.
+  // expected-error @below {{'samoyeds.route' op (C4) bias must have 8 entries (one per expert), got 4}}
+  %w, %i = samoyeds.route %l bias(%b : tensor<4xf32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C5: n_group divides E.
+  // expected-error @below {{'samoyeds.route' op (C5) n_group (3) must be >= 1 and divide the expert count (8)}}
+  %w, %i = samoyeds.route %l {top_k = 2, n_group = 3} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C5: n_group >= 1.
+  // expected-error @below {{'samoyeds.route' op (C5) n_group (0) must be >= 1 and divide the expert count (8)}}
+  %w, %i = samoyeds.route %l {top_k = 2, n_group = 0} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C5: the most negative n_group.
+  // expected-error @below {{'samoyeds.route' op (C5) n_group (-9223372036854775808) must be >= 1}}
+  %w, %i = samoyeds.route %l {top_k = 2, n_group = -9223372036854775808} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C6: topk_group <= n_group.
+  // expected-error @below {{'samoyeds.route' op (C6) topk_group (5) must be in [1, n_group = 4]}}
+  %w, %i = samoyeds.route %l {top_k = 2, n_group = 4, topk_group = 5} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C6: topk_group >= 1.
+  // expected-error @below {{'samoyeds.route' op (C6) topk_group (0) must be in [1, n_group = 1]}}
+  %w, %i = samoyeds.route %l {top_k = 2, topk_group = 0} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C7: the kept groups hold at least top_k experts (1 group of 2 here).
+  // expected-error @below {{'samoyeds.route' op (C7) top_k (3) exceeds the experts of the 1 kept group(s) (2)}}
+  %w, %i = samoyeds.route %l {top_k = 3, n_group = 4, topk_group = 1} : tensor<?x8xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C8: scaling_factor > 0.
+  // expected-error @below {{'samoyeds.route' op (C8) scaling_factor must be positive}}
+  %w, %i = samoyeds.route %l {top_k = 2, scaling_factor = 0.0 : f32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C8: negative.
+  // expected-error @below {{'samoyeds.route' op (C8) scaling_factor must be positive}}
+  %w, %i = samoyeds.route %l {top_k = 2, scaling_factor = -2.5 : f32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // C8: NaN is not positive.
+  // expected-error @below {{'samoyeds.route' op (C8) scaling_factor must be positive}}
+  %w, %i = samoyeds.route %l {top_k = 2, scaling_factor = 0x7FC00000 : f32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<8xf32>) {
+  // ODS: logits are a 2-D float tensor.
+  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor of floating-point values, but got 'tensor<8xf32>'}}
+  %w, %i = samoyeds.route %l {top_k = 2} : tensor<8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xi32>) {
+  // ODS: float logits.
+  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor of floating-point values, but got 'tensor<?x8xi32>'}}
+  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xi32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>, %b: tensor<1x8xf32>) {
+  // ODS: the bias is 1-D.
+  // expected-error @below {{'samoyeds.route' op operand #1 must be 1-D tensor of floating-point values, but got 'tensor<1x8xf32>'}}
+  %w, %i = samoyeds.route %l bias(%b : tensor<1x8xf32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: float weights.
+  // expected-error @below {{'samoyeds.route' op result #0 must be 2-D tensor of floating-point values, but got 'tensor<?x2xi32>'}}
+  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xi32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: i32 indices.
+  // expected-error @below {{'samoyeds.route' op result #1 must be 2-D tensor of 32-bit signless integer values, but got 'tensor<?x2xi64>'}}
+  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi64>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: top_k is required.
+  // expected-error @below {{'samoyeds.route' op requires attribute 'top_k'}}
+  %w, %i = samoyeds.route %l : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: top_k is an i64.
+  // expected-error @below {{'samoyeds.route' op attribute 'top_k' failed to satisfy constraint: 64-bit signless integer attribute}}
+  %w, %i = samoyeds.route %l {top_k = 2 : i32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: scoring is a #samoyeds.scoring.
+  // expected-error @below {{'samoyeds.route' op attribute 'scoring' failed to satisfy constraint: router scoring function}}
+  %w, %i = samoyeds.route %l {top_k = 2, scoring = 1 : i32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: scaling_factor is an f32.
+  // expected-error @below {{'samoyeds.route' op attribute 'scaling_factor' failed to satisfy constraint: 32-bit float attribute}}
+  %w, %i = samoyeds.route %l {top_k = 2, scaling_factor = 2.5 : f64} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: renormalize is a unit attribute.
+  // expected-error @below {{'samoyeds.route' op attribute 'renormalize' failed to satisfy constraint: unit attribute}}
+  %w, %i = samoyeds.route %l {top_k = 2, renormalize = true} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: n_group is an i64.
+  // expected-error @below {{'samoyeds.route' op attribute 'n_group' failed to satisfy constraint: 64-bit signless integer attribute}}
+  %w, %i = samoyeds.route %l {top_k = 2, n_group = "4"} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: two results.
+  // expected-error @below {{'samoyeds.route' op expected 2 results}}
+  %w = "samoyeds.route"(%l) {top_k = 2} : (tensor<?x8xf32>) -> tensor<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // ODS: at most one bias.
+  // expected-error @below {{'samoyeds.route' op operand group starting at #1 requires 0 or 1 element, but found 2}}
+  %w:2 = "samoyeds.route"(%l, %l, %l) {top_k = 2} : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>) {
+  // Parser: one result type for two results.
+  // expected-error @below {{expected ','}}
+  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// samoyeds.dispatch
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // C1: num_experts >= 1.
+  // expected-error @below {{'samoyeds.dispatch' op (C1) num_experts (0) and tile (64) must be >= 1}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 0, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<1xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // C1: tile >= 1.
+  // expected-error @below {{'samoyeds.dispatch' op (C1) num_experts (8) and tile (0) must be >= 1}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 0} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // C1: expert indices are i32.
+  // expected-error @below {{'samoyeds.dispatch' op (C1) num_experts (9223372036854775807) must be at most 2147483647 (expert indices are i32)}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 9223372036854775807, tile = 1} : tensor<?x2xi32> -> tensor<?xi32>, tensor<?xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<16x2xi32>) {
+  // C2: T*k + E*(tile-1) = 32 + 8*63 = 536 entries.
+  // expected-error @below {{'samoyeds.dispatch' op (C2) list must have T*k + E*(tile-1) = 536 entries, got 32}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<16x2xi32> -> tensor<32xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<16x2xi32>) {
+  // C2: the list length must fit the i32 offsets (and not overflow int64).
+  // expected-error @below {{'samoyeds.dispatch' op (C2) the list length T*k + E*(tile-1) with T = 16, k = 2, E = 8, tile = 9223372036854775807 exceeds 2147483647 (offsets are i32)}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 9223372036854775807} : tensor<16x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // C2: with a dynamic T the padding alone must fit.
+  // expected-error @below {{'samoyeds.dispatch' op (C2) the list length T*k + E*(tile-1) with T = ?, k = 2, E = 8, tile = 268435457 exceeds 2147483647 (offsets are i32)}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 268435457} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<9223372036854775807x2xi32>) {
+  // C2: T*k overflows int64.
+  // expected-error @below {{'samoyeds.dispatch' op (C2) the list length T*k + E*(tile-1) with T = 9223372036854775807, k = 2, E = 8, tile = 1 exceeds 2147483647 (offsets are i32)}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 1} : tensor<9223372036854775807x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // C3: offsets have E + 1 entries.
+  // expected-error @below {{'samoyeds.dispatch' op (C3) offsets must have num_experts + 1 = 9 entries, got 8}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<8xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi64>) {
+  // ODS: i32 indices.
+  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor of 32-bit signless integer values, but got 'tensor<?x2xi64>'}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi64> -> tensor<?xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?xi32>) {
+  // ODS: 2-D indices.
+  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor of 32-bit signless integer values, but got 'tensor<?xi32>'}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?xi32> -> tensor<?xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // ODS: a 1-D list.
+  // expected-error @below {{'samoyeds.dispatch' op result #0 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<?x1xi32>'}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?x1xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // ODS: i32 offsets.
+  // expected-error @below {{'samoyeds.dispatch' op result #1 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<9xi64>'}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi64>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // ODS: tile is required.
+  // expected-error @below {{'samoyeds.dispatch' op requires attribute 'tile'}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // ODS: num_experts is required.
+  // expected-error @below {{'samoyeds.dispatch' op requires attribute 'num_experts'}}
+  %l, %o = samoyeds.dispatch %i {tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// samoyeds.ssmm
+//===----------------------------------------------------------------------===//
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C1: a 2-D input.
+  // expected-error @below {{'samoyeds.ssmm' op (C1) input must be rank 2 (rows x 256), got rank 1}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x128xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C1: input columns are the weight's columns.
+  // expected-error @below {{'samoyeds.ssmm' op (C1) input has 128 columns but the weight has 256}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<?x128xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C1: the input has the weight's element type.
+  // expected-error @below {{'samoyeds.ssmm' op (C1) input element type 'f16' must equal the weight element type 'bf16'}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<?x256xf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
+  // C2: an expert dimension needs offsets.
+  // expected-error @below {{'samoyeds.ssmm' op (C2) offsets must be given exactly when the weight has an expert dimension}}
+  %y = samoyeds.ssmm %w, %x, %l {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<2xi32>) {
+  // C2: no offsets without an expert dimension.
+  // expected-error @below {{'samoyeds.ssmm' op (C2) offsets must be given exactly when the weight has an expert dimension}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<2xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<8xi32>) {
+  // C2: offsets have E + 1 entries.
+  // expected-error @below {{'samoyeds.ssmm' op (C2) offsets must have 9 entries (experts + 1), got 8}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<8xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<100x256xbf16>, %l: tensor<536xi32>, %o: tensor<9xi32>) {
+  // C3: without gather, one input row per list entry.
+  // expected-error @below {{'samoyeds.ssmm' op (C3) without gather the input must have one row per list entry (536), got 100}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) : !w, tensor<100x256xbf16>, tensor<536xi32> -> tensor<536x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x510x256xbf16, #samoyeds.format<n = 1, m = 3, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C4: silu_mul splits the rows in two halves (R even) -- 510 / 2 = 255 ok.
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, epilogue = #samoyeds.epilogue<silu_mul>} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x255xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x513x256xbf16, #samoyeds.format<n = 1, m = 3, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C4: silu_mul needs an even R.
+  // expected-error @below {{'samoyeds.ssmm' op (C4) silu_mul needs an even number of weight rows (gate over up), got 513}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, epilogue = #samoyeds.epilogue<silu_mul>} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C4: silu_mul halves the output width.
+  // expected-error @below {{'samoyeds.ssmm' op (C4) result must be ?x256, got ?x512}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, epilogue = #samoyeds.epilogue<silu_mul>} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<536xi32>, %o: tensor<9xi32>) {
+  // C4: one result row per list entry.
+  // expected-error @below {{'samoyeds.ssmm' op (C4) result must be 536x512, got 535x512}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<536xi32> -> tensor<535x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C4: the output width is static.
+  // expected-error @below {{'samoyeds.ssmm' op (C4) result must be ?x512, got ?x?}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C5: top_k >= 1.
+  // expected-error @below {{'samoyeds.ssmm' op (C5) top_k (0) must be >= 1}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, top_k = 0} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>, %s: tensor<?x3xf32>) {
+  // C6: scale has top_k columns.
+  // expected-error @below {{'samoyeds.ssmm' op (C6) scale must have top_k = 2 columns, got 3}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) scale(%s : tensor<?x3xf32>) {gather, top_k = 2} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>, %s: tensor<?xf32>) {
+  // C6 (ODS): scale is rank 2.
+  // expected-error @below {{'samoyeds.ssmm' op operand #4 must be 2-D tensor of floating-point values, but got 'tensor<?xf32>'}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) scale(%s : tensor<?xf32>) {gather, top_k = 2} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+func.func @f(%w: tensor<512x256xbf16>, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
+  // ODS: the weight is packed.
+  // expected-error @below {{'samoyeds.ssmm' op operand #0 must be packed weight, but got 'tensor<512x256xbf16>'}}
+  %y = "samoyeds.ssmm"(%w, %x, %l) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<512x256xbf16>, tensor<?x256xbf16>, tensor<?xi32>) -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xf32>, %l: tensor<?xi32>) {
+  // ODS: the input is f16 or bf16.
+  // expected-error @below {{'samoyeds.ssmm' op operand #1 must be ranked tensor of 16-bit float or bfloat16 type values, but got 'tensor<?x256xf32>'}}
+  %y = samoyeds.ssmm %w, %x, %l {gather} : !w, tensor<?x256xf32>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi64>) {
+  // ODS: an i32 list.
+  // expected-error @below {{'samoyeds.ssmm' op operand #2 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<?xi64>'}}
+  %y = samoyeds.ssmm %w, %x, %l {gather} : !w, tensor<?x256xbf16>, tensor<?xi64> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9x1xi32>) {
+  // ODS: 1-D offsets.
+  // expected-error @below {{'samoyeds.ssmm' op operand #3 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<9x1xi32>'}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9x1xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
+  // ODS: a float result.
+  // expected-error @below {{'samoyeds.ssmm' op result #0 must be 2-D tensor of floating-point values, but got 'tensor<?x512xi32>'}}
+  %y = samoyeds.ssmm %w, %x, %l {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xi32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
+  // ODS: the epilogue is a #samoyeds.epilogue.
+  // expected-error @below {{'samoyeds.ssmm' op attribute 'epilogue' failed to satisfy constraint: fused ssmm epilogue}}
+  %y = samoyeds.ssmm %w, %x, %l {gather, epilogue = 1 : i32} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // ODS: the operand segments add up to the operand count.
+  // expected-error @below {{'samoyeds.ssmm' op operand count (4) does not match with the total size (5) specified in attribute 'operandSegmentSizes'}}
+  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // ODS: the operand segment sizes are not negative.
+  // expected-error @below {{'samoyeds.ssmm' op 'operandSegmentSizes' attribute cannot have negative elements}}
+  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, -1, 2>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // ODS: one segment size per operand group.
+  // expected-error @below {{size mismatch in attribute conversion: 4 vs 5}}
+  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// samoyeds.combine
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @f(%r: tensor<536x256xf32>, %l: tensor<535xi32>, %w: tensor<?x2xf32>) {
+  // C1: one row per list entry.
+  // expected-error @below {{'samoyeds.combine' op (C1) rows (536) and list (535) must have the same length}}
+  %y = samoyeds.combine %r, %l, %w : tensor<536x256xf32>, tensor<535xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?xf32>) {
+  // C2 (ODS): weights are rank 2.
+  // expected-error @below {{'samoyeds.combine' op operand #2 must be 2-D tensor of floating-point values, but got 'tensor<?xf32>'}}
+  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?xi32>, tensor<?xf32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<16x2xf32>) {
+  // C3: T rows, the rows of weights.
+  // expected-error @below {{'samoyeds.combine' op (C3) result must be 16x256 (tokens x row width), got 17x256}}
+  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?xi32>, tensor<16x2xf32> -> tensor<17x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>) {
+  // C3: H columns, the width of rows.
+  // expected-error @below {{'samoyeds.combine' op (C3) result must be ?x256 (tokens x row width), got ?x128}}
+  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xi32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>) {
+  // ODS: float rows.
+  // expected-error @below {{'samoyeds.combine' op operand #0 must be 2-D tensor of floating-point values, but got 'tensor<?x256xi32>'}}
+  %y = samoyeds.combine %r, %l, %w : tensor<?x256xi32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?x1xi32>, %w: tensor<?x2xf32>) {
+  // ODS: a 1-D list.
+  // expected-error @below {{'samoyeds.combine' op operand #1 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<?x1xi32>'}}
+  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?x1xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>) {
+  // ODS: a 2-D result.
+  // expected-error @below {{'samoyeds.combine' op result #0 must be 2-D tensor of floating-point values, but got 'tensor<?xf32>'}}
+  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>) {
+  // ODS: weighted is a unit attribute.
+  // expected-error @below {{'samoyeds.combine' op attribute 'weighted' failed to satisfy constraint: unit attribute}}
+  %y = samoyeds.combine %r, %l, %w {weighted = 1} : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// samoyeds.moe
+//===----------------------------------------------------------------------===//
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C1: a 2-D input.
+  // expected-error @below {{'samoyeds.moe' op (C1) input must be rank 2 (tokens x hidden)}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x?xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C1: a static hidden size.
+  // expected-error @below {{'samoyeds.moe' op (C1) the hidden size must be static}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x?xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C1: input and expert weights share the element type.
+  // expected-error @below {{'samoyeds.moe' op (C1) input element type 'bf16' must equal the expert weights' element type}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<?x256xbf16>, %a: !w13, %b: !w2) {
+  // C2: a static expert count.
+  // expected-error @below {{'samoyeds.moe' op (C2) gate_weight must be E x 256 with a static E, got ?x256}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<?x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x128xbf16>, %a: !w13, %b: !w2) {
+  // C2: the gate is E x H.
+  // expected-error @below {{'samoyeds.moe' op (C2) gate_weight must be E x 256 with a static E, got 8x128}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x128xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xf64>, %a: !w13, %b: !w2) {
+  // C2: the gate converts to f32.
+  // expected-error @below {{'samoyeds.moe' op (C2) gate_weight element type must be a float of at most 32 bits (the layer computes in f32), got 'f64'}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xf64>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<4x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C3: w13 has E experts.
+  // expected-error @below {{'samoyeds.moe' op (C3) w13 must be packed 8x2Ix256, got 4x1024x256}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C3: w13 has an expert dimension.
+  // expected-error @below {{'samoyeds.moe' op (C3) w13 must be packed 8x2Ix256, got 1024x256}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1023x256xbf16, #samoyeds.format<n = 1, m = 1, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C3: w13 stacks gate over up (2I rows).
+  // expected-error @below {{'samoyeds.moe' op (C3) w13 must be packed 8x2Ix256, got 8x1023x256}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C3: w13 has H columns.
+  // expected-error @below {{'samoyeds.moe' op (C3) w13 must be packed 8x2Ix256, got 8x1024x512}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C4: w2 is E x H x I.
+  // expected-error @below {{'samoyeds.moe' op (C4) w2 must be packed 8x256x512, got 8x256x256}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C4: w2 has an expert dimension.
+  // expected-error @below {{'samoyeds.moe' op (C4) w2 must be packed 8x256x512, got 256x512}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %bias: tensor<4xf32>) {
+  // C5: bias has E entries.
+  // expected-error @below {{'samoyeds.moe' op (C5) bias must have 8 entries}}
+  %y = samoyeds.moe %x, %g, %a, %b bias(%bias : tensor<4xf32>) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s13 = !samoyeds.packed<256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %s: !s13) {
+  // C6: shared_w13 without shared_w2 (only the generic form can say it).
+  // expected-error @below {{'samoyeds.moe' op (C6) shared_w13 and shared_w2 go together}}
+  %y = "samoyeds.moe"(%x, %g, %a, %b, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 1, 0, 0>, top_k = 2 : i64}> : (tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2, !s13) -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s13 = !samoyeds.packed<2x256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s2 = !samoyeds.packed<256x128xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %s: !s13, %t: !s2) {
+  // C6: shared_w13 has no expert dimension.
+  // expected-error @below {{'samoyeds.moe' op (C6) shared_w13 must be packed 2Sx256 of 'bf16', got 2x256x256}}
+  %y = samoyeds.moe %x, %g, %a, %b shared(%s, %t : !s13, !s2) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s13 = !samoyeds.packed<256x256xf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s2 = !samoyeds.packed<256x128xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %s: !s13, %t: !s2) {
+  // C6: shared_w13 has the input element type.
+  // expected-error @below {{'samoyeds.moe' op (C6) shared_w13 must be packed 2Sx256 of 'bf16', got 256x256}}
+  %y = samoyeds.moe %x, %g, %a, %b shared(%s, %t : !s13, !s2) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s13 = !samoyeds.packed<256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s2 = !samoyeds.packed<256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %s: !s13, %t: !s2) {
+  // C6: shared_w2 is H x S.
+  // expected-error @below {{'samoyeds.moe' op (C6) shared_w2 must be packed 256x128, got 256x256}}
+  %y = samoyeds.moe %x, %g, %a, %b shared(%s, %t : !s13, !s2) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %sg: tensor<256xbf16>) {
+  // C7: shared_gate only with shared experts.
+  // expected-error @below {{'samoyeds.moe' op (C7) shared_gate needs shared experts}}
+  %y = samoyeds.moe %x, %g, %a, %b shared_gate(%sg : tensor<256xbf16>) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s13 = !samoyeds.packed<256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s2 = !samoyeds.packed<256x128xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %s: !s13, %t: !s2, %sg: tensor<128xbf16>) {
+  // C7: shared_gate has H entries.
+  // expected-error @below {{'samoyeds.moe' op (C7) shared_gate must have 256 entries}}
+  %y = samoyeds.moe %x, %g, %a, %b shared(%s, %t : !s13, !s2) shared_gate(%sg : tensor<128xbf16>) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s13 = !samoyeds.packed<256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s2 = !samoyeds.packed<256x128xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %s: !s13, %t: !s2, %sg: tensor<256xf64>) {
+  // C7: shared_gate converts to f32.
+  // expected-error @below {{'samoyeds.moe' op (C7) shared_gate element type must be a float of at most 32 bits (the layer computes in f32), got 'f64'}}
+  %y = samoyeds.moe %x, %g, %a, %b shared(%s, %t : !s13, !s2) shared_gate(%sg : tensor<256xf64>) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<16x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C8: the result is T x H.
+  // expected-error @below {{'samoyeds.moe' op (C8) result must be 16x256, got 8x256}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<16x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<8x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C8: the result width is static H.
+  // expected-error @below {{'samoyeds.moe' op (C8) result must be ?x256, got ?x?}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x?xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C8: the result converts from f32.
+  // expected-error @below {{'samoyeds.moe' op (C8) result element type must be a float of at most 32 bits (the layer computes in f32), got 'f64'}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xf64>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C9: tile >= 1.
+  // expected-error @below {{'samoyeds.moe' op (C9) num_experts (8) and tile (0) must be >= 1}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2, tile = 0} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<3000000000x64x64xbf16, #samoyeds.format<n = 1, m = 2, v = 64>>
+!w2 = !samoyeds.packed<3000000000x64x32xbf16, #samoyeds.format<n = 1, m = 1, v = 32>>
+func.func @f(%x: tensor<?x64xbf16>, %g: tensor<3000000000x64xbf16>, %a: !w13, %b: !w2) {
+  // C9: expert indices are i32.
+  // expected-error @below {{'samoyeds.moe' op (C9) num_experts (3000000000) must be at most 2147483647 (expert indices are i32)}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x64xbf16>, tensor<3000000000x64xbf16>, !w13, !w2 -> tensor<?x64xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<16x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C9: the dispatch list fits the i32 offsets.
+  // expected-error @below {{'samoyeds.moe' op (C9) the list length T*k + E*(tile-1) with T = 16, k = 2, E = 8, tile = 9223372036854775807 exceeds 2147483647 (offsets are i32)}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2, tile = 9223372036854775807} : tensor<16x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<16x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C10 (route C2): top_k in [1, E].
+  // expected-error @below {{'samoyeds.moe' op (route C2) top_k (9) must be in [1, 8]}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 9} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C10 (route C5): n_group divides E.
+  // expected-error @below {{'samoyeds.moe' op (route C5) n_group (3) must be >= 1 and divide the expert count (8)}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2, n_group = 3} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C10 (route C6): topk_group <= n_group.
+  // expected-error @below {{'samoyeds.moe' op (route C6) topk_group (3) must be in [1, n_group = 2]}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2, n_group = 2, topk_group = 3} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C10 (route C7): the kept groups hold top_k experts.
+  // expected-error @below {{'samoyeds.moe' op (route C7) top_k (4) exceeds the experts of the 1 kept group(s) (2)}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 4, n_group = 4, topk_group = 1} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C10 (route C8): scaling_factor > 0.
+  // expected-error @below {{'samoyeds.moe' op (route C8) scaling_factor must be positive}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2, scaling_factor = -1.0 : f32} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xf32>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // ODS: the input is f16 or bf16.
+  // expected-error @below {{'samoyeds.moe' op operand #0 must be ranked tensor of 16-bit float or bfloat16 type values, but got 'tensor<?x256xf32>'}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xf32>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xi8>, %a: !w13, %b: !w2) {
+  // ODS: a float gate.
+  // expected-error @below {{'samoyeds.moe' op operand #1 must be 2-D tensor of floating-point values, but got 'tensor<8x256xi8>'}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xi8>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: tensor<8x1024x256xbf16>, %b: !w2) {
+  // ODS: w13 is packed.
+  // expected-error @below {{'samoyeds.moe' op operand #2 must be packed weight, but got 'tensor<8x1024x256xbf16>'}}
+  %y = "samoyeds.moe"(%x, %g, %a, %b) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0>, top_k = 2 : i64}> : (tensor<?x256xbf16>, tensor<8x256xbf16>, tensor<8x1024x256xbf16>, !w2) -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %bias: tensor<1x8xf32>) {
+  // ODS: a 1-D bias.
+  // expected-error @below {{'samoyeds.moe' op operand #4 must be 1-D tensor of floating-point values, but got 'tensor<1x8xf32>'}}
+  %y = samoyeds.moe %x, %g, %a, %b bias(%bias : tensor<1x8xf32>) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s2 = !samoyeds.packed<256x128xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %s: tensor<256x256xbf16>, %t: !s2) {
+  // ODS: shared_w13 is packed.
+  // expected-error @below {{'samoyeds.moe' op operand #4 must be packed weight, but got 'tensor<256x256xbf16>'}}
+  %y = "samoyeds.moe"(%x, %g, %a, %b, %s, %t) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 1, 1, 0>, top_k = 2 : i64}> : (tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2, tensor<256x256xbf16>, !s2) -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s13 = !samoyeds.packed<256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!s2 = !samoyeds.packed<256x128xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2, %s: !s13, %t: !s2, %sg: tensor<1x256xbf16>) {
+  // ODS: a 1-D shared_gate.
+  // expected-error @below {{'samoyeds.moe' op operand #6 must be 1-D tensor of floating-point values, but got 'tensor<1x256xbf16>'}}
+  %y = samoyeds.moe %x, %g, %a, %b shared(%s, %t : !s13, !s2) shared_gate(%sg : tensor<1x256xbf16>) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // ODS: top_k is required.
+  // expected-error @below {{'samoyeds.moe' op requires attribute 'top_k'}}
+  %y = samoyeds.moe %x, %g, %a, %b : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // ODS: a 2-D result.
+  // expected-error @below {{'samoyeds.moe' op result #0 must be 2-D tensor of floating-point values, but got 'tensor<?xbf16>'}}
+  %y = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // Parser: shared needs both weights.
+  // expected-error @below {{expected ','}}
+  %y = samoyeds.moe %x, %g, %a, %b shared(%a : !w13) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
