@@ -32,6 +32,7 @@ struct KernelSpec {
   // Tiling.
   int64_t warpM, warpN, warpsM, warpsN, stages, blockK;
   bool orderedMetadata = false;
+  int64_t smemLimit = 232448; // opt-in shared memory per block, bytes
 
   int64_t threads() const { return 32 * warpsM * warpsN; }
   int64_t blockM() const { return warpM * warpsM; }
@@ -86,6 +87,9 @@ LogicalResult checkSpec(Operation *op, const KernelSpec &s) {
   auto f = s.weight.getFormat();
   int64_t n = f.getN(), m = f.getM(), v = f.getV();
   auto fail = [&]() { return op->emitOpError() << "GPU lowering: "; };
+  if (s.warpsM < 1 || s.warpsN < 1 || s.threads() > 1024)
+    return fail() << "warps-m (" << s.warpsM << ") and warps-n (" << s.warpsN
+                  << ") must be >= 1, with at most 32 warps in all";
   if (n != 1 && n != 2 && n != 4 && n != 8)
     return fail() << "N (" << n << ") must be 1, 2, 4 or 8 (row groups are "
                                    "reduced across lanes)";
@@ -123,9 +127,10 @@ LogicalResult checkSpec(Operation *op, const KernelSpec &s) {
                   << " registers per thread (M * warp-m * warp-n / 32, "
                      "at most "
                   << kMaxAccFloats << "); use a smaller warp tile";
-  if (s.smemBytes() > 227 * 1024)
+  if (s.smemBytes() > s.smemLimit)
     return fail() << "the pipeline needs " << s.smemBytes()
-                  << " bytes of shared memory (at most 232448)";
+                  << " bytes of shared memory (at most " << s.smemLimit
+                  << " per block on this chip); use fewer stages or a smaller tile";
   return success();
 }
 
@@ -404,10 +409,19 @@ void KernelBuilder::epilogue(Value bx, ArrayRef<Value> acc) {
       Value id = toIndex(memref::LoadOp::create(b, list, ValueRange{safe}));
       Value bound = mul(memref::DimOp::create(b, scale, 0), c(s.topK));
       Value okId = arith::AndIOp::create(b, ult(id, bound), ult(i, validEnd));
-      Value sid = sel(okId, id, c(0));
-      Value sv = memref::LoadOp::create(
-          b, scale, ValueRange{div(sid, s.topK), rem(sid, s.topK)});
-      colScale.push_back(sel(okId, sv, f32c(0.0f)));
+      // Loaded only for valid ids: with T = 0 the scale buffer is empty.
+      auto ifOp = scf::IfOp::create(b, TypeRange{b.getF32Type()}, okId,
+                                    /*withElse=*/true);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        Value sv = memref::LoadOp::create(
+            b, scale, ValueRange{div(id, s.topK), rem(id, s.topK)});
+        scf::YieldOp::create(b, sv);
+        b.setInsertionPointToStart(ifOp.elseBlock());
+        scf::YieldOp::create(b, f32c(0.0f));
+      }
+      colScale.push_back(ifOp.getResult(0));
     }
   Value store = arith::ConstantOp::create(b, b.getBoolAttr(true));
   for (int64_t mt = 0; mt < outTiles; ++mt)
@@ -439,11 +453,18 @@ void KernelBuilder::epilogue(Value bx, ArrayRef<Value> acc) {
             Value v = elem(mt);
             if (s.silu) {
               Value up = elem(mt + mT / 2);
+              // exp(-v) as ex2.approx(-v * log2 e): math.exp would become a
+              // libdevice call, linked only when the toolkit is found through
+              // CUDA_HOME (docs/kernel.md).
               Value one = f32c(1.0f);
+              Value arg = arith::MulFOp::create(b, v, f32c(-1.4426950408889634f));
+              Value e = NVVM::InlinePtxOp::create(
+                            b, b.getLoc(), TypeRange{b.getF32Type()},
+                            ValueRange{arg}, ValueRange{},
+                            "ex2.approx.f32 $0, $1;", Value())
+                            .getResult(0);
               Value sig = arith::DivFOp::create(
-                  b, one,
-                  arith::AddFOp::create(
-                      b, one, math::ExpOp::create(b, arith::NegFOp::create(b, v))));
+                  b, one, arith::AddFOp::create(b, one, e));
               v = arith::MulFOp::create(b, arith::MulFOp::create(b, v, sig), up);
             }
             int64_t ci = nt * 2 + cc;
@@ -705,7 +726,7 @@ void chooseRowTiling(KernelSpec &s) {
       }
     }
   }
-  // Nothing fits: keep the largest candidates so checkSpec says why.
+  // Nothing fits: fall back to the smallest tile so checkSpec says why.
   if (!s.warpM)
     s.warpM = silu ? 32 : 16;
   if (!s.warpsM)
@@ -729,10 +750,12 @@ struct ConvertSamoyedsToGPUPass
     if (ops.empty())
       return;
     int64_t sm = 0;
-    if (!StringRef(chip).starts_with("sm_") ||
-        StringRef(chip).drop_front(3).take_while(llvm::isDigit).getAsInteger(10, sm)) {
+    StringRef digits = StringRef(chip).drop_front(3).take_while(llvm::isDigit);
+    StringRef suffix = StringRef(chip).drop_front(3 + digits.size());
+    if (!StringRef(chip).starts_with("sm_") || digits.getAsInteger(10, sm) ||
+        !(suffix.empty() || suffix == "a" || suffix == "f")) {
       module.emitError() << "convert-samoyeds-to-gpu: chip '" << chip
-                         << "' is not of the form sm_XX";
+                         << "' is not of the form sm_XX, sm_XXa or sm_XXf";
       return signalPassFailure();
     }
     if (sm < 80) {
@@ -784,6 +807,11 @@ struct ConvertSamoyedsToGPUPass
     s.stages = stages;
     s.blockK = std::min<int64_t>(blockK, s.weight.getFormat().getV());
     s.orderedMetadata = sm >= 90;
+    // Opt-in shared memory per block (CUDA programming guide, per compute
+    // capability): 163 KB on 8.0/8.7, 99 KB on 8.6/8.9, 227 KB from 9.0.
+    s.smemLimit = (sm == 80 || sm == 87) ? 166912
+                  : sm < 90             ? 101376
+                                        : 232448;
     if (!s.resultElt.isF32() && !s.resultElt.isF16() && !s.resultElt.isBF16())
       return op.emitOpError() << "GPU lowering: result element type must be "
                                  "f32, f16 or bf16, got "

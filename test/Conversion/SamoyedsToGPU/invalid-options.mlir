@@ -10,9 +10,18 @@
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_75" -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD-CHIP
 // OLD-CHIP: invalid-options.mlir:0:0: error: convert-samoyeds-to-gpu: chip sm_75 has no sparse tensor cores (needs sm_80 or newer)
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=gfx90a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-CHIP
-// BAD-CHIP: error: convert-samoyeds-to-gpu: chip 'gfx90a' is not of the form sm_XX
+// BAD-CHIP: error: convert-samoyeds-to-gpu: chip 'gfx90a' is not of the form sm_XX, sm_XXa or sm_XXf
+// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_80foo" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SUFFIX
+// BAD-SUFFIX: error: convert-samoyeds-to-gpu: chip 'sm_80foo' is not of the form sm_XX, sm_XXa or sm_XXf
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NO-DIGITS
-// NO-DIGITS: error: convert-samoyeds-to-gpu: chip 'sm_' is not of the form sm_XX
+// NO-DIGITS: error: convert-samoyeds-to-gpu: chip 'sm_' is not of the form sm_XX, sm_XXa or sm_XXf
+// 7 stages fit sm_90a (143360 bytes) but not the 99 KB of sm_86.
+// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_86 stages=7" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SMEM86
+// SMEM86: error: 'samoyeds.ssmm' op GPU lowering: the pipeline needs 143360 bytes of shared memory (at most 101376 per block on this chip)
+// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warps-n=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NO-WARPS
+// NO-WARPS: error: 'samoyeds.ssmm' op GPU lowering: warps-m (2) and warps-n (0) must be >= 1, with at most 32 warps in all
+// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warps-n=-2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG-WARPS
+// NEG-WARPS: error: 'samoyeds.ssmm' op GPU lowering: warps-m (2) and warps-n (-2) must be >= 1
 
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warp-m=40" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARP-M
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warp-n=12" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARP-N
@@ -42,7 +51,7 @@ func.func @silu(%v: tensor<256x128xbf16>, %m: tensor<256x16xi16>, %ri: tensor<2x
   // 192 threads: 128 x 64 / 16 = 512 value chunks per stage do not divide.
   // THREADS: invalid-options.mlir:[[# @LINE + 7]]:8: error: 'samoyeds.ssmm' op GPU lowering: the block tile (128x96) does not split evenly over 192 threads for the asynchronous copies
   // 12 stages of (128 x 40 + 64 x 72 + 128 x 4) x 2 bytes = 12 x 20480.
-  // SMEM: invalid-options.mlir:[[# @LINE + 5]]:8: error: 'samoyeds.ssmm' op GPU lowering: the pipeline needs 245760 bytes of shared memory (at most 232448)
+  // SMEM: invalid-options.mlir:[[# @LINE + 5]]:8: error: 'samoyeds.ssmm' op GPU lowering: the pipeline needs 245760 bytes of shared memory (at most 232448 per block on this chip); use fewer stages or a smaller tile
   // With warp-m 64 this 1:2 weight needs 2 * 64 = 128 accumulator floats: it
   // lowers, only split 2 fails.
   // ACC-NOT: error:

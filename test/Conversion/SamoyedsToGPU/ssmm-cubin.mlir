@@ -29,8 +29,7 @@ func.func @f16(%w: !samoyeds.packed<256x512xf16, #fmt>, %x: tensor<?x512xf16>,
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>
 
 // bf16 (8 experts, scale, f32 result): on sm_90a ptxas accepts the
-// ordered-metadata mma.sp of PTX 8.5. (silu_mul kernels need libdevice:
-// ssmm-silu-libdevice.mlir.)
+// ordered-metadata mma.sp of PTX 8.5.
 // CHECK-LABEL: gpu.binary @samoyeds_kernels
 // SM90-SAME: chip = "sm_90a"
 // SM80-SAME: chip = "sm_80"
@@ -44,4 +43,23 @@ func.func @bf16_experts(%w: !samoyeds.packed<8x256x256xbf16, #fmt>, %x: tensor<?
          {top_k = 2, gather} : !samoyeds.packed<8x256x256xbf16, #fmt>, tensor<?x256xbf16>,
          tensor<?xi32> -> tensor<?x256xf32>
   return %r : tensor<?x256xf32>
+}
+
+// -----
+
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+
+// silu_mul assembles without libdevice (its exponential is inline PTX).
+// CHECK-LABEL: gpu.binary @samoyeds_kernels
+// CHECK-NOT: assembly =
+// SM90-SAME: bin = "\7FELF\02\01\01{{((\\\\|\\[0-9A-F]{2}|[^\\]){11})}}\BE\00{{((\\\\|\\[0-9A-F]{2}|[^\\]){28})}}\04Z\00\06
+// SM80-SAME: bin = "\7FELF\02\01\01{{((\\\\|\\[0-9A-F]{2}|[^\\]){11})}}\BE\00{{((\\\\|\\[0-9A-F]{2}|[^\\]){28})}}\04P\00\06
+// CHECK-SAME: .text.ssmm_8_512_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64\00
+func.func @bf16_silu(%w: !samoyeds.packed<8x512x256xbf16, #fmt>, %x: tensor<?x256xbf16>,
+    %l: tensor<?xi32>, %off: tensor<9xi32>) -> tensor<?x256xbf16> {
+  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>)
+         {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
+         : !samoyeds.packed<8x512x256xbf16, #fmt>, tensor<?x256xbf16>, tensor<?xi32>
+         -> tensor<?x256xbf16>
+  return %r : tensor<?x256xbf16>
 }

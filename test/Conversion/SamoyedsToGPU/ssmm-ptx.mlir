@@ -10,6 +10,7 @@
 // RUN: FileCheck %s --input-file=%t --check-prefix=COMMIT
 // RUN: FileCheck %s --input-file=%t --check-prefix=LDM
 // RUN: FileCheck %s --input-file=%t --check-prefix=MMA
+// RUN: FileCheck %s --input-file=%t --check-prefix=SILU
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_80 format=isa" -o %t.sm80
 // RUN: FileCheck %s --input-file=%t.sm80 --check-prefix=SM80
 
@@ -105,5 +106,33 @@ func.func @bf16(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
   %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
+  return %r : tensor<?x256xbf16>
+}
+
+// -----
+
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+
+// silu_mul: the sigmoid's exponential is an inline ex2.approx.f32 of
+// -x * log2(e) (0fBFB8AA3B), so the PTX needs no libdevice (__nv_expf would
+// stay an unresolved extern unless the CUDA toolkit is found at compile time).
+// (The other prefixes only need this split to end their previous block.)
+// COMMIT-LABEL: gpu.binary @samoyeds_kernels
+// LDM-LABEL: gpu.binary @samoyeds_kernels
+// MMA-LABEL: gpu.binary @samoyeds_kernels
+// SILU-LABEL: gpu.binary @samoyeds_kernels
+// SILU-LABEL: gpu.binary @samoyeds_kernels
+// SILU-LABEL: gpu.binary @samoyeds_kernels
+// SILU-SAME: .visible .entry ssmm_8_512_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64(
+// SILU-NOT: __nv_
+// SILU-SAME: 0fBFB8AA3B;\0A\09// begin inline asm\0A\09ex2.approx.f32 %r{{[0-9]+}}, %r{{[0-9]+}};
+// SILU-NOT: __nv_
+// SILU-NOT: .extern
+func.func @bf16_silu(%w: !samoyeds.packed<8x512x256xbf16, #fmt>, %x: tensor<?x256xbf16>,
+    %l: tensor<?xi32>, %off: tensor<9xi32>) -> tensor<?x256xbf16> {
+  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>)
+         {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
+         : !samoyeds.packed<8x512x256xbf16, #fmt>, tensor<?x256xbf16>, tensor<?xi32>
+         -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }
