@@ -4,12 +4,14 @@
 // in docs/kernel.md; the fragment and metadata facts it relies on are those of
 // shared/PTX_NOTES.md (mma.sp m16n8k32).
 #include "samoyeds/Conversion/Passes.h"
+#include "Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir {
 namespace samoyeds {
@@ -733,11 +735,37 @@ void chooseRowTiling(KernelSpec &s) {
     s.warpsM = 1;
 }
 
-/// Identity-layout memref type of a ranked tensor type.
-MemRefType bufferType(Type t) {
+} // namespace
+
+MemRefType mlir::samoyeds::gpukernels::bufferType(Type t) {
   auto rt = cast<RankedTensorType>(t);
   return MemRefType::get(rt.getShape(), rt.getElementType());
 }
+
+Value mlir::samoyeds::gpukernels::toBuffer(OpBuilder &b, Location loc, Value tensor) {
+  return bufferization::ToBufferOp::create(b, loc, bufferType(tensor.getType()),
+                                           tensor, /*read_only=*/true);
+}
+
+gpu::GPUFuncOp mlir::samoyeds::gpukernels::getOrCreateKernel(
+    gpu::GPUModuleOp gpuModule, Location loc, StringRef name, TypeRange argTypes,
+    ArrayRef<int32_t> blockSize,
+    function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> body) {
+  if (auto fn = gpuModule.lookupSymbol<gpu::GPUFuncOp>(name))
+    return fn;
+  OpBuilder kb(gpuModule.getBodyRegion());
+  kb.setInsertionPointToEnd(&gpuModule.getBodyRegion().front());
+  auto fn = gpu::GPUFuncOp::create(kb, loc, name, kb.getFunctionType(argTypes, {}));
+  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), kb.getUnitAttr());
+  fn.setKnownBlockSize(blockSize);
+  ImplicitLocOpBuilder ib(loc, kb);
+  ib.setInsertionPointToStart(&fn.front());
+  body(ib, fn);
+  return fn;
+}
+
+namespace {
+using mlir::samoyeds::gpukernels::bufferType;
 
 struct ConvertSamoyedsToGPUPass
     : mlir::samoyeds::impl::ConvertSamoyedsToGPUBase<ConvertSamoyedsToGPUPass> {
@@ -747,7 +775,11 @@ struct ConvertSamoyedsToGPUPass
     ModuleOp module = getOperation();
     SmallVector<SsmmOp> ops;
     module.walk([&](SsmmOp op) { ops.push_back(op); });
-    if (ops.empty())
+    bool anyRouting = false;
+    module.walk([&](Operation *op) {
+      anyRouting |= isa<RouteOp, DispatchOp, CombineOp>(op);
+    });
+    if (ops.empty() && !anyRouting)
       return;
     int64_t sm = 0;
     StringRef digits = StringRef(chip).drop_front(3).take_while(llvm::isDigit);
@@ -780,6 +812,21 @@ struct ConvertSamoyedsToGPUPass
     for (SsmmOp op : ops)
       if (failed(lower(op, gpuModule, sm)))
         return signalPassFailure();
+    // The routing ops of a decomposed samoyeds.moe.
+    SmallVector<Operation *> routing;
+    module.walk([&](Operation *op) {
+      if (isa<RouteOp, DispatchOp, CombineOp>(op))
+        routing.push_back(op);
+    });
+    for (Operation *op : routing) {
+      LogicalResult r =
+          TypeSwitch<Operation *, LogicalResult>(op)
+              .Case([&](RouteOp o) { return gpukernels::lowerRoute(o, gpuModule); })
+              .Case([&](DispatchOp o) { return gpukernels::lowerDispatch(o, gpuModule); })
+              .Case([&](CombineOp o) { return gpukernels::lowerCombine(o, gpuModule); });
+      if (failed(r))
+        return signalPassFailure();
+    }
   }
 
   LogicalResult lower(SsmmOp op, gpu::GPUModuleOp gpuModule, int64_t sm) {
@@ -842,21 +889,15 @@ struct ConvertSamoyedsToGPUPass
     buffers.push_back(outBuf);
 
     // The kernel (one per distinct configuration).
-    std::string name = s.name();
-    auto fn = gpuModule.lookupSymbol<gpu::GPUFuncOp>(name);
-    if (!fn) {
-      OpBuilder kb(gpuModule.getBodyRegion());
-      kb.setInsertionPointToEnd(&gpuModule.getBodyRegion().front());
-      SmallVector<Type> argTypes;
-      for (Value v : buffers)
-        argTypes.push_back(v.getType());
-      fn = gpu::GPUFuncOp::create(kb, loc, name,
-                                  kb.getFunctionType(argTypes, {}));
-      fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), kb.getUnitAttr());
-      fn.setKnownBlockSize(ArrayRef<int32_t>{int32_t(s.threads()), 1, 1});
-      ImplicitLocOpBuilder ib(loc, kb);
-      KernelBuilder(ib, s).build(fn);
-    }
+    SmallVector<Type> argTypes;
+    for (Value v : buffers)
+      argTypes.push_back(v.getType());
+    gpu::GPUFuncOp fn = gpukernels::getOrCreateKernel(
+        gpuModule, loc, s.name(), argTypes,
+        ArrayRef<int32_t>{int32_t(s.threads()), 1, 1},
+        [&](ImplicitLocOpBuilder &ib, gpu::GPUFuncOp f) {
+          KernelBuilder(ib, s).build(f);
+        });
 
     // The launch: grid over row tiles x token tiles, skipped when empty.
     auto cst = [&](int64_t v) {

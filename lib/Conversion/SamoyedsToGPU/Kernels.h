@@ -1,0 +1,41 @@
+// Shared pieces of convert-samoyeds-to-gpu: kernel creation, buffers, and the
+// lowerings of the routing ops (route, dispatch, combine; RoutingKernels.cpp).
+#ifndef SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_KERNELS_H
+#define SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_KERNELS_H
+
+#include "samoyeds/Conversion/Passes.h"
+
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace mlir {
+namespace samoyeds {
+namespace gpukernels {
+
+/// Identity-layout memref type of a ranked tensor type.
+MemRefType bufferType(Type tensorType);
+
+/// `bufferization.to_buffer` (read-only) of a tensor, identity layout.
+Value toBuffer(OpBuilder &b, Location loc, Value tensor);
+
+/// Returns the kernel `name` of `gpuModule`, creating it (a `gpu.func` with
+/// the `kernel` attribute, `known_block_size = blockSize`, arguments
+/// `argTypes`) and building its body with `body` when it does not exist.
+/// `body` starts at the beginning of the entry block and must end it with
+/// `gpu.return`.
+gpu::GPUFuncOp
+getOrCreateKernel(gpu::GPUModuleOp gpuModule, Location loc, StringRef name,
+                  TypeRange argTypes, ArrayRef<int32_t> blockSize,
+                  function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> body);
+
+/// Lowerings of the routing ops into kernels of `gpuModule` plus their
+/// launches, replacing the op (tensors in, fresh buffers out through
+/// `bufferization.to_tensor`), as for ssmm. Diagnostics on failure.
+LogicalResult lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule);
+LogicalResult lowerDispatch(DispatchOp op, gpu::GPUModuleOp gpuModule);
+LogicalResult lowerCombine(CombineOp op, gpu::GPUModuleOp gpuModule);
+
+} // namespace gpukernels
+} // namespace samoyeds
+} // namespace mlir
+
+#endif // SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_KERNELS_H
