@@ -305,6 +305,10 @@ void *mgpuMemAlloc(uint64_t sizeBytes, void *stream, bool isHostShared) {
   } else {
     std::snprintf(call, sizeof(call), "cuMemAllocAsync(%llu bytes)",
                   (unsigned long long)sizeBytes);
+    // Host code without async tokens passes no stream: use the thread's
+    // stream (samoyeds_rt_set_stream), where its kernels run.
+    if (!stream)
+      stream = threadStream();
     r = cuMemAllocAsync(&ptr, sizeBytes, static_cast<CUstream>(stream));
     synchronous = false;
     if (r == CUDA_ERROR_NOT_SUPPORTED) {
@@ -339,8 +343,9 @@ void mgpuMemFree(void *ptr, void *stream) {
   if (synchronous)
     recordCu(cuMemFree(p), "mgpuMemFree", "cuMemFree");
   else
-    recordCu(cuMemFreeAsync(p, static_cast<CUstream>(stream)), "mgpuMemFree",
-             "cuMemFreeAsync");
+    recordCu(cuMemFreeAsync(p, static_cast<CUstream>(stream ? stream
+                                                             : threadStream())),
+             "mgpuMemFree", "cuMemFreeAsync");
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream) {

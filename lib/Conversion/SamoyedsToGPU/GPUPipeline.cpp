@@ -5,6 +5,11 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -55,6 +60,54 @@ struct EmitCInterface : PassWrapper<EmitCInterface, OperationPass<ModuleOp>> {
   }
 };
 
+/// Host-side buffers live on the device: the host code of a compiled layer only
+/// launches kernels, and every buffer it allocates is read by a kernel.
+/// memref.alloc / dealloc / copy outside GPU code become gpu.alloc / dealloc /
+/// memcpy (mgpuMemAlloc: stream-ordered cuMemAllocAsync on the caller's stream).
+struct HostBuffersToGPU : PassWrapper<HostBuffersToGPU, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(HostBuffersToGPU)
+  StringRef getArgument() const final { return "samoyeds-gpu-host-buffers"; }
+  void runOnOperation() override {
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (op->getParentOfType<gpu::GPUModuleOp>() ||
+          op->getParentOfType<gpu::LaunchOp>())
+        return;
+      if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      if (auto a = dyn_cast<memref::AllocOp>(op)) {
+        auto g = gpu::AllocOp::create(b, loc, a.getType(), Type(), ValueRange{},
+                                      a.getDynamicSizes(), a.getSymbolOperands(),
+                                      /*hostShared=*/false);
+        a.replaceAllUsesWith(g.getMemref());
+        // Temporaries die at the end of their block: frees are stream-ordered
+        // (cuMemFreeAsync), so they follow the kernels that use the buffer.
+        // (Upstream's ownership-based deallocation rejects gpu.launch_func,
+        // whose memory effects are unknown.)
+        Operation *term = g->getBlock()->getTerminator();
+        bool escapes = llvm::is_contained(term->getOperands(), g.getMemref());
+        bool freed = llvm::any_of(g.getMemref().getUsers(), [](Operation *u) {
+          return isa<memref::DeallocOp, gpu::DeallocOp>(u);
+        });
+        if (!escapes && !freed) {
+          b.setInsertionPoint(term);
+          gpu::DeallocOp::create(b, loc, Type(), ValueRange{}, g.getMemref());
+        }
+      } else if (auto d = dyn_cast<memref::DeallocOp>(op)) {
+        gpu::DeallocOp::create(b, loc, Type(), ValueRange{}, d.getMemref());
+      } else if (auto c = dyn_cast<memref::CopyOp>(op)) {
+        gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, c.getTarget(),
+                              c.getSource());
+      }
+      op->erase();
+    }
+  }
+};
+
 void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   pm.addPass(samoyeds::createSamoyedsDecomposeMoe());
   pm.addPass(createCanonicalizerPass());
@@ -81,6 +134,22 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   outParams.hoistDynamicAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  // The rest of the layer (gate logits, shared-expert gating, conversions):
+  // linalg on buffers -> parallel loops -> one thread per element of the
+  // outermost dimension tile (128 wide) -> gpu.launch -> outlined kernels.
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createParallelLoopTilingPass({128}, /*noMinMaxBounds=*/true));
+  pm.addPass(createGpuMapParallelLoopsPass());
+  pm.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(std::make_unique<HostBuffersToGPU>());
+  // gpu.alloc / dealloc lower to runtime calls only in their async form: one
+  // token chain per function (mgpuStreamCreate returns the caller's stream).
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(std::make_unique<EmitCInterface>());
 

@@ -558,6 +558,22 @@ void KernelBuilder::build(gpu::GPUFuncOp fn) {
   int64_t mT = s.mTiles(), nT = s.nTiles(), m = f.getM();
   Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
 
+  // A tile holding only padding (past the last expert segment or the list)
+  // issues no copies and no MMAs: its epilogue writes zeros. Experts without
+  // tokens cost nothing.
+  auto accType0 = VectorType::get({2, 2}, b.getF32Type());
+  auto work = scf::IfOp::create(
+      b, SmallVector<Type>(f.getM() * s.mTiles() * s.nTiles(), accType0),
+      ult(tok0, validEnd), /*withElse=*/true);
+  b.setInsertionPointToStart(work.elseBlock());
+  {
+    Value z = arith::ConstantOp::create(
+        b, accType0, DenseElementsAttr::get(accType0, b.getF32FloatAttr(0.0f)));
+    scf::YieldOp::create(
+        b, SmallVector<Value>(f.getM() * s.mTiles() * s.nTiles(), z));
+  }
+  b.setInsertionPointToStart(work.thenBlock());
+
   // Prologue: stages - 1 tiles in flight.
   Value lastGroup;
   for (int64_t st = 0; st < s.stages - 1; ++st) {
@@ -696,7 +712,10 @@ void KernelBuilder::build(gpu::GPUFuncOp fn) {
                             sliceLoop.getResults().end());
     acc = swapIfDiffers(acc, held, SmallVector<Value>(nR, i32c(0)));
   }
-  epilogue(bx, acc);
+  scf::YieldOp::create(b, acc);
+  b.setInsertionPointAfter(work);
+  epilogue(bx, SmallVector<Value>(work.getResults().begin(),
+                                  work.getResults().end()));
   gpu::ReturnOp::create(b);
 }
 

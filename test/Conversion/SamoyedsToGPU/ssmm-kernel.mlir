@@ -260,8 +260,12 @@ func.func @f16_compact(%w: !samoyeds.packed<512x512xf16, #fmt>, %x: tensor<?x512
 
 // silu(gate) * up, per element: the gate value of m-tile mt with the up value
 // of m-tile mt + 2 (same row j, same n-tile, same register) in this thread.
+// A tile of padding only skips the loads and MMAs: its accumulators are zero.
 // CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
-// CHECK-NEXT: %[[NAN:.*]] = arith.constant 0x7FC00000 : f32
+// CHECK: } else {
+// CHECK-NEXT: %[[Z:.*]] = arith.constant dense<0.000000e+00> : vector<2x2xf32>
+// CHECK-NEXT: scf.yield %[[Z]], %[[Z]],
+// CHECK: %[[NAN:.*]] = arith.constant 0x7FC00000 : f32
 // CHECK: %[[GV:.*]] = vector.extract %{{.*}}[0] : vector<2xf32> from vector<2x2xf32>
 // CHECK-NEXT: %[[G:.*]] = vector.extract %[[GV]][0] : f32 from vector<2xf32>
 // CHECK-NEXT: %[[UV:.*]] = vector.extract %{{.*}}[0] : vector<2xf32> from vector<2x2xf32>
