@@ -31,9 +31,8 @@ def variants():
             out.append(dict(role="perf", rows=r, cols=c, dtype=dt, n=1, m=2, v=128,
                             gather=True, top_k=1, experts=0, silu=False, scale=False))
     # Tiling alternatives at the headline shape (pipeline options).
-    for opts in ("warp-m=64 warps-m=4 warps-n=2", "warp-m=64 warps-m=2 warps-n=4",
-                 "warp-m=64 warps-m=4 warps-n=2 stages=3", "warp-m=32 warp-n=32 warps-m=4 warps-n=4",
-                 "warp-m=64 warp-n=16 warps-m=4 warps-n=4"):
+    for opts in ("block-k=128 stages=3", "block-k=128 stages=2", "warp-m=32 warp-n=64",
+                 "warp-m=64 warps-m=2 warps-n=4", "block-k=128 stages=3 warp-m=64 warps-m=2 warps-n=4"):
         out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
                         gather=True, top_k=1, experts=0, silu=False, scale=False,
                         options=opts))

@@ -1,18 +1,854 @@
 // GPU lowerings of samoyeds.route, samoyeds.dispatch and samoyeds.combine.
+//
+// Each op becomes, on the host: `bufferization.to_buffer` of its operands,
+// `memref.alloc` of its results, one or more `gpu.launch_func` (each inside an
+// `scf.if` on a non-empty grid unless the grid is the constant 1), and
+// `bufferization.to_tensor restrict writable` of the results. Host-side
+// temporaries are `memref.alloc` + `memref.dealloc` after the last launch
+// that reads them. The kernels are simple one-element-per-thread loops with
+// `index` arithmetic; they are deterministic (no float atomics, no order that
+// depends on scheduling). Semantics are those of the CPU reference
+// (samoyeds-lower-to-loops, SamoyedsOps.td); docs/kernel.md, section
+// "Routing kernels", describes the kernels and where results may differ from
+// the CPU in the last bits.
+//
+// Kernel arguments have canonical types (leading dimension dynamic, the
+// other dimensions as the op's static configuration fixes them), so that
+// every op with the same configuration shares one kernel, named after that
+// configuration.
 #include "Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::samoyeds;
 
-LogicalResult gpukernels::lowerRoute(RouteOp op, gpu::GPUModuleOp) {
-  return op.emitOpError() << "GPU lowering of samoyeds.route is not implemented";
+namespace {
+
+using Builder = ImplicitLocOpBuilder;
+
+/// Threads per block of the route kernel (one thread per token).
+constexpr int64_t kRouteThreads = 128;
+/// Threads per block of the element-wise kernels (combine).
+constexpr int64_t kElemThreads = 256;
+/// Flat ids per block of the dispatch count / scatter kernels.
+constexpr int64_t kDispatchChunk = 256;
+
+//===----------------------------------------------------------------------===//
+// Small builders (kernel and host)
+//===----------------------------------------------------------------------===//
+
+Value cIdx(Builder &b, int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+Value cI32(Builder &b, int64_t v) {
+  return arith::ConstantOp::create(b, b.getI32IntegerAttr(v));
+}
+Value cF32(Builder &b, float v) {
+  return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
+}
+Value cBool(Builder &b, bool v) {
+  return arith::ConstantOp::create(b, b.getBoolAttr(v));
+}
+Value add(Builder &b, Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+Value mul(Builder &b, Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+Value divu(Builder &b, Value x, Value y) { return arith::DivUIOp::create(b, x, y); }
+Value remu(Builder &b, Value x, Value y) { return arith::RemUIOp::create(b, x, y); }
+Value cmpi(Builder &b, arith::CmpIPredicate p, Value x, Value y) {
+  return arith::CmpIOp::create(b, p, x, y);
+}
+Value cmpf(Builder &b, arith::CmpFPredicate p, Value x, Value y) {
+  return arith::CmpFOp::create(b, p, x, y);
+}
+Value andi(Builder &b, Value x, Value y) { return arith::AndIOp::create(b, x, y); }
+Value ori(Builder &b, Value x, Value y) { return arith::OrIOp::create(b, x, y); }
+Value sel(Builder &b, Value c, Value x, Value y) {
+  return arith::SelectOp::create(b, c, x, y);
+}
+Value fadd(Builder &b, Value x, Value y) { return arith::AddFOp::create(b, x, y); }
+Value fsub(Builder &b, Value x, Value y) { return arith::SubFOp::create(b, x, y); }
+Value fmul(Builder &b, Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+Value fdiv(Builder &b, Value x, Value y) { return arith::DivFOp::create(b, x, y); }
+Value load(Builder &b, Value mem, ValueRange idx) {
+  return memref::LoadOp::create(b, mem, idx);
+}
+void store(Builder &b, Value v, Value mem, ValueRange idx) {
+  memref::StoreOp::create(b, v, mem, idx);
+}
+Value dim(Builder &b, Value mem, int64_t d) {
+  auto t = cast<MemRefType>(mem.getType());
+  if (!t.isDynamicDim(d))
+    return cIdx(b, t.getDimSize(d));
+  return memref::DimOp::create(b, mem, d);
+}
+/// i32 -> index (sign-extended: negative ids stay negative).
+Value toIndex(Builder &b, Value v) {
+  return arith::IndexCastOp::create(b, b.getIndexType(), v);
+}
+Value toI32(Builder &b, Value v) {
+  return arith::IndexCastOp::create(b, b.getI32Type(), v);
+}
+/// f16 / bf16 / f32 / f64 -> f32.
+Value toF32(Builder &b, Value v) {
+  auto ft = cast<FloatType>(v.getType());
+  if (ft.isF32())
+    return v;
+  if (ft.getWidth() < 32)
+    return arith::ExtFOp::create(b, b.getF32Type(), v);
+  return arith::TruncFOp::create(b, b.getF32Type(), v);
+}
+/// f32 -> f16 / bf16 / f32 / f64 (round to nearest even when narrowing).
+Value fromF32(Builder &b, Value v, Type t) {
+  auto ft = cast<FloatType>(t);
+  if (ft.isF32())
+    return v;
+  if (ft.getWidth() < 32)
+    return arith::TruncFOp::create(b, t, v);
+  return arith::ExtFOp::create(b, t, v);
 }
 
-LogicalResult gpukernels::lowerDispatch(DispatchOp op, gpu::GPUModuleOp) {
-  return op.emitOpError()
-         << "GPU lowering of samoyeds.dispatch is not implemented";
+/// exp(x) for f32 as ex2.approx.f32(x * log2 e), in inline PTX: math.exp
+/// would become a libdevice call (__nv_expf), linked only when the CUDA
+/// toolkit is found at compile time (docs/kernel.md, silu_mul).
+Value expF32(Builder &b, Value x) {
+  Value arg = fmul(b, x, cF32(b, 1.4426950408889634f));
+  return NVVM::InlinePtxOp::create(b, b.getLoc(), TypeRange{b.getF32Type()},
+                                   ValueRange{arg}, ValueRange{},
+                                   "ex2.approx.f32 $0, $1;", Value())
+      .getResult(0);
+}
+/// 1 / (1 + exp(-x)).
+Value sigmoid(Builder &b, Value x) {
+  Value one = cF32(b, 1.0f);
+  Value e = expF32(b, arith::NegFOp::create(b, x));
+  return fdiv(b, one, fadd(b, one, e));
 }
 
-LogicalResult gpukernels::lowerCombine(CombineOp op, gpu::GPUModuleOp) {
-  return op.emitOpError() << "GPU lowering of samoyeds.combine is not implemented";
+using LoopBody = function_ref<void(Builder &, Value)>;
+using ReduceBody = function_ref<SmallVector<Value>(Builder &, Value, ValueRange)>;
+
+void forLoop(Builder &b, Value lb, Value ub, Value step, LoopBody body) {
+  scf::ForOp::create(b, lb, ub, step, ValueRange{},
+                     [&](OpBuilder &nb, Location loc, Value iv, ValueRange) {
+                       Builder ib(loc, nb);
+                       body(ib, iv);
+                       scf::YieldOp::create(ib);
+                     });
+}
+void forLoop(Builder &b, Value lb, Value ub, LoopBody body) {
+  forLoop(b, lb, ub, cIdx(b, 1), body);
+}
+SmallVector<Value> forReduce(Builder &b, Value lb, Value ub, ValueRange init,
+                             ReduceBody body) {
+  auto loop = scf::ForOp::create(
+      b, lb, ub, cIdx(b, 1), init,
+      [&](OpBuilder &nb, Location loc, Value iv, ValueRange args) {
+        Builder ib(loc, nb);
+        scf::YieldOp::create(ib, body(ib, iv, args));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+void ifThen(Builder &b, Value cond, function_ref<void(Builder &)> body) {
+  scf::IfOp::create(b, cond, [&](OpBuilder &nb, Location loc) {
+    Builder ib(loc, nb);
+    body(ib);
+    scf::YieldOp::create(ib);
+  });
+}
+/// Aborts the kernel (PTX `trap`): the launch, and the runtime call that made
+/// it, report an error.
+void trapIf(Builder &b, Value cond) {
+  ifThen(b, cond, [&](Builder &nb) { LLVM::Trap::create(nb); });
+}
+
+/// A short, symbol-safe name of an element type.
+std::string typeName(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  for (char &ch : s)
+    if (!llvm::isAlnum(ch))
+      ch = '_';
+  return s;
+}
+/// A static size, or "d" for a dynamic one.
+std::string sizeName(int64_t v) {
+  return ShapedType::isDynamic(v) ? "d" : std::to_string(v);
+}
+
+bool supportedFloat(Type t) {
+  return t.isF16() || t.isBF16() || t.isF32() || t.isF64();
+}
+LogicalResult checkFloat(Operation *op, StringRef what, Type tensorType) {
+  Type elt = cast<ShapedType>(tensorType).getElementType();
+  if (supportedFloat(elt))
+    return success();
+  return op->emitOpError() << "GPU lowering: the " << what
+                           << " element type must be f16, bf16, f32 or f64, got "
+                           << elt;
+}
+
+//===----------------------------------------------------------------------===//
+// Host side
+//===----------------------------------------------------------------------===//
+
+/// `mem` as a memref of `shape` (same element type, identity layout), through
+/// memref.cast when the type differs (static <-> dynamic sizes).
+Value castTo(Builder &b, Value mem, ArrayRef<int64_t> shape) {
+  auto t = cast<MemRefType>(mem.getType());
+  auto target = MemRefType::get(shape, t.getElementType());
+  if (t == target)
+    return mem;
+  return memref::CastOp::create(b, target, mem);
+}
+
+/// A fresh buffer of the type of `tensorType`; `sizes` has one value per
+/// dimension (only those of dynamic dimensions are used).
+Value allocResult(Builder &b, Type tensorType, ArrayRef<Value> sizes) {
+  MemRefType t = gpukernels::bufferType(tensorType);
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    if (t.isDynamicDim(d))
+      dyn.push_back(sizes[d]);
+  return memref::AllocOp::create(b, t, dyn);
+}
+
+/// gpu.launch_func of `fn` on a 1-D grid of `grid` blocks of `threads`
+/// threads; inside `scf.if grid > 0` unless `grid` is known non-zero.
+void launch(Builder &b, gpu::GPUFuncOp fn, Value grid, int64_t threads,
+            ValueRange args, bool guard = true) {
+  auto emit = [&](Builder &nb) {
+    Value one = cIdx(nb, 1);
+    gpu::LaunchFuncOp::create(nb, nb.getLoc(), fn,
+                              gpu::KernelDim3{grid, one, one},
+                              gpu::KernelDim3{cIdx(nb, threads), one, one},
+                              Value(), args);
+  };
+  if (!guard) {
+    emit(b);
+    return;
+  }
+  Value nonEmpty = cmpi(b, arith::CmpIPredicate::ugt, grid, cIdx(b, 0));
+  ifThen(b, nonEmpty, emit);
+}
+
+Value ceilDiv(Builder &b, Value x, int64_t y) {
+  return arith::CeilDivUIOp::create(b, x, cIdx(b, y));
+}
+
+SmallVector<Type> typesOf(ValueRange vs) {
+  SmallVector<Type> ts;
+  for (Value v : vs)
+    ts.push_back(v.getType());
+  return ts;
+}
+
+gpu::GPUFuncOp kernel(gpu::GPUModuleOp m, Location loc, StringRef name,
+                      ValueRange args, int64_t threads,
+                      function_ref<void(Builder &, gpu::GPUFuncOp)> body) {
+  return gpukernels::getOrCreateKernel(
+      m, loc, name, typesOf(args), ArrayRef<int32_t>{int32_t(threads), 1, 1},
+      [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp fn) {
+        body(b, fn);
+        gpu::ReturnOp::create(b);
+      });
+}
+
+/// Thread index, block index and the global thread index of a 1-D launch.
+struct Ids {
+  Value tid, bid, gid;
+};
+Ids threadIds(Builder &b, int64_t threads) {
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value bid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  return {tid, bid, add(b, mul(b, bid, cIdx(b, threads)), tid)};
+}
+
+//===----------------------------------------------------------------------===//
+// route
+//===----------------------------------------------------------------------===//
+
+struct RouteSpec {
+  int64_t experts, topK, nGroup, topkGroup;
+  bool softmax, renormalize, hasBias;
+  float scaling;
+  Type logitsElt, biasElt, weightsElt;
+
+  std::string name() const {
+    std::string s = std::string("route_") + (softmax ? "softmax" : "sigmoid") +
+                    "_e" + std::to_string(experts) + "_k" + std::to_string(topK);
+    if (nGroup > 1)
+      s += "_g" + std::to_string(nGroup) + "x" + std::to_string(topkGroup);
+    if (renormalize)
+      s += "_renorm";
+    if (scaling != 1.0f) {
+      std::string v;
+      llvm::raw_string_ostream os(v);
+      os << llvm::format("%.9g", double(scaling));
+      for (char &ch : v)
+        ch = ch == '.' ? 'p' : ch == '-' ? 'm' : ch == '+' ? '_' : ch;
+      s += "_s" + v;
+    }
+    s += "_l" + typeName(logitsElt);
+    if (hasBias)
+      s += "_b" + typeName(biasElt);
+    s += "_w" + typeName(weightsElt);
+    return s;
+  }
+};
+
+/// One thread per token. Selection uses the strict total order "key
+/// descending, expert ascending", with key(q) = q, or -inf for NaN: pass j
+/// picks the best eligible expert strictly after pass j-1's pick in that
+/// order, so no per-thread arrays are needed. Scores are recomputed from the
+/// logits where needed (deterministically: the same instructions each time).
+void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
+  using P = arith::CmpIPredicate;
+  using F = arith::CmpFPredicate;
+  Block &entry = fn.front();
+  unsigned a = 0;
+  Value logits = entry.getArgument(a++);
+  Value bias = s.hasBias ? entry.getArgument(a++) : Value();
+  Value weights = entry.getArgument(a++);
+  Value indices = entry.getArgument(a++);
+
+  Ids ids = threadIds(b, kRouteThreads);
+  Value tok = ids.gid;
+  Value numTok = dim(b, logits, 0);
+  ifThen(b, cmpi(b, P::ult, tok, numTok), [&](Builder &b) {
+    const float inf = std::numeric_limits<float>::infinity();
+    Value zero = cIdx(b, 0), numExperts = cIdx(b, s.experts);
+    Value minusOne = cIdx(b, -1);
+    auto logit = [&](Builder &b, Value e) {
+      return toF32(b, load(b, logits, {tok, e}));
+    };
+    // 1. Softmax statistics (max-subtracted), in expert order.
+    Value mx, sum;
+    if (s.softmax) {
+      mx = forReduce(b, zero, numExperts, {cF32(b, -inf)},
+                     [&](Builder &b, Value e, ValueRange acc) {
+                       return SmallVector<Value>{
+                           arith::MaximumFOp::create(b, acc[0], logit(b, e))};
+                     })[0];
+      sum = forReduce(b, zero, numExperts, {cF32(b, 0.0f)},
+                      [&](Builder &b, Value e, ValueRange acc) {
+                        Value ex = expF32(b, fsub(b, logit(b, e), mx));
+                        return SmallVector<Value>{fadd(b, acc[0], ex)};
+                      })[0];
+    }
+    auto score = [&](Builder &b, Value e) -> Value {
+      if (s.softmax)
+        return fdiv(b, expF32(b, fsub(b, logit(b, e), mx)), sum);
+      return sigmoid(b, logit(b, e));
+    };
+    // 2. Selection score.
+    auto selection = [&](Builder &b, Value e) -> Value {
+      Value q = score(b, e);
+      if (bias)
+        q = fadd(b, q, toF32(b, load(b, bias, {e})));
+      return q;
+    };
+    auto key = [&](Builder &b, Value q) {
+      return sel(b, cmpf(b, F::UNO, q, q), cF32(b, -inf), q);
+    };
+    // (kx, ix) comes strictly after (pk, pi) in the order.
+    auto after = [&](Builder &b, Value kx, Value ix, Value pk, Value pi) {
+      return ori(b, cmpf(b, F::OLT, kx, pk),
+                 andi(b, cmpf(b, F::OEQ, kx, pk), cmpi(b, P::sgt, ix, pi)));
+    };
+    // Candidate (kx) beats the best so far (bk, bi) of an ascending scan.
+    auto beats = [&](Builder &b, Value kx, Value bk, Value bi) {
+      return ori(b, cmpi(b, P::slt, bi, cIdx(b, 0)), cmpf(b, F::OGT, kx, bk));
+    };
+
+    int64_t groupSize = s.experts / s.nGroup;
+    // Scans group g: its key (sum of its top min(2, size) selection scores,
+    // as the CPU reference computes it) and, when `pk` is given, its best
+    // expert strictly after (pk, pi) (index -1 if none).
+    auto scanGroup = [&](Builder &b, Value g, Value pk,
+                         Value pi) -> std::array<Value, 3> {
+      Value lb = mul(b, g, cIdx(b, groupSize));
+      SmallVector<Value> init = {cF32(b, -inf), cF32(b, -inf)};
+      if (pk)
+        init.append({cF32(b, -inf), minusOne});
+      SmallVector<Value> r = forReduce(
+          b, lb, add(b, lb, cIdx(b, groupSize)), init,
+          [&](Builder &b, Value e, ValueRange acc) -> SmallVector<Value> {
+            Value q = selection(b, e);
+            Value gt1 = cmpf(b, F::OGT, q, acc[0]);
+            Value gt2 = cmpf(b, F::OGT, q, acc[1]);
+            SmallVector<Value> next = {
+                sel(b, gt1, q, acc[0]),
+                sel(b, gt1, acc[0], sel(b, gt2, q, acc[1]))};
+            if (pk) {
+              Value kx = key(b, q);
+              Value take = andi(b, after(b, kx, e, pk, pi),
+                                beats(b, kx, acc[2], acc[3]));
+              next.push_back(sel(b, take, kx, acc[2]));
+              next.push_back(sel(b, take, e, acc[3]));
+            }
+            return next;
+          });
+      Value gscore = groupSize >= 2 ? fadd(b, r[0], r[1]) : r[0];
+      return std::array<Value, 3>{key(b, gscore), pk ? r[2] : Value(),
+                                  pk ? r[3] : Value()};
+    };
+
+    // 3. Group threshold: the topk_group-th group in the order (key
+    // descending, group ascending); group g is kept iff it is not after it.
+    Value thrK, thrI;
+    if (s.nGroup > 1) {
+      SmallVector<Value> thr = forReduce(
+          b, zero, cIdx(b, s.topkGroup), {cF32(b, inf), minusOne},
+          [&](Builder &b, Value, ValueRange prev) {
+            return forReduce(
+                b, zero, cIdx(b, s.nGroup), {cF32(b, -inf), minusOne},
+                [&](Builder &b, Value g, ValueRange best) -> SmallVector<Value> {
+                  Value gk = scanGroup(b, g, Value(), Value())[0];
+                  Value take = andi(b, after(b, gk, g, prev[0], prev[1]),
+                                    beats(b, gk, best[0], best[1]));
+                  return {sel(b, take, gk, best[0]), sel(b, take, g, best[1])};
+                });
+          });
+      thrK = thr[0];
+      thrI = thr[1];
+    }
+
+    // 4. top_k passes; 5. the sum of the unbiased scores of the picks.
+    Value total = forReduce(
+        b, zero, cIdx(b, s.topK), {cF32(b, inf), minusOne, cF32(b, 0.0f)},
+        [&](Builder &b, Value j, ValueRange prev) -> SmallVector<Value> {
+          SmallVector<Value> best;
+          if (s.nGroup > 1) {
+            best = forReduce(
+                b, zero, cIdx(b, s.nGroup), {cF32(b, -inf), minusOne},
+                [&](Builder &b, Value g, ValueRange acc) -> SmallVector<Value> {
+                  auto [gk, cbk, cbi] = scanGroup(b, g, prev[0], prev[1]);
+                  Value kept =
+                      ori(b, cmpf(b, F::OGT, gk, thrK),
+                          andi(b, cmpf(b, F::OEQ, gk, thrK),
+                               cmpi(b, P::sle, g, thrI)));
+                  // Groups are scanned in order: on equal keys the earlier
+                  // group's (lower) expert stays.
+                  Value take = andi(b, andi(b, kept, cmpi(b, P::sge, cbi, zero)),
+                                    beats(b, cbk, acc[0], acc[1]));
+                  return {sel(b, take, cbk, acc[0]), sel(b, take, cbi, acc[1])};
+                });
+          } else {
+            best = forReduce(
+                b, zero, numExperts, {cF32(b, -inf), minusOne},
+                [&](Builder &b, Value e, ValueRange acc) -> SmallVector<Value> {
+                  Value kx = key(b, selection(b, e));
+                  Value take = andi(b, after(b, kx, e, prev[0], prev[1]),
+                                    beats(b, kx, acc[0], acc[1]));
+                  return {sel(b, take, kx, acc[0]), sel(b, take, e, acc[1])};
+                });
+          }
+          // A pick always exists (top_k <= eligible experts, the order is
+          // total); the clamp only keeps the load in bounds regardless.
+          store(b, toI32(b, best[1]), indices, {tok, j});
+          Value w = score(b, arith::MaxSIOp::create(b, best[1], zero));
+          return {best[0], best[1], fadd(b, prev[2], w)};
+        })[2];
+
+    // Weights in pick order: the unbiased score (recomputed: the same
+    // instructions give the same value), renormalised, scaled.
+    forLoop(b, zero, cIdx(b, s.topK), [&](Builder &b, Value j) {
+      Value e = toIndex(b, load(b, indices, {tok, j}));
+      Value w = score(b, arith::MaxSIOp::create(b, e, zero));
+      if (s.renormalize)
+        w = fdiv(b, w, total);
+      if (s.scaling != 1.0f)
+        w = fmul(b, w, cF32(b, s.scaling));
+      store(b, fromF32(b, w, s.weightsElt), weights, {tok, j});
+    });
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// dispatch
+//===----------------------------------------------------------------------===//
+
+struct DispatchSpec {
+  int64_t experts, tile, k; // k may be dynamic
+  int64_t threads() const {
+    return std::min<int64_t>(1024, (experts + 31) / 32 * 32);
+  }
+  std::string name(StringRef stage) const {
+    return "dispatch_e" + std::to_string(experts) + "_t" + std::to_string(tile) +
+           "_k" + sizeName(k) + "_" + stage.str();
+  }
+};
+
+/// Loads chunk `bid` of the flat ids (ids[f / k][f % k]) into `smem`; returns
+/// the chunk's first flat id and its length. With `check`, an expert id
+/// outside [0, E) traps.
+std::pair<Value, Value> stageChunk(Builder &b, const DispatchSpec &s, Value ids,
+                                   Value smem, Value tid, Value bid, bool check) {
+  using P = arith::CmpIPredicate;
+  Value k = dim(b, ids, 1);
+  Value flat = mul(b, dim(b, ids, 0), k);
+  Value base = mul(b, bid, cIdx(b, kDispatchChunk));
+  Value len = arith::MinUIOp::create(
+      b, cIdx(b, kDispatchChunk), arith::SubIOp::create(b, flat, base));
+  forLoop(b, tid, len, cIdx(b, s.threads()), [&](Builder &b, Value j) {
+    Value f = add(b, base, j);
+    Value id = load(b, ids, {divu(b, f, k), remu(b, f, k)});
+    if (check)
+      trapIf(b, ori(b, cmpi(b, P::slt, id, cI32(b, 0)),
+                    cmpi(b, P::sge, id, cI32(b, s.experts))));
+    store(b, id, smem, {j});
+  });
+  gpu::BarrierOp::create(b);
+  return {base, len};
+}
+
+/// Kernel 1 (grid: one block per chunk of 256 flat ids): hist[c][e] = the
+/// number of ids of expert e in chunk c.
+void buildDispatchCount(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s,
+                        Value smem) {
+  Value ids = fn.getArgument(0), hist = fn.getArgument(1);
+  Ids t = threadIds(b, s.threads());
+  auto [base, len] = stageChunk(b, s, ids, smem, t.tid, t.bid, /*check=*/true);
+  (void)base;
+  Value experts = cIdx(b, s.experts);
+  forLoop(b, t.tid, experts, cIdx(b, s.threads()), [&](Builder &b, Value e) {
+    Value e32 = toI32(b, e);
+    Value count = forReduce(
+        b, cIdx(b, 0), len, {cIdx(b, 0)},
+        [&](Builder &b, Value j, ValueRange acc) {
+          Value hit = cmpi(b, arith::CmpIPredicate::eq, load(b, smem, {j}), e32);
+          return SmallVector<Value>{
+              add(b, acc[0], arith::IndexCastUIOp::create(b, b.getIndexType(), hit))};
+        })[0];
+    store(b, toI32(b, count), hist, {add(b, mul(b, t.bid, experts), e)});
+  });
+}
+
+/// Kernel 2 (one block): per expert, the exclusive prefix of hist over the
+/// chunks (in place) and the total count (row `chunks`); offsets by a serial
+/// prefix of the padded counts (thread 0); sentinels in each segment's
+/// padding and in the tail [offsets[E], L).
+void buildDispatchScan(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s) {
+  using P = arith::CmpIPredicate;
+  Value ids = fn.getArgument(0), hist = fn.getArgument(1),
+        offsets = fn.getArgument(2), list = fn.getArgument(3);
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value zero = cIdx(b, 0), step = cIdx(b, s.threads());
+  Value experts = cIdx(b, s.experts), tile = cIdx(b, s.tile);
+  Value flat = mul(b, dim(b, ids, 0), dim(b, ids, 1));
+  Value chunks = ceilDiv(b, flat, kDispatchChunk);
+  Value listLen = dim(b, list, 0);
+  Value sentinel = toI32(b, flat);
+  forLoop(b, tid, experts, step, [&](Builder &b, Value e) {
+    Value count = forReduce(
+        b, zero, chunks, {zero}, [&](Builder &b, Value c, ValueRange acc) {
+          Value at = add(b, mul(b, c, experts), e);
+          Value h = toIndex(b, load(b, hist, {at}));
+          store(b, toI32(b, acc[0]), hist, {at});
+          return SmallVector<Value>{add(b, acc[0], h)};
+        })[0];
+    store(b, toI32(b, count), hist, {add(b, mul(b, chunks, experts), e)});
+    Value padded = mul(b, ceilDiv(b, count, s.tile), tile);
+    store(b, toI32(b, padded), offsets, {add(b, e, cIdx(b, 1))});
+  });
+  gpu::BarrierOp::create(b);
+  ifThen(b, cmpi(b, P::eq, tid, zero), [&](Builder &b) {
+    // The offsets are i32: a list longer than 2^31-1 cannot be described.
+    trapIf(b, cmpi(b, P::ugt, listLen,
+                   cIdx(b, std::numeric_limits<int32_t>::max())));
+    store(b, cI32(b, 0), offsets, {zero});
+    forReduce(b, zero, experts, {zero}, [&](Builder &b, Value e, ValueRange acc) {
+      Value next = add(b, acc[0], toIndex(b, load(b, offsets, {add(b, e, cIdx(b, 1))})));
+      store(b, toI32(b, next), offsets, {add(b, e, cIdx(b, 1))});
+      return SmallVector<Value>{next};
+    });
+  });
+  gpu::BarrierOp::create(b);
+  forLoop(b, tid, experts, step, [&](Builder &b, Value e) {
+    Value start = toIndex(b, load(b, offsets, {e}));
+    Value end = toIndex(b, load(b, offsets, {add(b, e, cIdx(b, 1))}));
+    Value count = toIndex(b, load(b, hist, {add(b, mul(b, chunks, experts), e)}));
+    forLoop(b, add(b, start, count), end,
+            [&](Builder &b, Value i) { store(b, sentinel, list, {i}); });
+  });
+  Value used = toIndex(b, load(b, offsets, {experts}));
+  forLoop(b, add(b, used, tid), listLen, step,
+          [&](Builder &b, Value i) { store(b, sentinel, list, {i}); });
+}
+
+/// Kernel 3 (one block per chunk): each expert's thread writes the chunk's
+/// ids of that expert, ascending, from offsets[e] + hist[c][e] on.
+void buildDispatchScatter(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s,
+                          Value smem) {
+  Value ids = fn.getArgument(0), hist = fn.getArgument(1),
+        offsets = fn.getArgument(2), list = fn.getArgument(3);
+  Ids t = threadIds(b, s.threads());
+  auto [base, len] = stageChunk(b, s, ids, smem, t.tid, t.bid, /*check=*/false);
+  Value experts = cIdx(b, s.experts);
+  forLoop(b, t.tid, experts, cIdx(b, s.threads()), [&](Builder &b, Value e) {
+    Value e32 = toI32(b, e);
+    Value start = add(b, toIndex(b, load(b, offsets, {e})),
+                      toIndex(b, load(b, hist, {add(b, mul(b, t.bid, experts), e)})));
+    forReduce(b, cIdx(b, 0), len, {start},
+              [&](Builder &b, Value j, ValueRange pos) -> SmallVector<Value> {
+                Value hit =
+                    cmpi(b, arith::CmpIPredicate::eq, load(b, smem, {j}), e32);
+                ifThen(b, hit, [&](Builder &b) {
+                  store(b, toI32(b, add(b, base, j)), list, {pos[0]});
+                });
+                return {add(b, pos[0],
+                            arith::IndexCastUIOp::create(b, b.getIndexType(), hit))};
+              });
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// combine
+//===----------------------------------------------------------------------===//
+
+/// inv[i] = -1 for every flat id.
+void buildInvInit(Builder &b, gpu::GPUFuncOp fn) {
+  Value inv = fn.getArgument(0);
+  Ids t = threadIds(b, kElemThreads);
+  ifThen(b, cmpi(b, arith::CmpIPredicate::ult, t.gid, dim(b, inv, 0)),
+         [&](Builder &b) { store(b, cI32(b, -1), inv, {t.gid}); });
+}
+
+/// For each list entry i with a valid id (in [0, flat)): inv[id] = i by an
+/// atomic exchange; a second entry for the same id (old value != -1) makes
+/// it -2 (duplicate). Every entry after the first exchanges and then writes
+/// -2, so whatever the interleaving the final value of a duplicated id is -2.
+void buildInvScatter(Builder &b, gpu::GPUFuncOp fn) {
+  using P = arith::CmpIPredicate;
+  Value list = fn.getArgument(0), inv = fn.getArgument(1), flatArg = fn.getArgument(2);
+  Ids t = threadIds(b, kElemThreads);
+  ifThen(b, cmpi(b, P::ult, t.gid, dim(b, list, 0)), [&](Builder &b) {
+    Value id = toIndex(b, load(b, list, {t.gid}));
+    Value flat = dim(b, flatArg, 0);
+    flat = mul(b, flat, dim(b, flatArg, 1));
+    Value valid = andi(b, cmpi(b, P::sge, id, cIdx(b, 0)), cmpi(b, P::slt, id, flat));
+    ifThen(b, valid, [&](Builder &b) {
+      Value old = memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::assign,
+                                              toI32(b, t.gid), inv, ValueRange{id});
+      ifThen(b, cmpi(b, P::ne, old, cI32(b, -1)), [&](Builder &b) {
+        memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::assign, cI32(b, -2),
+                                    inv, ValueRange{id});
+      });
+    });
+  });
+}
+
+/// out[t][c] = sum over slots j = 0..k-1 present in the list (inv >= 0) of
+/// (weighted ? weights[t][j] : 1) * rows[inv[t*k+j]][c], in slot order; NaN
+/// when a slot of the token was duplicated (inv = -2). One thread per (t, c).
+void buildCombineGather(Builder &b, gpu::GPUFuncOp fn, bool weighted,
+                        Type outElt) {
+  using P = arith::CmpIPredicate;
+  Value rows = fn.getArgument(0), weights = fn.getArgument(1),
+        inv = fn.getArgument(2), out = fn.getArgument(3);
+  Ids t = threadIds(b, kElemThreads);
+  Value numTok = dim(b, out, 0), h = dim(b, out, 1), k = dim(b, weights, 1);
+  ifThen(b, cmpi(b, P::ult, t.gid, mul(b, numTok, h)), [&](Builder &b) {
+    Value tok = divu(b, t.gid, h), c = remu(b, t.gid, h);
+    Value zero = cIdx(b, 0);
+    Value slot0 = mul(b, tok, k);
+    SmallVector<Value> r = forReduce(
+        b, zero, k, {cF32(b, 0.0f), cBool(b, false)},
+        [&](Builder &b, Value j, ValueRange acc) -> SmallVector<Value> {
+          Value src = toIndex(b, load(b, inv, {add(b, slot0, j)}));
+          Value dup = cmpi(b, P::eq, src, cIdx(b, -2));
+          Value present = cmpi(b, P::sge, src, zero);
+          auto ifOp = scf::IfOp::create(b, TypeRange{b.getF32Type()}, present,
+                                        /*withElseRegion=*/true);
+          {
+            OpBuilder::InsertionGuard g(b);
+            b.setInsertionPointToStart(ifOp.thenBlock());
+            Value v = toF32(b, load(b, rows, {src, c}));
+            if (weighted)
+              v = fmul(b, toF32(b, load(b, weights, {tok, j})), v);
+            scf::YieldOp::create(b, fadd(b, acc[0], v));
+            b.setInsertionPointToStart(ifOp.elseBlock());
+            scf::YieldOp::create(b, acc[0]);
+          }
+          return {ifOp.getResult(0), ori(b, acc[1], dup)};
+        });
+    Value v = sel(b, r[1], cF32(b, std::numeric_limits<float>::quiet_NaN()), r[0]);
+    store(b, fromF32(b, v, outElt), out, {tok, c});
+  });
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// The lowerings
+//===----------------------------------------------------------------------===//
+
+LogicalResult gpukernels::lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule) {
+  if (failed(checkFloat(op, "logits", op.getLogits().getType())) ||
+      (op.getBias() && failed(checkFloat(op, "bias", op.getBias().getType()))) ||
+      failed(checkFloat(op, "weights", op.getWeights().getType())))
+    return failure();
+  RouteSpec s;
+  s.experts = op.getLogits().getType().getDimSize(1);
+  s.topK = op.getTopK();
+  s.nGroup = op.getNGroup();
+  s.topkGroup = op.getTopkGroup();
+  s.softmax = op.getScoring() == Scoring::softmax;
+  s.renormalize = op.getRenormalize();
+  s.hasBias = op.getBias() != nullptr;
+  s.scaling = op.getScalingFactor().convertToFloat();
+  s.logitsElt = op.getLogits().getType().getElementType();
+  s.biasElt = s.hasBias ? op.getBias().getType().getElementType() : Type();
+  s.weightsElt = op.getWeights().getType().getElementType();
+
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  Value logits = gpukernels::toBuffer(b, b.getLoc(), op.getLogits());
+  Value numTok = dim(b, logits, 0);
+  Value kv = cIdx(b, s.topK);
+  Value weights = allocResult(b, op.getWeights().getType(), {numTok, kv});
+  Value indices = allocResult(b, op.getIndices().getType(), {numTok, kv});
+  int64_t dyn = ShapedType::kDynamic;
+  SmallVector<Value> args = {castTo(b, logits, {dyn, s.experts})};
+  if (s.hasBias)
+    args.push_back(castTo(b, gpukernels::toBuffer(b, b.getLoc(), op.getBias()),
+                          {s.experts}));
+  args.push_back(castTo(b, weights, {dyn, s.topK}));
+  args.push_back(castTo(b, indices, {dyn, s.topK}));
+  gpu::GPUFuncOp fn =
+      kernel(gpuModule, op.getLoc(), s.name(), args, kRouteThreads,
+             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) { buildRouteKernel(kb, f, s); });
+  launch(b, fn, ceilDiv(b, numTok, kRouteThreads), kRouteThreads, args);
+
+  Value wt = bufferization::ToTensorOp::create(b, op.getWeights().getType(), weights,
+                                               /*restrict=*/true, /*writable=*/true);
+  Value it = bufferization::ToTensorOp::create(b, op.getIndices().getType(), indices,
+                                               /*restrict=*/true, /*writable=*/true);
+  op.getWeights().replaceAllUsesWith(wt);
+  op.getIndices().replaceAllUsesWith(it);
+  op.erase();
+  return success();
+}
+
+LogicalResult gpukernels::lowerDispatch(DispatchOp op, gpu::GPUModuleOp gpuModule) {
+  DispatchSpec s;
+  s.experts = op.getNumExperts();
+  s.tile = op.getTile();
+  s.k = op.getIndices().getType().getDimSize(1);
+  int64_t dyn = ShapedType::kDynamic;
+
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  Value ids = gpukernels::toBuffer(b, b.getLoc(), op.getIndices());
+  Value flat = mul(b, dim(b, ids, 0), dim(b, ids, 1));
+  Value len = add(b, flat, cIdx(b, s.experts * (s.tile - 1)));
+  Value list = allocResult(b, op.getList().getType(), {len});
+  Value offsets = allocResult(b, op.getOffsets().getType(), {});
+  // Per (chunk, expert) counts, then their exclusive prefixes; the last row
+  // holds each expert's total (so the buffer is never empty).
+  Value chunks = ceilDiv(b, flat, kDispatchChunk);
+  Value hist = memref::AllocOp::create(
+      b, MemRefType::get({dyn}, b.getI32Type()),
+      ValueRange{mul(b, add(b, chunks, cIdx(b, 1)), cIdx(b, s.experts))});
+
+  SmallVector<Value> countArgs = {castTo(b, ids, {dyn, s.k}), hist};
+  SmallVector<Value> args = {countArgs[0], hist,
+                             castTo(b, offsets, {s.experts + 1}),
+                             castTo(b, list, {dyn})};
+  auto wg = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto chunkType = MemRefType::get({kDispatchChunk}, b.getI32Type(), nullptr, wg);
+  Location loc = op.getLoc();
+  gpu::GPUFuncOp count = kernel(
+      gpuModule, loc, s.name("count"), countArgs, s.threads(),
+      [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
+        buildDispatchCount(kb, f, s, f.addWorkgroupAttribution(chunkType, loc));
+      });
+  gpu::GPUFuncOp scan =
+      kernel(gpuModule, loc, s.name("scan"), args, s.threads(),
+             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) { buildDispatchScan(kb, f, s); });
+  gpu::GPUFuncOp scatter = kernel(
+      gpuModule, loc, s.name("scatter"), args, s.threads(),
+      [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
+        buildDispatchScatter(kb, f, s, f.addWorkgroupAttribution(chunkType, loc));
+      });
+  launch(b, count, chunks, s.threads(), countArgs);
+  launch(b, scan, cIdx(b, 1), s.threads(), args, /*guard=*/false);
+  launch(b, scatter, chunks, s.threads(), args);
+  memref::DeallocOp::create(b, hist);
+
+  Value lt = bufferization::ToTensorOp::create(b, op.getList().getType(), list,
+                                               /*restrict=*/true, /*writable=*/true);
+  Value ot = bufferization::ToTensorOp::create(b, op.getOffsets().getType(), offsets,
+                                               /*restrict=*/true, /*writable=*/true);
+  op.getList().replaceAllUsesWith(lt);
+  op.getOffsets().replaceAllUsesWith(ot);
+  op.erase();
+  return success();
+}
+
+LogicalResult gpukernels::lowerCombine(CombineOp op, gpu::GPUModuleOp gpuModule) {
+  if (failed(checkFloat(op, "rows", op.getRows().getType())) ||
+      failed(checkFloat(op, "weights", op.getWeights().getType())) ||
+      failed(checkFloat(op, "result", op.getResult().getType())))
+    return failure();
+  int64_t dyn = ShapedType::kDynamic;
+  int64_t hs = op.getRows().getType().getDimSize(1);
+  int64_t ks = op.getWeights().getType().getDimSize(1);
+  Type rowsElt = op.getRows().getType().getElementType();
+  Type wElt = op.getWeights().getType().getElementType();
+  Type outElt = op.getResult().getType().getElementType();
+  bool weighted = op.getWeighted();
+
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  Location loc = op.getLoc();
+  Value rows = gpukernels::toBuffer(b, loc, op.getRows());
+  Value list = gpukernels::toBuffer(b, loc, op.getList());
+  Value weights = gpukernels::toBuffer(b, loc, op.getWeights());
+  Value numTok = dim(b, weights, 0), h = dim(b, rows, 1);
+  Value flat = mul(b, numTok, dim(b, weights, 1));
+  Value out = allocResult(b, op.getResult().getType(), {numTok, h});
+  // The inverse of the list: flat id -> list entry, -1 absent, -2 duplicated.
+  // At least one element (a zero-byte device allocation may fail).
+  Value inv = memref::AllocOp::create(
+      b, MemRefType::get({dyn}, b.getI32Type()),
+      ValueRange{arith::MaxUIOp::create(b, flat, cIdx(b, 1))});
+
+  Value listArg = castTo(b, list, {dyn});
+  Value wArg = castTo(b, weights, {dyn, ks});
+  Value rowsArg = castTo(b, rows, {dyn, hs});
+  Value outArg = castTo(b, out, {dyn, hs});
+  SmallVector<Value> initArgs = {inv};
+  SmallVector<Value> scatterArgs = {listArg, inv, wArg};
+  SmallVector<Value> gatherArgs = {rowsArg, wArg, inv, outArg};
+
+  gpu::GPUFuncOp init =
+      kernel(gpuModule, loc, "combine_inv_init", initArgs, kElemThreads,
+             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) { buildInvInit(kb, f); });
+  std::string wName = "_k" + sizeName(ks) + "_w" + typeName(wElt);
+  gpu::GPUFuncOp scatter =
+      kernel(gpuModule, loc, "combine_inv_scatter" + wName, scatterArgs,
+             kElemThreads,
+             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) { buildInvScatter(kb, f); });
+  std::string gName = "combine_gather_h" + sizeName(hs) + wName + "_r" +
+                      typeName(rowsElt) + "_o" + typeName(outElt) +
+                      (weighted ? "_weighted" : "");
+  gpu::GPUFuncOp gather = kernel(
+      gpuModule, loc, gName, gatherArgs, kElemThreads,
+      [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
+        buildCombineGather(kb, f, weighted, outElt);
+      });
+  launch(b, init, ceilDiv(b, flat, kElemThreads), kElemThreads, initArgs);
+  launch(b, scatter, ceilDiv(b, dim(b, list, 0), kElemThreads), kElemThreads,
+         scatterArgs);
+  launch(b, gather, ceilDiv(b, mul(b, numTok, h), kElemThreads), kElemThreads,
+         gatherArgs);
+  memref::DeallocOp::create(b, inv);
+
+  Value res = bufferization::ToTensorOp::create(b, op.getResult().getType(), out,
+                                                /*restrict=*/true, /*writable=*/true);
+  op.getResult().replaceAllUsesWith(res);
+  op.erase();
+  return success();
 }

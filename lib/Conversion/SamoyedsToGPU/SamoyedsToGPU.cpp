@@ -103,8 +103,8 @@ LogicalResult checkSpec(Operation *op, const KernelSpec &s) {
                   << ") to be a multiple of 32 (gate and up halves)";
   if (s.stages < 2)
     return fail() << "stages (" << s.stages << ") must be >= 2";
-  if (s.blockK != 32 && s.blockK != 64)
-    return fail() << "block-k (" << s.blockK << ") must be 32 or 64";
+  if (s.blockK != 32 && s.blockK != 64 && s.blockK != 128)
+    return fail() << "block-k (" << s.blockK << ") must be 32, 64 or 128";
   if (v % s.blockK)
     return fail() << "V (" << v << ") must be a multiple of block-k ("
                   << s.blockK << ")";

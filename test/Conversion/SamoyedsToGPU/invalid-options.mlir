@@ -47,7 +47,7 @@ func.func @silu(%v: tensor<256x128xbf16>, %m: tensor<256x16xi16>, %ri: tensor<2x
   // SILU-WARP-M: invalid-options.mlir:[[# @LINE + 12]]:8: error: 'samoyeds.ssmm' op GPU lowering: silu_mul needs warp-m (48) to be a multiple of 32 (gate and up halves)
   // STAGES: invalid-options.mlir:[[# @LINE + 11]]:8: error: 'samoyeds.ssmm' op GPU lowering: stages (1) must be >= 2
   // block-k 48 (below V = 128, so not clamped to V).
-  // BLOCK-K: invalid-options.mlir:[[# @LINE + 9]]:8: error: 'samoyeds.ssmm' op GPU lowering: block-k (48) must be 32 or 64
+  // BLOCK-K: invalid-options.mlir:[[# @LINE + 9]]:8: error: 'samoyeds.ssmm' op GPU lowering: block-k (48) must be 32, 64 or 128
   // 192 threads: 128 x 64 / 16 = 512 value chunks per stage do not divide.
   // THREADS: invalid-options.mlir:[[# @LINE + 7]]:8: error: 'samoyeds.ssmm' op GPU lowering: the block tile (128x96) does not split evenly over 192 threads for the asynchronous copies
   // 12 stages of (128 x 40 + 64 x 72 + 128 x 4) x 2 bytes = 12 x 20480.

@@ -1,0 +1,30 @@
+"""Samoyeds: structured-sparse Mixture-of-Experts layers for Sparse Tensor Cores.
+
+Submodules (numpy only unless noted):
+  samoyeds.format   Format, pack / unpack (the bytes of the C format library)
+  samoyeds.capi     ctypes bindings of libsamoyeds_format_c.so
+  samoyeds.mlirgen  MoEConfig, presets, moe_mlir(): MLIR text of a layer
+  samoyeds.compiler compile_layer(): samoyeds-compile with a cache
+  samoyeds.reference numpy reference of a layer (routing and experts)
+  samoyeds.runtime  CompiledMoE: call a compiled layer on torch CUDA tensors (torch)
+  samoyeds.layer    SamoyedsMoE: a torch.nn.Module, from HF blocks (torch)
+"""
+
+from .format import Format, Packed, PackedTensors, pack, pack_torch, unpack  # noqa: F401
+from .mlirgen import MoEConfig, moe_mlir  # noqa: F401
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # torch-dependent parts are imported on first use.
+    if name in ("CompiledMoE",):
+        from . import runtime
+        return getattr(runtime, name)
+    if name in ("SamoyedsMoE",):
+        from . import layer
+        return getattr(layer, name)
+    if name == "compile_layer":
+        from .compiler import compile_layer
+        return compile_layer
+    raise AttributeError(f"module 'samoyeds' has no attribute {name!r}")
