@@ -19,7 +19,7 @@ import os
 import threading
 
 from . import _paths
-from .format import Format, storage_shapes
+from .format import Format, PackedTensors, storage_shapes
 from .mlirgen import MoEConfig
 
 __all__ = ["CompiledMoE", "InputError", "DTypeError", "TensorInfo", "PackedInfo",
@@ -197,14 +197,21 @@ def validate_call(cfg, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, 
 # ---------------------------------------------------------------------------
 
 
+_TORCH_NAMES = None
+
+
 def _torch_dtype_name(dt):
-    import torch
-    names = {torch.bfloat16: "bf16", torch.float16: "f16", torch.float32: "f32",
-             torch.int16: "i16", torch.int8: "i8", torch.uint8: "u8", torch.int32: "i32",
-             torch.int64: "i64", torch.float64: "f64", torch.bool: "bool"}
-    if hasattr(torch, "uint16"):
-        names[torch.uint16] = "u16"
-    return names.get(dt, str(dt).replace("torch.", ""))
+    global _TORCH_NAMES
+    if _TORCH_NAMES is None:
+        import torch
+        names = {torch.bfloat16: "bf16", torch.float16: "f16", torch.float32: "f32",
+                 torch.int16: "i16", torch.int8: "i8", torch.uint8: "u8", torch.int32: "i32",
+                 torch.int64: "i64", torch.float64: "f64", torch.bool: "bool"}
+        if hasattr(torch, "uint16"):
+            names[torch.uint16] = "u16"
+        _TORCH_NAMES = names
+    name = _TORCH_NAMES.get(dt)
+    return name if name is not None else str(dt).replace("torch.", "")
 
 
 def describe(obj):
@@ -212,7 +219,6 @@ def describe(obj):
     None; anything else is returned as is (and rejected by validate_call)."""
     if obj is None:
         return None
-    from .format import PackedTensors
     if isinstance(obj, PackedTensors):
         return PackedInfo(obj.fmt, tuple(obj.shape), obj.dtype, describe(obj.values),
                           describe(obj.meta), describe(obj.rowidx))
@@ -361,6 +367,51 @@ class CompiledMoE:
         if rc:
             raise RuntimeError(f"samoyeds runtime error {rc}: {msg}")
         return out
+
+    def prepare(self, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None):
+        """Validates once and returns a zero-argument callable that runs the
+        layer on exactly these tensors (into `out`, allocated if None;
+        available as `.out`) with prebuilt memref descriptors: no per-call
+        checks or allocation (for benchmarks and CUDA-graph capture). The
+        tensors must stay alive and keep their shapes."""
+        import torch
+        from .memref import memref_from_tensor, pointer
+        tokens = self.validate(x, gate, w13, w2, bias, s13, s2, sg, out)
+        if out is None:
+            out = torch.empty((tokens, self.cfg.hidden), dtype=x.dtype, device=x.device)
+        tensors = [x, gate, *w13.arrays(), *w2.arrays()]
+        if bias is not None:
+            tensors.append(bias)
+        if s13 is not None:
+            tensors += [*s13.arrays(), *s2.arrays()]
+        if sg is not None:
+            tensors.append(sg)
+        tensors.append(out)
+        descs = [memref_from_tensor(t, contiguous=True) for t in tensors]
+        ptrs = [pointer(d) for d in descs]
+        rt, fn, dev, layer = self.rt, self.fn, self.device, self
+
+        def run():
+            if tokens == 0:
+                return out
+            with torch.cuda.device(dev):
+                rt.samoyeds_rt_set_stream(ctypes.c_void_p(torch.cuda.current_stream(dev).cuda_stream))
+                prev = rt.samoyeds_rt_set_blocking(1 if layer.blocking else 0)
+                try:
+                    fn(*ptrs)
+                    rc = rt.samoyeds_rt_peek_error()
+                    if rc:
+                        msg = _last_error(rt)
+                        rt.samoyeds_rt_clear_error()
+                finally:
+                    rt.samoyeds_rt_set_blocking(prev)
+            if rc:
+                raise RuntimeError(f"samoyeds runtime error {rc}: {msg}")
+            return out
+
+        run.out = out
+        run.descriptors = descs
+        return run
 
     def synchronize(self):
         """Synchronizes torch's current stream through the runtime; raises

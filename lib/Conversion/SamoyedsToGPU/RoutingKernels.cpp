@@ -43,7 +43,9 @@ constexpr int64_t kDispatchChunk = 256;
 // Small builders (kernel and host)
 //===----------------------------------------------------------------------===//
 
-Value cIdx(Builder &b, int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+Value cIdx(Builder &b, int64_t v) {
+  return arith::ConstantIndexOp::create(b, v);
+}
 Value cI32(Builder &b, int64_t v) {
   return arith::ConstantOp::create(b, b.getI32IntegerAttr(v));
 }
@@ -53,25 +55,45 @@ Value cF32(Builder &b, float v) {
 Value cBool(Builder &b, bool v) {
   return arith::ConstantOp::create(b, b.getBoolAttr(v));
 }
-Value add(Builder &b, Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-Value mul(Builder &b, Value x, Value y) { return arith::MulIOp::create(b, x, y); }
-Value divu(Builder &b, Value x, Value y) { return arith::DivUIOp::create(b, x, y); }
-Value remu(Builder &b, Value x, Value y) { return arith::RemUIOp::create(b, x, y); }
+Value add(Builder &b, Value x, Value y) {
+  return arith::AddIOp::create(b, x, y);
+}
+Value mul(Builder &b, Value x, Value y) {
+  return arith::MulIOp::create(b, x, y);
+}
+Value divu(Builder &b, Value x, Value y) {
+  return arith::DivUIOp::create(b, x, y);
+}
+Value remu(Builder &b, Value x, Value y) {
+  return arith::RemUIOp::create(b, x, y);
+}
 Value cmpi(Builder &b, arith::CmpIPredicate p, Value x, Value y) {
   return arith::CmpIOp::create(b, p, x, y);
 }
 Value cmpf(Builder &b, arith::CmpFPredicate p, Value x, Value y) {
   return arith::CmpFOp::create(b, p, x, y);
 }
-Value andi(Builder &b, Value x, Value y) { return arith::AndIOp::create(b, x, y); }
-Value ori(Builder &b, Value x, Value y) { return arith::OrIOp::create(b, x, y); }
+Value andi(Builder &b, Value x, Value y) {
+  return arith::AndIOp::create(b, x, y);
+}
+Value ori(Builder &b, Value x, Value y) {
+  return arith::OrIOp::create(b, x, y);
+}
 Value sel(Builder &b, Value c, Value x, Value y) {
   return arith::SelectOp::create(b, c, x, y);
 }
-Value fadd(Builder &b, Value x, Value y) { return arith::AddFOp::create(b, x, y); }
-Value fsub(Builder &b, Value x, Value y) { return arith::SubFOp::create(b, x, y); }
-Value fmul(Builder &b, Value x, Value y) { return arith::MulFOp::create(b, x, y); }
-Value fdiv(Builder &b, Value x, Value y) { return arith::DivFOp::create(b, x, y); }
+Value fadd(Builder &b, Value x, Value y) {
+  return arith::AddFOp::create(b, x, y);
+}
+Value fsub(Builder &b, Value x, Value y) {
+  return arith::SubFOp::create(b, x, y);
+}
+Value fmul(Builder &b, Value x, Value y) {
+  return arith::MulFOp::create(b, x, y);
+}
+Value fdiv(Builder &b, Value x, Value y) {
+  return arith::DivFOp::create(b, x, y);
+}
 Value load(Builder &b, Value mem, ValueRange idx) {
   return memref::LoadOp::create(b, mem, idx);
 }
@@ -128,7 +150,8 @@ Value sigmoid(Builder &b, Value x) {
 }
 
 using LoopBody = function_ref<void(Builder &, Value)>;
-using ReduceBody = function_ref<SmallVector<Value>(Builder &, Value, ValueRange)>;
+using ReduceBody =
+    function_ref<SmallVector<Value>(Builder &, Value, ValueRange)>;
 
 void forLoop(Builder &b, Value lb, Value ub, Value step, LoopBody body) {
   scf::ForOp::create(b, lb, ub, step, ValueRange{},
@@ -186,9 +209,9 @@ LogicalResult checkFloat(Operation *op, StringRef what, Type tensorType) {
   Type elt = cast<ShapedType>(tensorType).getElementType();
   if (supportedFloat(elt))
     return success();
-  return op->emitOpError() << "GPU lowering: the " << what
-                           << " element type must be f16, bf16, f32 or f64, got "
-                           << elt;
+  return op->emitOpError()
+         << "GPU lowering: the " << what
+         << " element type must be f16, bf16, f32 or f64, got " << elt;
 }
 
 //===----------------------------------------------------------------------===//
@@ -222,10 +245,9 @@ void launch(Builder &b, gpu::GPUFuncOp fn, Value grid, int64_t threads,
             ValueRange args, bool guard = true) {
   auto emit = [&](Builder &nb) {
     Value one = cIdx(nb, 1);
-    gpu::LaunchFuncOp::create(nb, nb.getLoc(), fn,
-                              gpu::KernelDim3{grid, one, one},
-                              gpu::KernelDim3{cIdx(nb, threads), one, one},
-                              Value(), args);
+    gpu::LaunchFuncOp::create(
+        nb, nb.getLoc(), fn, gpu::KernelDim3{grid, one, one},
+        gpu::KernelDim3{cIdx(nb, threads), one, one}, Value(), args);
   };
   if (!guard) {
     emit(b);
@@ -279,7 +301,8 @@ struct RouteSpec {
 
   std::string name() const {
     std::string s = std::string("route_") + (softmax ? "softmax" : "sigmoid") +
-                    "_e" + std::to_string(experts) + "_k" + std::to_string(topK);
+                    "_e" + std::to_string(experts) + "_k" +
+                    std::to_string(topK);
     if (nGroup > 1)
       s += "_g" + std::to_string(nGroup) + "x" + std::to_string(topkGroup);
     if (renormalize)
@@ -406,7 +429,8 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
           [&](Builder &b, Value, ValueRange prev) {
             return forReduce(
                 b, zero, cIdx(b, s.nGroup), {cF32(b, -inf), minusOne},
-                [&](Builder &b, Value g, ValueRange best) -> SmallVector<Value> {
+                [&](Builder &b, Value g,
+                    ValueRange best) -> SmallVector<Value> {
                   Value gk = scanGroup(b, g, Value(), Value())[0];
                   Value take = andi(b, after(b, gk, g, prev[0], prev[1]),
                                     beats(b, gk, best[0], best[1]));
@@ -427,14 +451,14 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
                 b, zero, cIdx(b, s.nGroup), {cF32(b, -inf), minusOne},
                 [&](Builder &b, Value g, ValueRange acc) -> SmallVector<Value> {
                   auto [gk, cbk, cbi] = scanGroup(b, g, prev[0], prev[1]);
-                  Value kept =
-                      ori(b, cmpf(b, F::OGT, gk, thrK),
-                          andi(b, cmpf(b, F::OEQ, gk, thrK),
-                               cmpi(b, P::sle, g, thrI)));
+                  Value kept = ori(b, cmpf(b, F::OGT, gk, thrK),
+                                   andi(b, cmpf(b, F::OEQ, gk, thrK),
+                                        cmpi(b, P::sle, g, thrI)));
                   // Groups are scanned in order: on equal keys the earlier
                   // group's (lower) expert stays.
-                  Value take = andi(b, andi(b, kept, cmpi(b, P::sge, cbi, zero)),
-                                    beats(b, cbk, acc[0], acc[1]));
+                  Value take =
+                      andi(b, andi(b, kept, cmpi(b, P::sge, cbi, zero)),
+                           beats(b, cbk, acc[0], acc[1]));
                   return {sel(b, take, cbk, acc[0]), sel(b, take, cbi, acc[1])};
                 });
           } else {
@@ -478,8 +502,8 @@ struct DispatchSpec {
     return std::min<int64_t>(1024, (experts + 31) / 32 * 32);
   }
   std::string name(StringRef stage) const {
-    return "dispatch_e" + std::to_string(experts) + "_t" + std::to_string(tile) +
-           "_k" + sizeName(k) + "_" + stage.str();
+    return "dispatch_e" + std::to_string(experts) + "_t" +
+           std::to_string(tile) + "_k" + sizeName(k) + "_" + stage.str();
   }
 };
 
@@ -487,13 +511,14 @@ struct DispatchSpec {
 /// the chunk's first flat id and its length. With `check`, an expert id
 /// outside [0, E) traps.
 std::pair<Value, Value> stageChunk(Builder &b, const DispatchSpec &s, Value ids,
-                                   Value smem, Value tid, Value bid, bool check) {
+                                   Value smem, Value tid, Value bid,
+                                   bool check) {
   using P = arith::CmpIPredicate;
   Value k = dim(b, ids, 1);
   Value flat = mul(b, dim(b, ids, 0), k);
   Value base = mul(b, bid, cIdx(b, kDispatchChunk));
-  Value len = arith::MinUIOp::create(
-      b, cIdx(b, kDispatchChunk), arith::SubIOp::create(b, flat, base));
+  Value len = arith::MinUIOp::create(b, cIdx(b, kDispatchChunk),
+                                     arith::SubIOp::create(b, flat, base));
   forLoop(b, tid, len, cIdx(b, s.threads()), [&](Builder &b, Value j) {
     Value f = add(b, base, j);
     Value id = load(b, ids, {divu(b, f, k), remu(b, f, k)});
@@ -511,20 +536,22 @@ std::pair<Value, Value> stageChunk(Builder &b, const DispatchSpec &s, Value ids,
 void buildDispatchCount(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s,
                         Value smem) {
   Value ids = fn.getArgument(0), hist = fn.getArgument(1);
-  Ids t = threadIds(b, s.threads());
-  auto [base, len] = stageChunk(b, s, ids, smem, t.tid, t.bid, /*check=*/true);
-  (void)base;
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value bid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value len = stageChunk(b, s, ids, smem, tid, bid, /*check=*/true).second;
   Value experts = cIdx(b, s.experts);
-  forLoop(b, t.tid, experts, cIdx(b, s.threads()), [&](Builder &b, Value e) {
+  forLoop(b, tid, experts, cIdx(b, s.threads()), [&](Builder &b, Value e) {
     Value e32 = toI32(b, e);
     Value count = forReduce(
         b, cIdx(b, 0), len, {cIdx(b, 0)},
         [&](Builder &b, Value j, ValueRange acc) {
-          Value hit = cmpi(b, arith::CmpIPredicate::eq, load(b, smem, {j}), e32);
+          Value hit =
+              cmpi(b, arith::CmpIPredicate::eq, load(b, smem, {j}), e32);
           return SmallVector<Value>{
-              add(b, acc[0], arith::IndexCastUIOp::create(b, b.getIndexType(), hit))};
+              add(b, acc[0],
+                  arith::IndexCastUIOp::create(b, b.getIndexType(), hit))};
         })[0];
-    store(b, toI32(b, count), hist, {add(b, mul(b, t.bid, experts), e)});
+    store(b, toI32(b, count), hist, {add(b, mul(b, bid, experts), e)});
   });
 }
 
@@ -544,13 +571,13 @@ void buildDispatchScan(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s) {
   Value listLen = dim(b, list, 0);
   Value sentinel = toI32(b, flat);
   forLoop(b, tid, experts, step, [&](Builder &b, Value e) {
-    Value count = forReduce(
-        b, zero, chunks, {zero}, [&](Builder &b, Value c, ValueRange acc) {
-          Value at = add(b, mul(b, c, experts), e);
-          Value h = toIndex(b, load(b, hist, {at}));
-          store(b, toI32(b, acc[0]), hist, {at});
-          return SmallVector<Value>{add(b, acc[0], h)};
-        })[0];
+    Value count = forReduce(b, zero, chunks, {zero},
+                            [&](Builder &b, Value c, ValueRange acc) {
+                              Value at = add(b, mul(b, c, experts), e);
+                              Value h = toIndex(b, load(b, hist, {at}));
+                              store(b, toI32(b, acc[0]), hist, {at});
+                              return SmallVector<Value>{add(b, acc[0], h)};
+                            })[0];
     store(b, toI32(b, count), hist, {add(b, mul(b, chunks, experts), e)});
     Value padded = mul(b, ceilDiv(b, count, s.tile), tile);
     store(b, toI32(b, padded), offsets, {add(b, e, cIdx(b, 1))});
@@ -561,17 +588,20 @@ void buildDispatchScan(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s) {
     trapIf(b, cmpi(b, P::ugt, listLen,
                    cIdx(b, std::numeric_limits<int32_t>::max())));
     store(b, cI32(b, 0), offsets, {zero});
-    forReduce(b, zero, experts, {zero}, [&](Builder &b, Value e, ValueRange acc) {
-      Value next = add(b, acc[0], toIndex(b, load(b, offsets, {add(b, e, cIdx(b, 1))})));
-      store(b, toI32(b, next), offsets, {add(b, e, cIdx(b, 1))});
-      return SmallVector<Value>{next};
-    });
+    forReduce(
+        b, zero, experts, {zero}, [&](Builder &b, Value e, ValueRange acc) {
+          Value next = add(
+              b, acc[0], toIndex(b, load(b, offsets, {add(b, e, cIdx(b, 1))})));
+          store(b, toI32(b, next), offsets, {add(b, e, cIdx(b, 1))});
+          return SmallVector<Value>{next};
+        });
   });
   gpu::BarrierOp::create(b);
   forLoop(b, tid, experts, step, [&](Builder &b, Value e) {
     Value start = toIndex(b, load(b, offsets, {e}));
     Value end = toIndex(b, load(b, offsets, {add(b, e, cIdx(b, 1))}));
-    Value count = toIndex(b, load(b, hist, {add(b, mul(b, chunks, experts), e)}));
+    Value count =
+        toIndex(b, load(b, hist, {add(b, mul(b, chunks, experts), e)}));
     forLoop(b, add(b, start, count), end,
             [&](Builder &b, Value i) { store(b, sentinel, list, {i}); });
   });
@@ -586,23 +616,26 @@ void buildDispatchScatter(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s,
                           Value smem) {
   Value ids = fn.getArgument(0), hist = fn.getArgument(1),
         offsets = fn.getArgument(2), list = fn.getArgument(3);
-  Ids t = threadIds(b, s.threads());
-  auto [base, len] = stageChunk(b, s, ids, smem, t.tid, t.bid, /*check=*/false);
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value bid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  auto [base, len] = stageChunk(b, s, ids, smem, tid, bid, /*check=*/false);
   Value experts = cIdx(b, s.experts);
-  forLoop(b, t.tid, experts, cIdx(b, s.threads()), [&](Builder &b, Value e) {
+  forLoop(b, tid, experts, cIdx(b, s.threads()), [&](Builder &b, Value e) {
     Value e32 = toI32(b, e);
-    Value start = add(b, toIndex(b, load(b, offsets, {e})),
-                      toIndex(b, load(b, hist, {add(b, mul(b, t.bid, experts), e)})));
-    forReduce(b, cIdx(b, 0), len, {start},
-              [&](Builder &b, Value j, ValueRange pos) -> SmallVector<Value> {
-                Value hit =
-                    cmpi(b, arith::CmpIPredicate::eq, load(b, smem, {j}), e32);
-                ifThen(b, hit, [&](Builder &b) {
-                  store(b, toI32(b, add(b, base, j)), list, {pos[0]});
-                });
-                return {add(b, pos[0],
-                            arith::IndexCastUIOp::create(b, b.getIndexType(), hit))};
-              });
+    Value start =
+        add(b, toIndex(b, load(b, offsets, {e})),
+            toIndex(b, load(b, hist, {add(b, mul(b, bid, experts), e)})));
+    forReduce(
+        b, cIdx(b, 0), len, {start},
+        [&](Builder &b, Value j, ValueRange pos) -> SmallVector<Value> {
+          Value hit =
+              cmpi(b, arith::CmpIPredicate::eq, load(b, smem, {j}), e32);
+          ifThen(b, hit, [&](Builder &b) {
+            store(b, toI32(b, add(b, base, j)), list, {pos[0]});
+          });
+          return {add(b, pos[0],
+                      arith::IndexCastUIOp::create(b, b.getIndexType(), hit))};
+        });
   });
 }
 
@@ -624,19 +657,21 @@ void buildInvInit(Builder &b, gpu::GPUFuncOp fn) {
 /// -2, so whatever the interleaving the final value of a duplicated id is -2.
 void buildInvScatter(Builder &b, gpu::GPUFuncOp fn) {
   using P = arith::CmpIPredicate;
-  Value list = fn.getArgument(0), inv = fn.getArgument(1), flatArg = fn.getArgument(2);
+  Value list = fn.getArgument(0), inv = fn.getArgument(1),
+        weights = fn.getArgument(2);
   Ids t = threadIds(b, kElemThreads);
   ifThen(b, cmpi(b, P::ult, t.gid, dim(b, list, 0)), [&](Builder &b) {
     Value id = toIndex(b, load(b, list, {t.gid}));
-    Value flat = dim(b, flatArg, 0);
-    flat = mul(b, flat, dim(b, flatArg, 1));
-    Value valid = andi(b, cmpi(b, P::sge, id, cIdx(b, 0)), cmpi(b, P::slt, id, flat));
+    Value flat = mul(b, dim(b, weights, 0), dim(b, weights, 1));
+    Value valid =
+        andi(b, cmpi(b, P::sge, id, cIdx(b, 0)), cmpi(b, P::slt, id, flat));
     ifThen(b, valid, [&](Builder &b) {
-      Value old = memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::assign,
-                                              toI32(b, t.gid), inv, ValueRange{id});
+      Value old =
+          memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::assign,
+                                      toI32(b, t.gid), inv, ValueRange{id});
       ifThen(b, cmpi(b, P::ne, old, cI32(b, -1)), [&](Builder &b) {
-        memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::assign, cI32(b, -2),
-                                    inv, ValueRange{id});
+        memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::assign,
+                                    cI32(b, -2), inv, ValueRange{id});
       });
     });
   });
@@ -676,7 +711,8 @@ void buildCombineGather(Builder &b, gpu::GPUFuncOp fn, bool weighted,
           }
           return {ifOp.getResult(0), ori(b, acc[1], dup)};
         });
-    Value v = sel(b, r[1], cF32(b, std::numeric_limits<float>::quiet_NaN()), r[0]);
+    Value v =
+        sel(b, r[1], cF32(b, std::numeric_limits<float>::quiet_NaN()), r[0]);
     store(b, fromF32(b, v, outElt), out, {tok, c});
   });
 }
@@ -689,7 +725,8 @@ void buildCombineGather(Builder &b, gpu::GPUFuncOp fn, bool weighted,
 
 LogicalResult gpukernels::lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule) {
   if (failed(checkFloat(op, "logits", op.getLogits().getType())) ||
-      (op.getBias() && failed(checkFloat(op, "bias", op.getBias().getType()))) ||
+      (op.getBias() &&
+       failed(checkFloat(op, "bias", op.getBias().getType()))) ||
       failed(checkFloat(op, "weights", op.getWeights().getType())))
     return failure();
   RouteSpec s;
@@ -720,20 +757,25 @@ LogicalResult gpukernels::lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule) {
   args.push_back(castTo(b, indices, {dyn, s.topK}));
   gpu::GPUFuncOp fn =
       kernel(gpuModule, op.getLoc(), s.name(), args, kRouteThreads,
-             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) { buildRouteKernel(kb, f, s); });
+             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
+               buildRouteKernel(kb, f, s);
+             });
   launch(b, fn, ceilDiv(b, numTok, kRouteThreads), kRouteThreads, args);
 
-  Value wt = bufferization::ToTensorOp::create(b, op.getWeights().getType(), weights,
-                                               /*restrict=*/true, /*writable=*/true);
-  Value it = bufferization::ToTensorOp::create(b, op.getIndices().getType(), indices,
-                                               /*restrict=*/true, /*writable=*/true);
+  Value wt =
+      bufferization::ToTensorOp::create(b, op.getWeights().getType(), weights,
+                                        /*restrict=*/true, /*writable=*/true);
+  Value it =
+      bufferization::ToTensorOp::create(b, op.getIndices().getType(), indices,
+                                        /*restrict=*/true, /*writable=*/true);
   op.getWeights().replaceAllUsesWith(wt);
   op.getIndices().replaceAllUsesWith(it);
   op.erase();
   return success();
 }
 
-LogicalResult gpukernels::lowerDispatch(DispatchOp op, gpu::GPUModuleOp gpuModule) {
+LogicalResult gpukernels::lowerDispatch(DispatchOp op,
+                                        gpu::GPUModuleOp gpuModule) {
   DispatchSpec s;
   s.experts = op.getNumExperts();
   s.tile = op.getTile();
@@ -757,8 +799,10 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op, gpu::GPUModuleOp gpuModul
   SmallVector<Value> args = {countArgs[0], hist,
                              castTo(b, offsets, {s.experts + 1}),
                              castTo(b, list, {dyn})};
-  auto wg = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  auto chunkType = MemRefType::get({kDispatchChunk}, b.getI32Type(), nullptr, wg);
+  auto wg =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto chunkType =
+      MemRefType::get({kDispatchChunk}, b.getI32Type(), nullptr, wg);
   Location loc = op.getLoc();
   gpu::GPUFuncOp count = kernel(
       gpuModule, loc, s.name("count"), countArgs, s.threads(),
@@ -767,28 +811,34 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op, gpu::GPUModuleOp gpuModul
       });
   gpu::GPUFuncOp scan =
       kernel(gpuModule, loc, s.name("scan"), args, s.threads(),
-             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) { buildDispatchScan(kb, f, s); });
-  gpu::GPUFuncOp scatter = kernel(
-      gpuModule, loc, s.name("scatter"), args, s.threads(),
-      [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
-        buildDispatchScatter(kb, f, s, f.addWorkgroupAttribution(chunkType, loc));
-      });
+             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
+               buildDispatchScan(kb, f, s);
+             });
+  gpu::GPUFuncOp scatter =
+      kernel(gpuModule, loc, s.name("scatter"), args, s.threads(),
+             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
+               buildDispatchScatter(kb, f, s,
+                                    f.addWorkgroupAttribution(chunkType, loc));
+             });
   launch(b, count, chunks, s.threads(), countArgs);
   launch(b, scan, cIdx(b, 1), s.threads(), args, /*guard=*/false);
   launch(b, scatter, chunks, s.threads(), args);
   memref::DeallocOp::create(b, hist);
 
-  Value lt = bufferization::ToTensorOp::create(b, op.getList().getType(), list,
-                                               /*restrict=*/true, /*writable=*/true);
-  Value ot = bufferization::ToTensorOp::create(b, op.getOffsets().getType(), offsets,
-                                               /*restrict=*/true, /*writable=*/true);
+  Value lt =
+      bufferization::ToTensorOp::create(b, op.getList().getType(), list,
+                                        /*restrict=*/true, /*writable=*/true);
+  Value ot =
+      bufferization::ToTensorOp::create(b, op.getOffsets().getType(), offsets,
+                                        /*restrict=*/true, /*writable=*/true);
   op.getList().replaceAllUsesWith(lt);
   op.getOffsets().replaceAllUsesWith(ot);
   op.erase();
   return success();
 }
 
-LogicalResult gpukernels::lowerCombine(CombineOp op, gpu::GPUModuleOp gpuModule) {
+LogicalResult gpukernels::lowerCombine(CombineOp op,
+                                       gpu::GPUModuleOp gpuModule) {
   if (failed(checkFloat(op, "rows", op.getRows().getType())) ||
       failed(checkFloat(op, "weights", op.getWeights().getType())) ||
       failed(checkFloat(op, "result", op.getResult().getType())))
@@ -823,22 +873,23 @@ LogicalResult gpukernels::lowerCombine(CombineOp op, gpu::GPUModuleOp gpuModule)
   SmallVector<Value> scatterArgs = {listArg, inv, wArg};
   SmallVector<Value> gatherArgs = {rowsArg, wArg, inv, outArg};
 
-  gpu::GPUFuncOp init =
-      kernel(gpuModule, loc, "combine_inv_init", initArgs, kElemThreads,
-             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) { buildInvInit(kb, f); });
+  gpu::GPUFuncOp init = kernel(
+      gpuModule, loc, "combine_inv_init", initArgs, kElemThreads,
+      [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) { buildInvInit(kb, f); });
   std::string wName = "_k" + sizeName(ks) + "_w" + typeName(wElt);
   gpu::GPUFuncOp scatter =
       kernel(gpuModule, loc, "combine_inv_scatter" + wName, scatterArgs,
-             kElemThreads,
-             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) { buildInvScatter(kb, f); });
+             kElemThreads, [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
+               buildInvScatter(kb, f);
+             });
   std::string gName = "combine_gather_h" + sizeName(hs) + wName + "_r" +
                       typeName(rowsElt) + "_o" + typeName(outElt) +
                       (weighted ? "_weighted" : "");
-  gpu::GPUFuncOp gather = kernel(
-      gpuModule, loc, gName, gatherArgs, kElemThreads,
-      [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
-        buildCombineGather(kb, f, weighted, outElt);
-      });
+  gpu::GPUFuncOp gather =
+      kernel(gpuModule, loc, gName, gatherArgs, kElemThreads,
+             [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
+               buildCombineGather(kb, f, weighted, outElt);
+             });
   launch(b, init, ceilDiv(b, flat, kElemThreads), kElemThreads, initArgs);
   launch(b, scatter, ceilDiv(b, dim(b, list, 0), kElemThreads), kElemThreads,
          scatterArgs);
@@ -846,8 +897,9 @@ LogicalResult gpukernels::lowerCombine(CombineOp op, gpu::GPUModuleOp gpuModule)
          gatherArgs);
   memref::DeallocOp::create(b, inv);
 
-  Value res = bufferization::ToTensorOp::create(b, op.getResult().getType(), out,
-                                                /*restrict=*/true, /*writable=*/true);
+  Value res =
+      bufferization::ToTensorOp::create(b, op.getResult().getType(), out,
+                                        /*restrict=*/true, /*writable=*/true);
   op.getResult().replaceAllUsesWith(res);
   op.erase();
   return success();
