@@ -10,8 +10,11 @@ Submodules (numpy only unless noted):
   samoyeds.layer    SamoyedsMoE: a torch.nn.Module, from HF blocks (torch)
 """
 
-from .format import Format, Packed, PackedTensors, pack, pack_torch, unpack  # noqa: F401
-from .mlirgen import MoEConfig, moe_mlir  # noqa: F401
+from .format import Format, Packed, PackedTensors, pack, pack_torch, unpack
+from .mlirgen import MoEConfig, moe_mlir
+
+__all__ = ["Format", "Packed", "PackedTensors", "pack", "pack_torch", "unpack", "MoEConfig",
+           "moe_mlir", "CompiledMoE", "SamoyedsMoE", "compile_layer"]
 
 __version__ = "0.1.0"
 

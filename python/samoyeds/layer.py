@@ -15,7 +15,6 @@ from the block, its gate or their config; shared_experts).
 
 import os
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -144,7 +143,7 @@ def extract_hf(block):
     if hasattr(experts, "gate_up_proj"):
         gu = experts.gate_up_proj.detach()
         dn = experts.down_proj.detach()
-        e, h = gate.shape[0], gate.shape[1]
+        h = gate.shape[1]
         if getattr(experts, "is_transposed", False) or (gu.shape[1] == h and gu.shape[2] != h):
             gu, dn = gu.transpose(1, 2), dn.transpose(1, 2)
         if getattr(experts, "is_concatenated", True) is False:
@@ -376,5 +375,3 @@ class SamoyedsMoE(nn.Module):
     def extra_repr(self):
         return f"{self.cfg.describe()}, packed {self.packed_nbytes() / 2**20:.1f} MiB"
 
-
-_ = np  # numpy is used by callers through Packed

@@ -1,5 +1,5 @@
 """Build MLIR memref descriptors for calling `_mlir_ciface_*` entry points
-through ctypes.
+through ctypes (from scripts/gpu_smoke/memref.py, plus numpy arrays).
 
 A function with `llvm.emit_c_interface` gets a wrapper
 `_mlir_ciface_<name>` that takes every memref argument as a pointer to its
@@ -29,6 +29,7 @@ __all__ = [
     "make_memref",
     "memref_from_tensor",
     "pointer",
+    "memref_from_numpy",
     "MemRefError",
 ]
 
@@ -85,13 +86,14 @@ def make_memref(ptr, sizes, strides=None, offset=0, allocated=None,
                else [int(s) for s in strides])
     if len(strides) != len(sizes):
         raise MemRefError(f"{len(sizes)} sizes but {len(strides)} strides")
-    desc = memref_type(len(sizes))()
-    desc.allocated = ptr if allocated is None else allocated
-    desc.aligned = ptr
-    desc.offset = int(offset)
-    for i, (s, st) in enumerate(zip(sizes, strides)):
-        desc.sizes[i] = s
-        desc.strides[i] = st
+    rank = len(sizes)
+    cls = memref_type(rank)
+    base = [ptr if allocated is None else allocated, ptr, int(offset)]
+    if rank:
+        arr = ctypes.c_int64 * rank
+        desc = cls(*base, arr(*sizes), arr(*strides))
+    else:
+        desc = cls(*base)
     desc._keepalive = keepalive
     return desc
 
@@ -132,3 +134,18 @@ def pointer(desc):
     """The argument to pass for a memref parameter of a `_mlir_ciface_`
     function: a pointer to the descriptor."""
     return ctypes.byref(desc)
+
+
+def memref_from_numpy(array, *, contiguous=True):
+    """A descriptor over a numpy array's memory (no copy), e.g. for host code
+    compiled for the CPU. Strides are converted from bytes to elements."""
+    import numpy as np
+    a = np.asarray(array)
+    if contiguous and not a.flags["C_CONTIGUOUS"]:
+        raise MemRefError("array is not C-contiguous (use np.ascontiguousarray)")
+    item = a.itemsize
+    if any(st % item for st in a.strides):
+        raise MemRefError(f"strides {a.strides} are not multiples of the item size {item}")
+    strides = (_row_major_strides(a.shape) if contiguous
+               else [st // item for st in a.strides])
+    return make_memref(a.ctypes.data, a.shape, strides, offset=0, keepalive=a)

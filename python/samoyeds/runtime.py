@@ -127,7 +127,17 @@ def _check_tensor(name, info, dtypes, shape, device):
                          "call .contiguous()")
 
 
-def _check_packed(name, p, cfg, fmt, shape, device):
+def _check_packed(name, p, cfg, fmt, shape, device, ok=None):
+    if ok is not None and isinstance(p, PackedInfo) and (name, p, device) in ok:
+        return
+    _check_packed_uncached(name, p, cfg, fmt, shape, device)
+    if ok is not None:
+        if len(ok) > 256:
+            ok.clear()
+        ok.add((name, p, device))
+
+
+def _check_packed_uncached(name, p, cfg, fmt, shape, device):
     if p is None:
         raise InputError(f"{name} is required")
     if not isinstance(p, PackedInfo):
@@ -148,10 +158,13 @@ def _check_packed(name, p, cfg, fmt, shape, device):
     _check_tensor(f"{name}.rowidx", p.rowidx, ("i8", "u8"), rs, device)
 
 
-def validate_call(cfg, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None):
+def validate_call(cfg, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None,
+                  packed_ok=None):
     """Checks the arguments of a layer call (TensorInfo / PackedInfo
     descriptions) against the layer `cfg`; returns T. Raises InputError
-    (DTypeError for element types) naming the argument and both sizes."""
+    (DTypeError for element types) naming the argument and both sizes.
+    packed_ok: an optional set remembering packed weights that passed (for
+    one cfg), so that repeated calls with the same weights skip their checks."""
     if not isinstance(cfg, MoEConfig):
         raise TypeError(f"expected a MoEConfig, got {type(cfg).__name__}")
     h, e, t = cfg.hidden, cfg.experts, cfg.dtype
@@ -163,8 +176,8 @@ def validate_call(cfg, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, 
                          "(its dispatch list is indexed with i32)")
     _check_tensor("gate", gate, (t,), (e, h), dev)
     shapes = cfg.weight_shapes()
-    _check_packed("w13", w13, cfg, cfg.fmt13, shapes["w13"], dev)
-    _check_packed("w2", w2, cfg, cfg.fmt2, shapes["w2"], dev)
+    _check_packed("w13", w13, cfg, cfg.fmt13, shapes["w13"], dev, packed_ok)
+    _check_packed("w2", w2, cfg, cfg.fmt2, shapes["w2"], dev, packed_ok)
     if cfg.correction_bias:
         if bias is None:
             raise InputError("the layer was compiled with a correction bias: pass bias "
@@ -175,8 +188,8 @@ def validate_call(cfg, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, 
     if cfg.shared_ffn:
         if s13 is None or s2 is None:
             raise InputError("the layer was compiled with shared experts: pass s13 and s2")
-        _check_packed("s13", s13, cfg, cfg.fmt13, shapes["s13"], dev)
-        _check_packed("s2", s2, cfg, cfg.fmt2, shapes["s2"], dev)
+        _check_packed("s13", s13, cfg, cfg.fmt13, shapes["s13"], dev, packed_ok)
+        _check_packed("s2", s2, cfg, cfg.fmt2, shapes["s2"], dev, packed_ok)
     elif s13 is not None or s2 is not None:
         raise InputError("the layer was compiled without shared experts: s13 and s2 must be "
                          "None")
@@ -319,6 +332,8 @@ class CompiledMoE:
         except AttributeError:
             raise RuntimeError(f"{so_path} has no entry point {entry}") from None
         self.fn.restype = None
+        self._packed_ok = set()      # packed weights that passed validation
+        self._desc_cache = {}        # weight descriptors by (ptr, dtype, shape, strides)
 
     @classmethod
     def from_artifacts(cls, cfg, art, **kw):
@@ -328,7 +343,23 @@ class CompiledMoE:
         """validate_call on the descriptions of torch arguments; returns T."""
         return validate_call(self.cfg, describe(x), describe(gate), describe(w13),
                              describe(w2), describe(bias), describe(s13), describe(s2),
-                             describe(sg), describe(out))
+                             describe(sg), describe(out), packed_ok=self._packed_ok)
+
+    def _weight_descriptors(self, p):
+        """Descriptors of a PackedTensors' arrays, cached (weights are reused
+        call after call; a descriptor only holds pointer, sizes, strides)."""
+        from .memref import make_memref
+        out = []
+        for t in p.arrays():
+            key = (t.data_ptr(), t.dtype, tuple(t.shape), tuple(t.stride()))
+            d = self._desc_cache.get(key)
+            if d is None:
+                if len(self._desc_cache) > 256:
+                    self._desc_cache.clear()
+                d = make_memref(t.data_ptr(), t.shape)
+                self._desc_cache[key] = d
+            out.append(d)
+        return out
 
     def __call__(self, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None):
         """y (T x hidden, the layer's dtype) = the layer on tokens x (T x hidden).
@@ -342,15 +373,16 @@ class CompiledMoE:
             out = torch.empty((tokens, self.cfg.hidden), dtype=x.dtype, device=x.device)
         if tokens == 0:
             return out
-        tensors = [x, gate, *w13.arrays(), *w2.arrays()]
+        md = lambda t: memref_from_tensor(t, contiguous=True)
+        descs = [md(x), md(gate), *self._weight_descriptors(w13), *self._weight_descriptors(w2)]
         if bias is not None:
-            tensors.append(bias)
+            descs.append(md(bias))
         if s13 is not None:
-            tensors += [*s13.arrays(), *s2.arrays()]
+            descs += [*self._weight_descriptors(s13), *self._weight_descriptors(s2)]
         if sg is not None:
-            tensors.append(sg)
-        tensors.append(out)
-        descs = [memref_from_tensor(t, contiguous=True) for t in tensors]
+            descs.append(md(sg))
+        descs.append(md(out))
+        keep = (w13, w2, s13, s2)   # the weights stay alive through the call
         rt = self.rt
         stream = torch.cuda.current_stream(self.device).cuda_stream
         with torch.cuda.device(self.device):
@@ -363,7 +395,7 @@ class CompiledMoE:
                 rc = rt.samoyeds_rt_clear_error()
             finally:
                 rt.samoyeds_rt_set_blocking(prev)
-        del descs
+        del descs, keep
         if rc:
             raise RuntimeError(f"samoyeds runtime error {rc}: {msg}")
         return out

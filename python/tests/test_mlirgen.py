@@ -2,7 +2,6 @@
 verifies, its expanded signature is the documented ABI, and a tiny layer
 runs through samoyeds-cpu-pipeline | mlir-runner against numpy references."""
 
-import os
 import re
 import subprocess
 

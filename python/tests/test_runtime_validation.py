@@ -140,3 +140,40 @@ def test_strides_helpers():
     assert is_row_major((2, 3), (3, 1)) and not is_row_major((2, 3), (1, 2))
     assert is_row_major((0, 3), (7, 7))          # empty: nothing to read
     assert is_row_major((1, 3), (100, 1))
+
+
+def test_packed_validation_cache():
+    ok = set()
+    a = args(CFG)
+    assert validate_call(CFG, **a, packed_ok=ok) == 5
+    assert len(ok) == 4                      # w13, w2, s13, s2 remembered
+    assert validate_call(CFG, **a, packed_ok=ok) == 5
+    # A different (wrong) weight is still checked.
+    bad = P(CFG, "w13", fmt=Format(1, 2, 64))
+    with pytest.raises(InputError, match="another format"):
+        validate_call(CFG, **args(CFG, w13=bad), packed_ok=ok)
+    # The same weight on another device than x is not taken from the cache.
+    a2 = args(CFG, x=T("bf16", (5, 256), ("cuda", 1)), gate=T("bf16", (8, 256), ("cuda", 1)))
+    with pytest.raises(InputError, match="w13.values is on cuda:0 but x is on cuda:1"):
+        validate_call(CFG, **a2, packed_ok=ok)
+
+
+def test_memref_descriptors_of_numpy_arrays():
+    import ctypes
+
+    import numpy as np
+
+    from samoyeds.memref import MemRefError, make_memref, memref_from_numpy, memref_type
+    a = np.arange(24, dtype=np.int16).reshape(2, 3, 4)
+    d = memref_from_numpy(a)
+    assert d.aligned == a.ctypes.data and d.offset == 0
+    assert list(d.sizes) == [2, 3, 4] and list(d.strides) == [12, 4, 1]
+    assert ctypes.sizeof(memref_type(3)) == 8 * (3 + 2 * 3)
+    v = memref_from_numpy(a[:, ::2, 1:], contiguous=False)
+    assert list(v.sizes) == [2, 2, 3] and list(v.strides) == [12, 8, 1]
+    with pytest.raises(MemRefError, match="not C-contiguous"):
+        memref_from_numpy(a[:, ::2])
+    with pytest.raises(MemRefError, match="negative size"):
+        make_memref(0, [2, -1])
+    z = make_memref(64, [])
+    assert z.aligned == 64 and ctypes.sizeof(z) == 24

@@ -10,10 +10,10 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from samoyeds.format import Format, PackedTensors, f32_to_bf16_bits, pack, pack_torch  # noqa: E402
+from samoyeds.format import Format, PackedTensors, pack, pack_torch  # noqa: E402
 from samoyeds.mlirgen import MoEConfig  # noqa: E402
-from samoyeds.reference import moe_reference, route  # noqa: E402
-from samoyeds.torch_ref import moe_torch, route_torch, unpack_torch  # noqa: E402
+from samoyeds.reference import moe_reference  # noqa: E402
+from samoyeds.torch_ref import moe_torch, unpack_torch  # noqa: E402
 
 
 def test_pack_torch_matches_numpy():

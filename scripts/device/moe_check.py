@@ -49,6 +49,9 @@ MARGIN = 1e-3
 results = []  # (name, ok, detail)
 
 
+PROFILE = False  # --profile: print the per-kernel time of the compiled layer
+
+
 def check(name, ok, detail=""):
     results.append((name, bool(ok), detail))
     print(f"{'ok  ' if ok else 'FAIL'} {name} {detail}", flush=True)
@@ -313,6 +316,16 @@ def perf(L, t, x, ref, keep):
     row = dict(preset=L.name, T=t)
     prepared = L.layer.prepare(x, L.gate, L.packed["w13"], L.packed["w2"], **L.kw())
     L.layer.blocking = False
+    if PROFILE:  # per-kernel device time of the compiled layer (3 calls)
+        from torch.profiler import ProfilerActivity, profile
+        prepared()
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            for _ in range(3):
+                prepared()
+            torch.cuda.synchronize()
+        print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=20,
+                                        max_name_column_width=60))
     try:
         row["ours"] = bench(prepared)
         row["ours_call"] = bench(lambda: L.layer(x, L.gate, L.packed["w13"], L.packed["w2"],
@@ -392,6 +405,8 @@ def bad_inputs(L):
 
 def device(args):
     import torch
+    global PROFILE
+    PROFILE = args.profile
     os.environ.setdefault("SAMOYEDS_LIB_DIR", os.path.join(os.path.abspath(args.dir), "lib"))
     with open(os.path.join(args.dir, "moe", "presets.json")) as f:
         index = json.load(f)
@@ -484,6 +499,8 @@ def main():
                     help="tokens whose top-k selection margin is below this are not compared")
     ap.add_argument("--pack-backend", default="numpy", choices=("numpy", "capi"))
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--profile", action="store_true",
+                    help="print the per-kernel device time of the compiled layer")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     sys.exit(gen(args) if args.gen else device(args))

@@ -8,6 +8,8 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -108,6 +110,29 @@ struct HostBuffersToGPU : PassWrapper<HostBuffersToGPU, OperationPass<ModuleOp>>
   }
 };
 
+/// Tiles every outermost scf.parallel of host code so that its innermost
+/// dimension becomes 128 threads (the others one block each): consecutive
+/// threads then touch consecutive elements of row-major buffers. (Upstream's
+/// parallel-loop tiling takes one list of sizes for loops of every rank.)
+struct TileParallelLoopsForThreads
+    : PassWrapper<TileParallelLoopsForThreads, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TileParallelLoopsForThreads)
+  StringRef getArgument() const final { return "samoyeds-tile-parallel-loops"; }
+  void runOnOperation() override {
+    SmallVector<scf::ParallelOp> loops;
+    getOperation().walk([&](scf::ParallelOp op) {
+      if (!op->getParentOfType<scf::ParallelOp>() &&
+          !op->getParentOfType<gpu::GPUModuleOp>())
+        loops.push_back(op);
+    });
+    for (scf::ParallelOp op : loops) {
+      SmallVector<int64_t> sizes(op.getNumLoops(), 1);
+      sizes.back() = 128;
+      scf::tileParallelLoop(op, sizes, /*noMinMaxBounds=*/true);
+    }
+  }
+};
+
 void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   pm.addPass(samoyeds::createSamoyedsDecomposeMoe());
   pm.addPass(createCanonicalizerPass());
@@ -138,10 +163,11 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   // The rest of the layer (gate logits, shared-expert gating, conversions):
-  // linalg on buffers -> parallel loops -> one thread per element of the
-  // outermost dimension tile (128 wide) -> gpu.launch -> outlined kernels.
+  // linalg on buffers -> parallel loops -> 128 threads along the innermost
+  // dimension, a block per 128 of it and per index of the others ->
+  // gpu.launch -> outlined kernels.
   pm.addPass(createConvertLinalgToParallelLoopsPass());
-  pm.addPass(createParallelLoopTilingPass({128}, /*noMinMaxBounds=*/true));
+  pm.addPass(std::make_unique<TileParallelLoopsForThreads>());
   pm.addPass(createGpuMapParallelLoopsPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());

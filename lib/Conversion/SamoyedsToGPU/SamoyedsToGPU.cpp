@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/ADT/StringExtras.h"
@@ -796,7 +797,8 @@ struct ConvertSamoyedsToGPUPass
     module.walk([&](SsmmOp op) { ops.push_back(op); });
     bool anyRouting = false;
     module.walk([&](Operation *op) {
-      anyRouting |= isa<RouteOp, DispatchOp, CombineOp>(op);
+      anyRouting |= isa<RouteOp, DispatchOp, CombineOp>(op) ||
+                    op->hasAttr("samoyeds.row_dot");
     });
     if (ops.empty() && !anyRouting)
       return;
@@ -837,6 +839,15 @@ struct ConvertSamoyedsToGPUPass
       if (isa<RouteOp, DispatchOp, CombineOp>(op))
         routing.push_back(op);
     });
+    // Row dot products marked by samoyeds-decompose-moe (gate logits, shared
+    // expert gate): a warp per row instead of a thread per output element.
+    SmallVector<linalg::GenericOp> rowDots;
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr("samoyeds.row_dot") && op.hasPureTensorSemantics())
+        rowDots.push_back(op);
+    });
+    for (linalg::GenericOp op : rowDots)
+      lowerRowDot(op, gpuModule);
     for (Operation *op : routing) {
       LogicalResult r =
           TypeSwitch<Operation *, LogicalResult>(op)
@@ -846,6 +857,125 @@ struct ConvertSamoyedsToGPUPass
       if (failed(r))
         return signalPassFailure();
     }
+  }
+
+  /// out[m][n] = init[m][n] + sum_k f32(lhs[m][k]) * f32(rhs[n][k]) (rhs of
+  /// rank 1: n absent). Block of 8 warps, a warp per row m: lanes stride k
+  /// (coalesced), a butterfly of shuffles sums them, lane 0 writes.
+  void lowerRowDot(linalg::GenericOp op, gpu::GPUModuleOp gpuModule) {
+    Location loc = op.getLoc();
+    OpBuilder hb(op);
+    Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
+    Value init = op.getDpsInits()[0];
+    auto lt = cast<RankedTensorType>(lhs.getType());
+    auto rt = cast<RankedTensorType>(rhs.getType());
+    auto ot = cast<RankedTensorType>(op.getResult(0).getType());
+    bool vec = rt.getRank() == 1;
+    int64_t k = lt.getDimSize(1);
+    int64_t n = vec ? 1 : rt.getDimSize(0);
+    SmallVector<Value> buffers = {gpukernels::toBuffer(hb, loc, lhs),
+                                  gpukernels::toBuffer(hb, loc, rhs),
+                                  gpukernels::toBuffer(hb, loc, init)};
+    Value rows = memref::DimOp::create(hb, loc, buffers[0], 0);
+    SmallVector<Value> dyn;
+    if (ot.isDynamicDim(0))
+      dyn.push_back(rows);
+    Value out = memref::AllocOp::create(hb, loc, bufferType(ot), dyn);
+    buffers.push_back(out);
+    SmallVector<Type> argTypes;
+    for (Value v : buffers)
+      argTypes.push_back(v.getType());
+    auto eltName = [](Type t) {
+      return t.isBF16() ? "bf16" : t.isF16() ? "f16" : t.isF32() ? "f32" : "f";
+    };
+    std::string name = "row_dot_k" + std::to_string(k) + "_n" +
+                       std::to_string(n) + (vec ? "v" : "") + "_" +
+                       eltName(lt.getElementType()) + "_" +
+                       eltName(rt.getElementType()) + "_" +
+                       (ShapedType::isDynamic(lt.getDimSize(0))
+                            ? std::string("dyn")
+                            : std::to_string(lt.getDimSize(0)));
+    constexpr int64_t kWarps = 8;
+    gpu::GPUFuncOp fn = gpukernels::getOrCreateKernel(
+        gpuModule, loc, name, argTypes, ArrayRef<int32_t>{32 * kWarps, 1, 1},
+        [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp f) {
+          Block &e = f.front();
+          Value a = e.getArgument(0), w = e.getArgument(1), in = e.getArgument(2),
+                o = e.getArgument(3);
+          auto c = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(b, v).getResult();
+          };
+          auto toF32 = [&](Value v) -> Value {
+            return v.getType().isF32() ? v
+                                       : arith::ExtFOp::create(b, b.getF32Type(), v);
+          };
+          Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+          Value lane = arith::RemUIOp::create(b, tid, c(32));
+          Value row = arith::AddIOp::create(
+              b, arith::MulIOp::create(b, gpu::BlockIdOp::create(b, gpu::Dimension::x),
+                                       c(kWarps)),
+              arith::DivUIOp::create(b, tid, c(32)));
+          Value m = memref::DimOp::create(b, a, 0);
+          // Whole warps leave together, so the shuffles below see 32 lanes.
+          auto inRange = scf::IfOp::create(
+              b, arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, m), false);
+          b.setInsertionPointToStart(inRange.thenBlock());
+          Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
+          auto nLoop = scf::ForOp::create(b, c(0), c(n), c(1));
+          b.setInsertionPointToStart(nLoop.getBody());
+          Value col = nLoop.getInductionVar();
+          auto kLoop = scf::ForOp::create(b, lane, c(k), c(32), ValueRange{zero});
+          {
+            OpBuilder::InsertionGuard g(b);
+            b.setInsertionPointToStart(kLoop.getBody());
+            Value kk = kLoop.getInductionVar();
+            Value x = toF32(memref::LoadOp::create(b, a, ValueRange{row, kk}));
+            Value y = toF32(vec ? memref::LoadOp::create(b, w, ValueRange{kk})
+                                : memref::LoadOp::create(b, w, ValueRange{col, kk}));
+            Value acc = math::FmaOp::create(b, x, y, kLoop.getRegionIterArgs()[0]);
+            scf::YieldOp::create(b, acc);
+          }
+          Value v = kLoop.getResult(0);
+          for (int64_t d = 16; d >= 1; d /= 2) {
+            Value o2 = gpu::ShuffleOp::create(
+                           b, v, arith::ConstantOp::create(b, b.getI32IntegerAttr(d)),
+                           arith::ConstantOp::create(b, b.getI32IntegerAttr(32)),
+                           gpu::ShuffleMode::XOR)
+                           .getShuffleResult();
+            v = arith::AddFOp::create(b, v, o2);
+          }
+          auto lane0 = scf::IfOp::create(
+              b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, c(0)), false);
+          b.setInsertionPointToStart(lane0.thenBlock());
+          SmallVector<Value> idx = {row};
+          if (!vec)
+            idx.push_back(col);
+          Value base = memref::LoadOp::create(b, in, idx);
+          memref::StoreOp::create(b, arith::AddFOp::create(b, base, v), o, idx);
+          b.setInsertionPointAfter(inRange);
+          gpu::ReturnOp::create(b);
+        });
+    auto cst = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(hb, loc, v).getResult();
+    };
+    Value blocks = arith::CeilDivUIOp::create(hb, loc, rows, cst(kWarps));
+    auto ifOp = scf::IfOp::create(
+        hb, loc,
+        arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::ugt, blocks, cst(0)),
+        false);
+    {
+      OpBuilder::InsertionGuard guard(hb);
+      hb.setInsertionPointToStart(ifOp.thenBlock());
+      gpu::LaunchFuncOp::create(hb, loc, fn,
+                                gpu::KernelDim3{blocks, cst(1), cst(1)},
+                                gpu::KernelDim3{cst(32 * kWarps), cst(1), cst(1)},
+                                Value(), buffers);
+    }
+    Value result = bufferization::ToTensorOp::create(hb, loc, ot, out,
+                                                     /*restrict=*/true,
+                                                     /*writable=*/true);
+    op.getResult(0).replaceAllUsesWith(result);
+    op.erase();
   }
 
   LogicalResult lower(SsmmOp op, gpu::GPUModuleOp gpuModule, int64_t sm) {

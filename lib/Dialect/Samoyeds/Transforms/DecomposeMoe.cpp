@@ -78,6 +78,9 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value lhs, Value rhs) {
         linalg::YieldOp::create(nb, l,
                                 ValueRange{arith::AddFOp::create(nb, l, args[2], p)});
       });
+  // Marks the row dot product for convert-samoyeds-to-gpu, which gives it a
+  // warp-per-row kernel (a discardable hint; the CPU path ignores it).
+  gen->setAttr("samoyeds.row_dot", b.getUnitAttr());
   return gen.getResult(0);
 }
 
