@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every GPU check of the project in one command, on the GPU machine, from the
+# repository root with build-device/ carried (made on the development machine by
+#   python3 scripts/device/gen_ssmm.py --build build --out build-device
+#   python3 scripts/device/routing_check.py --gen
+#   python3 scripts/device/moe_check.py --gen
+# ). Logs and JSON results go to $OUT; each part's summary is printed.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+OUT="${OUT:-/tmp/samoyeds_out}"
+mkdir -p "$OUT"
+status=0
+echo "== ssmm: sanitizers, sweep, timing"
+bash scripts/device/run_ssmm.sh > "$OUT/ssmm_all.txt" 2>&1 || status=1
+grep -E "memcheck|racecheck|^FAIL" "$OUT/ssmm_all.txt"; sed -n '/^| kernel/,$p' "$OUT/ssmm_all.txt" | head -14
+tail -1 "$OUT/ssmm_all.txt"
+echo "== routing kernels"
+python3 scripts/device/routing_check.py --dir build-device --bench --json "$OUT/routing.json" \
+  > "$OUT/routing_log.txt" 2>&1 || status=1
+grep -E "^FAIL" "$OUT/routing_log.txt" | head; tail -12 "$OUT/routing_log.txt"
+echo "== whole layers"
+python3 scripts/device/moe_check.py --json "$OUT/moe.json" > "$OUT/moe_log.txt" 2>&1 || status=1
+grep -E "^FAIL" "$OUT/moe_log.txt" | head; sed -n '/^Expert weights/,$p' "$OUT/moe_log.txt"
+echo "== python package on torch"
+SAMOYEDS_CACHE_DIR=build-device/pytest-cache SAMOYEDS_LIB_DIR=build-device/lib \
+  python3 -m pytest -q -p no:cacheprovider python/tests/test_torch.py > "$OUT/pytest_torch.txt" 2>&1 || status=1
+tail -3 "$OUT/pytest_torch.txt"
+echo "== overall: $([ $status -eq 0 ] && echo PASS || echo FAIL)"
+exit $status
