@@ -1,5 +1,6 @@
 """Build MLIR memref descriptors for calling `_mlir_ciface_*` entry points
-through ctypes (from scripts/gpu_smoke/memref.py, plus numpy arrays).
+through ctypes, for torch tensors and numpy arrays. Standalone (standard
+library only at import), so scripts may import it by path.
 
 A function with `llvm.emit_c_interface` gets a wrapper
 `_mlir_ciface_<name>` that takes every memref argument as a pointer to its

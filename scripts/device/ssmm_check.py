@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "gpu_smoke"))
+sys.path.insert(0, os.path.join(ROOT, "python", "samoyeds"))
 from memref import memref_from_tensor, pointer  # noqa: E402
 
 DT = {"bf16": torch.bfloat16, "f16": torch.float16}

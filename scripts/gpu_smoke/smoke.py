@@ -16,7 +16,9 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The memref helpers live in the Python package (a standalone module there).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "python", "samoyeds"))
 from memref import make_memref, memref_from_tensor, pointer  # noqa: E402
 
 CUDA_ERROR_INVALID_VALUE = 1
