@@ -134,9 +134,7 @@ struct TileParallelLoopsForThreads
 };
 
 void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
-  pm.addPass(samoyeds::createSamoyedsDecomposeMoe());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(samoyeds::createSamoyedsExpandStorage());
+  samoyeds::addSamoyedsFrontPasses(pm);
   samoyeds::ConvertSamoyedsToGPUOptions conv;
   conv.chip = opts.chip;
   conv.warpM = opts.warpM;
@@ -148,11 +146,7 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   pm.addPass(samoyeds::createConvertSamoyedsToGPU(conv));
   pm.addPass(createCanonicalizerPass());
 
-  bufferization::OneShotBufferizePassOptions buf;
-  buf.bufferizeFunctionBoundaries = true;
-  buf.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(buf));
+  samoyeds::addSamoyedsBufferization(pm);
   // Returned buffers become out-parameters written by the kernels in place.
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;

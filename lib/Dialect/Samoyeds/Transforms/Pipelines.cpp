@@ -12,18 +12,25 @@
 
 using namespace mlir;
 
-void mlir::samoyeds::buildSamoyedsCPUPipeline(OpPassManager &pm) {
+void mlir::samoyeds::addSamoyedsFrontPasses(OpPassManager &pm) {
   pm.addPass(createSamoyedsDecomposeMoe());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createSamoyedsExpandStorage());
-  pm.addPass(createSamoyedsLowerToLoops());
-  pm.addPass(createCanonicalizerPass());
+}
 
+void mlir::samoyeds::addSamoyedsBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufOpts;
   bufOpts.bufferizeFunctionBoundaries = true;
   bufOpts.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufOpts));
+}
+
+void mlir::samoyeds::buildSamoyedsCPUPipeline(OpPassManager &pm) {
+  addSamoyedsFrontPasses(pm);
+  pm.addPass(createSamoyedsLowerToLoops());
+  pm.addPass(createCanonicalizerPass());
+  addSamoyedsBufferization(pm);
   bufferization::BufferDeallocationPipelineOptions deallocOpts;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOpts);
 

@@ -28,6 +28,14 @@ void registerSamoyedsPipelines();
 /// Adds the passes of `samoyeds-cpu-pipeline` to `pm`.
 void buildSamoyedsCPUPipeline(OpPassManager &pm);
 
+/// The front of both pipelines: samoyeds-decompose-moe, canonicalize,
+/// samoyeds-expand-storage.
+void addSamoyedsFrontPasses(OpPassManager &pm);
+
+/// One-shot bufferization as both pipelines use it: function boundaries
+/// included, identity layouts at them (the exported C signatures).
+void addSamoyedsBufferization(OpPassManager &pm);
+
 } // namespace samoyeds
 } // namespace mlir
 
