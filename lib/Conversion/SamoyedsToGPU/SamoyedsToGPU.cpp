@@ -896,6 +896,10 @@ struct ConvertSamoyedsToGPUPass
                             ? std::string("dyn")
                             : std::to_string(lt.getDimSize(0)));
     constexpr int64_t kWarps = 8;
+    // Columns per block (grid y spreads the rest, so few rows still fill the
+    // chip) and elements per lane load (vector loads need K % width == 0).
+    int64_t nChunk = std::min<int64_t>(n, 4);
+    int64_t width = k % 8 == 0 ? 8 : 1;
     gpu::GPUFuncOp fn = gpukernels::getOrCreateKernel(
         gpuModule, loc, name, argTypes, ArrayRef<int32_t>{32 * kWarps, 1, 1},
         [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp f) {
@@ -921,21 +925,39 @@ struct ConvertSamoyedsToGPUPass
               b, arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, m), false);
           b.setInsertionPointToStart(inRange.thenBlock());
           Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
-          auto nLoop = scf::ForOp::create(b, c(0), c(n), c(1));
+          // This block's columns: [by * nChunk, min(N, by * nChunk + nChunk)).
+          Value n0 = arith::MulIOp::create(
+              b, gpu::BlockIdOp::create(b, gpu::Dimension::y), c(nChunk));
+          Value n1 = arith::MinUIOp::create(b, arith::AddIOp::create(b, n0, c(nChunk)),
+                                            c(n));
+          auto nLoop = scf::ForOp::create(b, n0, n1, c(1));
           b.setInsertionPointToStart(nLoop.getBody());
           Value col = nLoop.getInductionVar();
-          auto kLoop = scf::ForOp::create(b, lane, c(k), c(32), ValueRange{zero});
+          // Each lane reads `width` consecutive elements (16 bytes of bf16).
+          auto vt = VectorType::get({width}, b.getF32Type());
+          Value vzero = arith::ConstantOp::create(
+              b, vt, DenseElementsAttr::get(vt, b.getF32FloatAttr(0.0f)));
+          auto kLoop = scf::ForOp::create(b, arith::MulIOp::create(b, lane, c(width)),
+                                          c(k), c(32 * width), ValueRange{vzero});
           {
             OpBuilder::InsertionGuard g(b);
             b.setInsertionPointToStart(kLoop.getBody());
             Value kk = kLoop.getInductionVar();
-            Value x = toF32(memref::LoadOp::create(b, a, ValueRange{row, kk}));
-            Value y = toF32(vec ? memref::LoadOp::create(b, w, ValueRange{kk})
-                                : memref::LoadOp::create(b, w, ValueRange{col, kk}));
-            Value acc = math::FmaOp::create(b, x, y, kLoop.getRegionIterArgs()[0]);
+            auto load = [&](Value mem, ValueRange idx) -> Value {
+              auto mt = cast<MemRefType>(mem.getType());
+              Value v = vector::LoadOp::create(
+                  b, VectorType::get({width}, mt.getElementType()), mem, idx);
+              return mt.getElementType().isF32()
+                         ? v
+                         : arith::ExtFOp::create(b, vt, v).getResult();
+            };
+            Value x = load(a, ValueRange{row, kk});
+            Value y = vec ? load(w, ValueRange{kk}) : load(w, ValueRange{col, kk});
+            Value acc = vector::FMAOp::create(b, x, y, kLoop.getRegionIterArgs()[0]);
             scf::YieldOp::create(b, acc);
           }
-          Value v = kLoop.getResult(0);
+          Value v = vector::ReductionOp::create(b, vector::CombiningKind::ADD,
+                                                kLoop.getResult(0));
           for (int64_t d = 16; d >= 1; d /= 2) {
             Value o2 = gpu::ShuffleOp::create(
                            b, v, arith::ConstantOp::create(b, b.getI32IntegerAttr(d)),
@@ -967,7 +989,8 @@ struct ConvertSamoyedsToGPUPass
       OpBuilder::InsertionGuard guard(hb);
       hb.setInsertionPointToStart(ifOp.thenBlock());
       gpu::LaunchFuncOp::create(hb, loc, fn,
-                                gpu::KernelDim3{blocks, cst(1), cst(1)},
+                                gpu::KernelDim3{blocks, cst((n + nChunk - 1) / nChunk),
+                                                cst(1)},
                                 gpu::KernelDim3{cst(32 * kWarps), cst(1), cst(1)},
                                 Value(), buffers);
     }

@@ -12,13 +12,20 @@
 // CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
 // CHECK: %[[BLOCKS:.*]] = arith.ceildivui %{{.*}}, %{{.*}} : index
 // CHECK: scf.if
-// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n8_bf16_bf16_dyn blocks in (%[[BLOCKS]], %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x256xbf16>, %{{.*}} : memref<8x256xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
+// 8 columns in chunks of 4: grid y = 2.
+// CHECK: %[[C2:.*]] = arith.constant 2 : index
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n8_bf16_bf16_dyn blocks in (%[[BLOCKS]], %[[C2]], %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x256xbf16>, %{{.*}} : memref<8x256xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK: gpu.func @row_dot_k256_n8_bf16_bf16_dyn
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK: gpu.block_id  y
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK: scf.for %{{.*}} = %[[LANE:.*]] to %{{.*}} step %{{.*}} iter_args
-// CHECK: math.fma
+// Lanes read 8 consecutive bf16 (16 bytes) per step of 256.
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<8xf32>)
+// CHECK: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x256xbf16>, vector<8xbf16>
+// CHECK: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x256xbf16>, vector<8xbf16>
+// CHECK: vector.fma
+// CHECK: vector.reduction <add>
 // CHECK: gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
 // CHECK-COUNT-4: gpu.shuffle  xor
 // CHECK: memref.store
