@@ -46,6 +46,24 @@ std::string nullError(const char *name) {
   return std::string(name) + " must not be null";
 }
 
+/// The shape and the four arrays of pack / unpack: "" or what is wrong.
+std::string checkArguments(const Format &f, int64_t rows, int64_t cols,
+                           const void *dense, const void *values,
+                           const void *meta, const void *rowidx) {
+  std::string err = verifyShape(f, rows, cols);
+  if (!err.empty())
+    return err;
+  if (!dense)
+    return nullError("dense");
+  if (!values)
+    return nullError("values");
+  if (!meta)
+    return nullError("meta");
+  if (!rowidx)
+    return nullError("rowidx");
+  return "";
+}
+
 } // namespace
 
 std::string toString(const Format &f) {
@@ -100,17 +118,9 @@ PackedShape packedShape(const Format &f, int64_t rows, int64_t cols) {
 std::string pack(const Format &f, int64_t rows, int64_t cols,
                  const float *dense, float *values, uint16_t *meta,
                  uint8_t *rowidx) {
-  std::string err = verifyShape(f, rows, cols);
+  std::string err = checkArguments(f, rows, cols, dense, values, meta, rowidx);
   if (!err.empty())
     return err;
-  if (!dense)
-    return nullError("dense");
-  if (!values)
-    return nullError("values");
-  if (!meta)
-    return nullError("meta");
-  if (!rowidx)
-    return nullError("rowidx");
 
   const PackedShape ps = packedShape(f, rows, cols);
   const int64_t groups = rows / f.m;
@@ -201,17 +211,9 @@ std::string checkPacked(const Format &f, const PackedShape &ps,
 std::string unpack(const Format &f, int64_t rows, int64_t cols,
                    const float *values, const uint16_t *meta,
                    const uint8_t *rowidx, float *dense) {
-  std::string err = verifyShape(f, rows, cols);
+  std::string err = checkArguments(f, rows, cols, dense, values, meta, rowidx);
   if (!err.empty())
     return err;
-  if (!values)
-    return nullError("values");
-  if (!meta)
-    return nullError("meta");
-  if (!rowidx)
-    return nullError("rowidx");
-  if (!dense)
-    return nullError("dense");
 
   const PackedShape ps = packedShape(f, rows, cols);
   err = checkPacked(f, ps, meta, rowidx);

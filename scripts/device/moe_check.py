@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import sys
 import time
 
@@ -40,6 +39,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
 from samoyeds.format import Format  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import timing  # noqa: E402
 from samoyeds.mlirgen import MoEConfig  # noqa: E402
 
 PRESETS = ("mixtral", "deepseek", "qwen")
@@ -116,19 +118,8 @@ def gen(args):
 
 
 def bench(fn, iters=30, warmup=5):
-    import torch
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(iters):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record()
-        fn()
-        b.record()
-        b.synchronize()
-        times.append(a.elapsed_time(b) * 1000.0)
-    return statistics.median(times)
+    """Median of CUDA-event times in microseconds (scripts/device/timing.py)."""
+    return timing.bench(fn, iters, warmup)[0]
 
 
 def hf_loop(cfg, x, gate, w13, w2, s13=None, s2=None, sg=None, bias=None):

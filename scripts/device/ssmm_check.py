@@ -16,7 +16,6 @@ import ctypes
 import json
 import math
 import os
-import statistics
 import sys
 
 import numpy as np
@@ -25,6 +24,9 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "python", "samoyeds"))
 from memref import memref_from_tensor, pointer  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import bench  # noqa: E402
 
 DT = {"bf16": torch.bfloat16, "f16": torch.float16}
 TOL = {"bf16": 1e-2, "f16": 2e-3}
@@ -210,19 +212,6 @@ def check_grouped(libs, vd, gen, t, misalign=False):
                  f"rel_err={e:.2e} padding_zero={pad_ok} no_nan={nan_ok}")
 
 
-def bench(fn, iters=50, warmup=10):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(iters):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record()
-        fn()
-        b.record()
-        b.synchronize()
-        times.append(a.elapsed_time(b) * 1000.0)
-    return statistics.median(times), min(times), max(times)
 
 
 def perf(libs, vd, gen, t=4096, routed=1024):

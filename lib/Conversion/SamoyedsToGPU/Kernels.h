@@ -5,6 +5,7 @@
 
 #include "samoyeds/Conversion/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 namespace mlir {
@@ -26,6 +27,18 @@ gpu::GPUFuncOp
 getOrCreateKernel(gpu::GPUModuleOp gpuModule, Location loc, StringRef name,
                   TypeRange argTypes, ArrayRef<int32_t> blockSize,
                   function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> body);
+
+/// exp(x) for f32 as ex2.approx.f32(x * log2 e) in inline PTX: math.exp
+/// would become a libdevice call (__nv_expf), linked only when the CUDA
+/// toolkit is found at compile time (docs/kernel.md).
+inline Value expF32(ImplicitLocOpBuilder &b, Value x) {
+  Value arg = arith::MulFOp::create(
+      b, x, arith::ConstantOp::create(b, b.getF32FloatAttr(1.4426950408889634f)));
+  return NVVM::InlinePtxOp::create(b, b.getLoc(), TypeRange{b.getF32Type()},
+                                   ValueRange{arg}, ValueRange{},
+                                   "ex2.approx.f32 $0, $1;", Value())
+      .getResult(0);
+}
 
 /// Lowerings of the routing ops into kernels of `gpuModule` plus their
 /// launches, replacing the op (tensors in, fresh buffers out through

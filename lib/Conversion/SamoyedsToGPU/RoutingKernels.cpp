@@ -18,6 +18,7 @@
 // configuration.
 #include "Kernels.h"
 
+#include "samoyeds/Utils/Builders.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/Format.h"
@@ -31,6 +32,7 @@ using namespace mlir::samoyeds;
 namespace {
 
 using Builder = ImplicitLocOpBuilder;
+using namespace mlir::samoyeds::build;
 
 /// Threads per block of the route kernel (one thread per token).
 constexpr int64_t kRouteThreads = 128;
@@ -43,144 +45,13 @@ constexpr int64_t kDispatchChunk = 256;
 // Small builders (kernel and host)
 //===----------------------------------------------------------------------===//
 
-Value cIdx(Builder &b, int64_t v) {
-  return arith::ConstantIndexOp::create(b, v);
-}
-Value cI32(Builder &b, int64_t v) {
-  return arith::ConstantOp::create(b, b.getI32IntegerAttr(v));
-}
-Value cF32(Builder &b, float v) {
-  return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
-}
-Value cBool(Builder &b, bool v) {
-  return arith::ConstantOp::create(b, b.getBoolAttr(v));
-}
-Value add(Builder &b, Value x, Value y) {
-  return arith::AddIOp::create(b, x, y);
-}
-Value mul(Builder &b, Value x, Value y) {
-  return arith::MulIOp::create(b, x, y);
-}
-Value divu(Builder &b, Value x, Value y) {
-  return arith::DivUIOp::create(b, x, y);
-}
-Value remu(Builder &b, Value x, Value y) {
-  return arith::RemUIOp::create(b, x, y);
-}
-Value cmpi(Builder &b, arith::CmpIPredicate p, Value x, Value y) {
-  return arith::CmpIOp::create(b, p, x, y);
-}
-Value cmpf(Builder &b, arith::CmpFPredicate p, Value x, Value y) {
-  return arith::CmpFOp::create(b, p, x, y);
-}
-Value andi(Builder &b, Value x, Value y) {
-  return arith::AndIOp::create(b, x, y);
-}
-Value ori(Builder &b, Value x, Value y) {
-  return arith::OrIOp::create(b, x, y);
-}
-Value sel(Builder &b, Value c, Value x, Value y) {
-  return arith::SelectOp::create(b, c, x, y);
-}
-Value fadd(Builder &b, Value x, Value y) {
-  return arith::AddFOp::create(b, x, y);
-}
-Value fsub(Builder &b, Value x, Value y) {
-  return arith::SubFOp::create(b, x, y);
-}
-Value fmul(Builder &b, Value x, Value y) {
-  return arith::MulFOp::create(b, x, y);
-}
-Value fdiv(Builder &b, Value x, Value y) {
-  return arith::DivFOp::create(b, x, y);
-}
-Value load(Builder &b, Value mem, ValueRange idx) {
-  return memref::LoadOp::create(b, mem, idx);
-}
-void store(Builder &b, Value v, Value mem, ValueRange idx) {
-  memref::StoreOp::create(b, v, mem, idx);
-}
-Value dim(Builder &b, Value mem, int64_t d) {
-  auto t = cast<MemRefType>(mem.getType());
-  if (!t.isDynamicDim(d))
-    return cIdx(b, t.getDimSize(d));
-  return memref::DimOp::create(b, mem, d);
-}
-/// i32 -> index (sign-extended: negative ids stay negative).
-Value toIndex(Builder &b, Value v) {
-  return arith::IndexCastOp::create(b, b.getIndexType(), v);
-}
-Value toI32(Builder &b, Value v) {
-  return arith::IndexCastOp::create(b, b.getI32Type(), v);
-}
-/// f16 / bf16 / f32 / f64 -> f32.
-Value toF32(Builder &b, Value v) {
-  auto ft = cast<FloatType>(v.getType());
-  if (ft.isF32())
-    return v;
-  if (ft.getWidth() < 32)
-    return arith::ExtFOp::create(b, b.getF32Type(), v);
-  return arith::TruncFOp::create(b, b.getF32Type(), v);
-}
-/// f32 -> f16 / bf16 / f32 / f64 (round to nearest even when narrowing).
-Value fromF32(Builder &b, Value v, Type t) {
-  auto ft = cast<FloatType>(t);
-  if (ft.isF32())
-    return v;
-  if (ft.getWidth() < 32)
-    return arith::TruncFOp::create(b, t, v);
-  return arith::ExtFOp::create(b, t, v);
-}
-
-/// exp(x) for f32 as ex2.approx.f32(x * log2 e), in inline PTX: math.exp
-/// would become a libdevice call (__nv_expf), linked only when the CUDA
-/// toolkit is found at compile time (docs/kernel.md, silu_mul).
-Value expF32(Builder &b, Value x) {
-  Value arg = fmul(b, x, cF32(b, 1.4426950408889634f));
-  return NVVM::InlinePtxOp::create(b, b.getLoc(), TypeRange{b.getF32Type()},
-                                   ValueRange{arg}, ValueRange{},
-                                   "ex2.approx.f32 $0, $1;", Value())
-      .getResult(0);
-}
 /// 1 / (1 + exp(-x)).
 Value sigmoid(Builder &b, Value x) {
   Value one = cF32(b, 1.0f);
-  Value e = expF32(b, arith::NegFOp::create(b, x));
+  Value e = gpukernels::expF32(b, arith::NegFOp::create(b, x));
   return fdiv(b, one, fadd(b, one, e));
 }
 
-using LoopBody = function_ref<void(Builder &, Value)>;
-using ReduceBody =
-    function_ref<SmallVector<Value>(Builder &, Value, ValueRange)>;
-
-void forLoop(Builder &b, Value lb, Value ub, Value step, LoopBody body) {
-  scf::ForOp::create(b, lb, ub, step, ValueRange{},
-                     [&](OpBuilder &nb, Location loc, Value iv, ValueRange) {
-                       Builder ib(loc, nb);
-                       body(ib, iv);
-                       scf::YieldOp::create(ib);
-                     });
-}
-void forLoop(Builder &b, Value lb, Value ub, LoopBody body) {
-  forLoop(b, lb, ub, cIdx(b, 1), body);
-}
-SmallVector<Value> forReduce(Builder &b, Value lb, Value ub, ValueRange init,
-                             ReduceBody body) {
-  auto loop = scf::ForOp::create(
-      b, lb, ub, cIdx(b, 1), init,
-      [&](OpBuilder &nb, Location loc, Value iv, ValueRange args) {
-        Builder ib(loc, nb);
-        scf::YieldOp::create(ib, body(ib, iv, args));
-      });
-  return SmallVector<Value>(loop.getResults());
-}
-void ifThen(Builder &b, Value cond, function_ref<void(Builder &)> body) {
-  scf::IfOp::create(b, cond, [&](OpBuilder &nb, Location loc) {
-    Builder ib(loc, nb);
-    body(ib);
-    scf::YieldOp::create(ib);
-  });
-}
 /// Aborts the kernel (PTX `trap`): the launch, and the runtime call that made
 /// it, report an error.
 void trapIf(Builder &b, Value cond) {
@@ -358,13 +229,13 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
                      })[0];
       sum = forReduce(b, zero, numExperts, {cF32(b, 0.0f)},
                       [&](Builder &b, Value e, ValueRange acc) {
-                        Value ex = expF32(b, fsub(b, logit(b, e), mx));
+                        Value ex = gpukernels::expF32(b, fsub(b, logit(b, e), mx));
                         return SmallVector<Value>{fadd(b, acc[0], ex)};
                       })[0];
     }
     auto score = [&](Builder &b, Value e) -> Value {
       if (s.softmax)
-        return fdiv(b, expF32(b, fsub(b, logit(b, e), mx)), sum);
+        return fdiv(b, gpukernels::expF32(b, fsub(b, logit(b, e), mx)), sum);
       return sigmoid(b, logit(b, e));
     };
     // 2. Selection score.
@@ -375,7 +246,7 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
       return q;
     };
     auto key = [&](Builder &b, Value q) {
-      return sel(b, cmpf(b, F::UNO, q, q), cF32(b, -inf), q);
+      return select(b, cmpf(b, F::UNO, q, q), cF32(b, -inf), q);
     };
     // (kx, ix) comes strictly after (pk, pi) in the order.
     auto after = [&](Builder &b, Value kx, Value ix, Value pk, Value pi) {
@@ -404,14 +275,14 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
             Value gt1 = cmpf(b, F::OGT, q, acc[0]);
             Value gt2 = cmpf(b, F::OGT, q, acc[1]);
             SmallVector<Value> next = {
-                sel(b, gt1, q, acc[0]),
-                sel(b, gt1, acc[0], sel(b, gt2, q, acc[1]))};
+                select(b, gt1, q, acc[0]),
+                select(b, gt1, acc[0], select(b, gt2, q, acc[1]))};
             if (pk) {
               Value kx = key(b, q);
               Value take = andi(b, after(b, kx, e, pk, pi),
                                 beats(b, kx, acc[2], acc[3]));
-              next.push_back(sel(b, take, kx, acc[2]));
-              next.push_back(sel(b, take, e, acc[3]));
+              next.push_back(select(b, take, kx, acc[2]));
+              next.push_back(select(b, take, e, acc[3]));
             }
             return next;
           });
@@ -434,7 +305,7 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
                   Value gk = scanGroup(b, g, Value(), Value())[0];
                   Value take = andi(b, after(b, gk, g, prev[0], prev[1]),
                                     beats(b, gk, best[0], best[1]));
-                  return {sel(b, take, gk, best[0]), sel(b, take, g, best[1])};
+                  return {select(b, take, gk, best[0]), select(b, take, g, best[1])};
                 });
           });
       thrK = thr[0];
@@ -459,7 +330,7 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
                   Value take =
                       andi(b, andi(b, kept, cmpi(b, P::sge, cbi, zero)),
                            beats(b, cbk, acc[0], acc[1]));
-                  return {sel(b, take, cbk, acc[0]), sel(b, take, cbi, acc[1])};
+                  return {select(b, take, cbk, acc[0]), select(b, take, cbi, acc[1])};
                 });
           } else {
             best = forReduce(
@@ -468,7 +339,7 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
                   Value kx = key(b, selection(b, e));
                   Value take = andi(b, after(b, kx, e, prev[0], prev[1]),
                                     beats(b, kx, acc[0], acc[1]));
-                  return {sel(b, take, kx, acc[0]), sel(b, take, e, acc[1])};
+                  return {select(b, take, kx, acc[0]), select(b, take, e, acc[1])};
                 });
           }
           // A pick always exists (top_k <= eligible experts, the order is
@@ -712,7 +583,7 @@ void buildCombineGather(Builder &b, gpu::GPUFuncOp fn, bool weighted,
           return {ifOp.getResult(0), ori(b, acc[1], dup)};
         });
     Value v =
-        sel(b, r[1], cF32(b, std::numeric_limits<float>::quiet_NaN()), r[0]);
+        select(b, r[1], cF32(b, std::numeric_limits<float>::quiet_NaN()), r[0]);
     store(b, fromF32(b, v, outElt), out, {tok, c});
   });
 }

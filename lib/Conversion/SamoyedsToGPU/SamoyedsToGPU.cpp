@@ -456,16 +456,8 @@ void KernelBuilder::epilogue(Value bx, ArrayRef<Value> acc) {
             Value v = elem(mt);
             if (s.silu) {
               Value up = elem(mt + mT / 2);
-              // exp(-v) as ex2.approx(-v * log2 e): math.exp would become a
-              // libdevice call, linked only when the toolkit is found through
-              // CUDA_HOME (docs/kernel.md).
               Value one = f32c(1.0f);
-              Value arg = arith::MulFOp::create(b, v, f32c(-1.4426950408889634f));
-              Value e = NVVM::InlinePtxOp::create(
-                            b, b.getLoc(), TypeRange{b.getF32Type()},
-                            ValueRange{arg}, ValueRange{},
-                            "ex2.approx.f32 $0, $1;", Value())
-                            .getResult(0);
+              Value e = gpukernels::expF32(b, arith::NegFOp::create(b, v));
               Value sig = arith::DivFOp::create(
                   b, one, arith::AddFOp::create(b, one, e));
               v = arith::MulFOp::create(b, arith::MulFOp::create(b, v, sig), up);

@@ -272,8 +272,9 @@ func.func @f16_compact(%w: !samoyeds.packed<512x512xf16, #fmt>, %x: tensor<?x512
 // CHECK-NEXT: %[[U:.*]] = vector.extract %[[UV]][0] : f32 from vector<2xf32>
 // exp(-x) is ex2.approx(-x * log2 e) in inline PTX (no libdevice call).
 // CHECK-NEXT: %[[FONE:.*]] = arith.constant 1.000000e+00 : f32
-// CHECK-NEXT: %[[MLOG2E:.*]] = arith.constant -1.44269502 : f32
-// CHECK-NEXT: %[[ARG:.*]] = arith.mulf %[[G]], %[[MLOG2E]] : f32
+// CHECK-NEXT: %[[NEG:.*]] = arith.negf %[[G]] : f32
+// CHECK-NEXT: %[[LOG2E:.*]] = arith.constant 1.44269502 : f32
+// CHECK-NEXT: %[[ARG:.*]] = arith.mulf %[[NEG]], %[[LOG2E]] : f32
 // CHECK-NEXT: %[[EXP:.*]] = nvvm.inline_ptx "ex2.approx.f32 $0, $1;" ro(%[[ARG]] : f32) -> f32
 // CHECK-NEXT: %[[DEN:.*]] = arith.addf %[[FONE]], %[[EXP]] : f32
 // CHECK-NEXT: %[[SIG:.*]] = arith.divf %[[FONE]], %[[DEN]] : f32

@@ -14,6 +14,7 @@
 // the signatures of docs/format.md.
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
+#include "samoyeds/Utils/Builders.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
@@ -40,153 +41,16 @@ using namespace mlir::samoyeds;
 namespace {
 
 using Builder = ImplicitLocOpBuilder;
+using namespace mlir::samoyeds::build;
 
 //===----------------------------------------------------------------------===//
 // Small builders
 //===----------------------------------------------------------------------===//
 
-Value cIdx(Builder &b, int64_t v) {
-  return arith::ConstantIndexOp::create(b, v);
-}
-Value cI32(Builder &b, int64_t v) {
-  return arith::ConstantOp::create(b, b.getI32IntegerAttr(v));
-}
-Value cI64(Builder &b, int64_t v) {
-  return arith::ConstantOp::create(b, b.getI64IntegerAttr(v));
-}
-Value cF32(Builder &b, float v) {
-  return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
-}
-Value cBool(Builder &b, bool v) {
-  return arith::ConstantOp::create(b, b.getBoolAttr(v));
-}
-
-Value add(Builder &b, Value x, Value y) {
-  return arith::AddIOp::create(b, x, y);
-}
-Value mul(Builder &b, Value x, Value y) {
-  return arith::MulIOp::create(b, x, y);
-}
-Value divu(Builder &b, Value x, Value y) {
-  return arith::DivUIOp::create(b, x, y);
-}
-Value remu(Builder &b, Value x, Value y) {
-  return arith::RemUIOp::create(b, x, y);
-}
-Value cmpi(Builder &b, arith::CmpIPredicate p, Value x, Value y) {
-  return arith::CmpIOp::create(b, p, x, y);
-}
-Value andi(Builder &b, Value x, Value y) {
-  return arith::AndIOp::create(b, x, y);
-}
-Value fadd(Builder &b, Value x, Value y) {
-  return arith::AddFOp::create(b, x, y);
-}
-Value fmul(Builder &b, Value x, Value y) {
-  return arith::MulFOp::create(b, x, y);
-}
-Value fdiv(Builder &b, Value x, Value y) {
-  return arith::DivFOp::create(b, x, y);
-}
-Value select(Builder &b, Value c, Value x, Value y) {
-  return arith::SelectOp::create(b, c, x, y);
-}
-/// Signed integer (i8/i16/i32) or index -> index.
-Value toIndex(Builder &b, Value v) {
-  if (v.getType().isIndex())
-    return v;
-  return arith::IndexCastOp::create(b, b.getIndexType(), v);
-}
-/// Unsigned small integer -> index.
-Value toIndexU(Builder &b, Value v) {
-  return arith::IndexCastUIOp::create(b, b.getIndexType(), v);
-}
-
-/// Any float -> f32 (exact for f16/bf16).
-Value toF32(Builder &b, Value v) {
-  auto ft = cast<FloatType>(v.getType());
-  if (ft.isF32())
-    return v;
-  if (ft.getWidth() < 32)
-    return arith::ExtFOp::create(b, b.getF32Type(), v);
-  return arith::TruncFOp::create(b, b.getF32Type(), v);
-}
-/// f32 -> any float (round to nearest even for f16/bf16).
-Value fromF32(Builder &b, Value v, Type t) {
-  auto ft = cast<FloatType>(t);
-  if (ft.isF32())
-    return v;
-  if (ft.getWidth() < 32)
-    return arith::TruncFOp::create(b, t, v);
-  return arith::ExtFOp::create(b, t, v);
-}
-
 /// 1 / (1 + exp(-x)), f32.
 Value sigmoid(Builder &b, Value x) {
   Value e = math::ExpOp::create(b, arith::NegFOp::create(b, x));
   return fdiv(b, cF32(b, 1.0f), fadd(b, cF32(b, 1.0f), e));
-}
-
-Value load(Builder &b, Value mem, ValueRange idx) {
-  return memref::LoadOp::create(b, mem, idx);
-}
-void store(Builder &b, Value v, Value mem, ValueRange idx) {
-  memref::StoreOp::create(b, v, mem, idx);
-}
-
-/// Indices with an optional leading expert index (null when absent).
-SmallVector<Value> withExpert(Value e, std::initializer_list<Value> rest) {
-  SmallVector<Value> idx;
-  if (e)
-    idx.push_back(e);
-  idx.append(rest.begin(), rest.end());
-  return idx;
-}
-
-using LoopBody = function_ref<void(Builder &, Value)>;
-using ReduceBody =
-    function_ref<SmallVector<Value>(Builder &, Value, ValueRange)>;
-
-/// scf.for iv in [lb, ub) step 1.
-void forLoop(Builder &b, Value lb, Value ub, LoopBody body) {
-  scf::ForOp::create(b, lb, ub, cIdx(b, 1), ValueRange{},
-                     [&](OpBuilder &nb, Location loc, Value iv, ValueRange) {
-                       Builder ib(loc, nb);
-                       body(ib, iv);
-                       scf::YieldOp::create(ib);
-                     });
-}
-void forLoop(Builder &b, int64_t lb, Value ub, LoopBody body) {
-  forLoop(b, cIdx(b, lb), ub, body);
-}
-
-/// scf.for with iter_args; the body returns the next values.
-SmallVector<Value> forReduce(Builder &b, Value lb, Value ub, ValueRange init,
-                             ReduceBody body) {
-  auto loop = scf::ForOp::create(
-      b, lb, ub, cIdx(b, 1), init,
-      [&](OpBuilder &nb, Location loc, Value iv, ValueRange args) {
-        Builder ib(loc, nb);
-        scf::YieldOp::create(ib, body(ib, iv, args));
-      });
-  return SmallVector<Value>(loop.getResults());
-}
-
-/// scf.if without results.
-void ifThen(Builder &b, Value cond, function_ref<void(Builder &)> body) {
-  scf::IfOp::create(b, cond, [&](OpBuilder &nb, Location loc) {
-    Builder ib(loc, nb);
-    body(ib);
-    scf::YieldOp::create(ib);
-  });
-}
-
-/// Size `d` of a memref as an index value.
-Value dimOf(Builder &b, Value mem, int64_t d) {
-  auto t = cast<MemRefType>(mem.getType());
-  if (!t.isDynamicDim(d))
-    return cIdx(b, t.getDimSize(d));
-  return memref::DimOp::create(b, mem, d);
 }
 
 /// Loop nest over every element of `mem` (all its dimensions).
@@ -199,7 +63,7 @@ void forEachElement(Builder &b, Value mem,
       body(nb, ivs);
       return;
     }
-    forLoop(nb, 0, dimOf(nb, mem, d), [&](Builder &ib, Value iv) {
+    forLoop(nb, 0, dim(nb, mem, d), [&](Builder &ib, Value iv) {
       ivs.push_back(iv);
       nest(ib, d + 1);
       ivs.pop_back();
@@ -485,7 +349,7 @@ LogicalResult Lowering::lowerRoute(RouteOp op) {
   float scaling = op.getScalingFactor().convertToFloat();
   bool softmax = op.getScoring() == Scoring::softmax;
 
-  Value t = dimOf(b, logits, 0);
+  Value t = dim(b, logits, 0);
   RankedTensorType wType = op.getWeights().getType(),
                    iType = op.getIndices().getType();
   Value kv = cIdx(b, k);
@@ -613,7 +477,7 @@ LogicalResult Lowering::lowerDispatch(DispatchOp op) {
   Builder b(op.getLoc(), op);
   Value ids = toBuffer(b, op.getIndices());
   int64_t experts = op.getNumExperts(), tile = op.getTile();
-  Value t = dimOf(b, ids, 0), k = dimOf(b, ids, 1);
+  Value t = dim(b, ids, 0), k = dim(b, ids, 1);
   Value flat = mul(b, t, k);
   Value len = add(b, flat, cIdx(b, experts * (tile - 1)));
   Value numExperts = cIdx(b, experts), tileV = cIdx(b, tile);
@@ -699,7 +563,7 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
   Value scale = op.getScale() ? toBuffer(b, op.getScale()) : Value();
 
   Value zero = cIdx(b, 0);
-  Value len = dimOf(b, list, 0);
+  Value len = dim(b, list, 0);
   RankedTensorType resType = op.getResult().getType();
   Type resElt = resType.getElementType();
   Value out =
@@ -715,10 +579,10 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
 
   // Entries whose list value lies in [0, bound) are computed.
   Value bound;
-  Value scaleCols = scale ? dimOf(b, scale, 1) : Value();
-  Value scaleNumel = scale ? mul(b, dimOf(b, scale, 0), scaleCols) : Value();
+  Value scaleCols = scale ? dim(b, scale, 1) : Value();
+  Value scaleNumel = scale ? mul(b, dim(b, scale, 0), scaleCols) : Value();
   if (op.getGather())
-    bound = mul(b, dimOf(b, input, 0), cIdx(b, topK));
+    bound = mul(b, dim(b, input, 0), cIdx(b, topK));
   else if (scale)
     bound = scaleNumel;
 
@@ -832,8 +696,8 @@ LogicalResult Lowering::lowerCombine(CombineOp op) {
   Value rows = toBuffer(b, op.getRows());
   Value list = toBuffer(b, op.getList());
   Value weights = toBuffer(b, op.getWeights());
-  Value t = dimOf(b, weights, 0), k = dimOf(b, weights, 1);
-  Value h = dimOf(b, rows, 1), len = dimOf(b, list, 0);
+  Value t = dim(b, weights, 0), k = dim(b, weights, 1);
+  Value h = dim(b, rows, 1), len = dim(b, list, 0);
   Value flat = mul(b, t, k);
   RankedTensorType resType = op.getResult().getType();
   Type resElt = resType.getElementType();
