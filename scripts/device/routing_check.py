@@ -275,7 +275,7 @@ class DeviceRunner:
     def __init__(self, d):
         import torch
         self.torch = torch
-        sys.path.insert(0, os.path.join(ROOT, "scripts", "gpu_smoke"))
+        sys.path.insert(0, os.path.join(ROOT, "python", "samoyeds"))
         from memref import memref_from_tensor, pointer
         self.desc, self.ptr = memref_from_tensor, pointer
         self.rt = ctypes.CDLL(os.path.join(d, "lib", "libsamoyeds_runtime.so"),
