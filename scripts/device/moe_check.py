@@ -122,6 +122,21 @@ def bench(fn, iters=30, warmup=5):
     return timing.bench(fn, iters, warmup)[0]
 
 
+def shared_expert(x, s13, s2, sg):
+    """The shared expert of both baselines: silu(gate) * up, down, times
+    sigmoid(x . shared_gate) when given; None without shared experts."""
+    import torch
+    import torch.nn.functional as F
+    if s13 is None:
+        return None
+    gu = F.linear(x, s13)
+    s = s13.shape[0] // 2
+    ys = F.linear(F.silu(gu[:, :s]) * gu[:, s:], s2)
+    if sg is not None:
+        ys = torch.sigmoid(F.linear(x, sg[None, :])) * ys
+    return ys
+
+
 def hf_loop(cfg, x, gate, w13, w2, s13=None, s2=None, sg=None, bias=None):
     """The HF transformers way (MixtralSparseMoeBlock / Qwen2MoeSparseMoeBlock
     experts loop) with dense bf16 weights: router in float32, one_hot mask,
@@ -148,14 +163,8 @@ def hf_loop(cfg, x, gate, w13, w2, s13=None, s2=None, sg=None, bias=None):
         h = F.silu(gu[:, :inter]) * gu[:, inter:]
         out = F.linear(h, w2[e]) * weights[tok, slot, None]
         y.index_add_(0, tok, out.to(y.dtype))
-    if s13 is not None:
-        gu = F.linear(x, s13)
-        s = s13.shape[0] // 2
-        ys = F.linear(F.silu(gu[:, :s]) * gu[:, s:], s2)
-        if sg is not None:
-            ys = torch.sigmoid(F.linear(x, sg[None, :])) * ys
-        y = y + ys
-    return y
+    ys = shared_expert(x, s13, s2, sg)
+    return y if ys is None else y + ys
 
 
 class Grouped:
@@ -199,14 +208,8 @@ class Grouped:
         rows = rows * weights.reshape(-1)[order].to(x.dtype)[:, None]
         y = torch.zeros_like(x)
         y.index_add_(0, tok, rows)
-        if s13 is not None:
-            gu = F.linear(x, s13)
-            s = s13.shape[0] // 2
-            ys = F.linear(F.silu(gu[:, :s]) * gu[:, s:], s2)
-            if sg is not None:
-                ys = torch.sigmoid(F.linear(x, sg[None, :])) * ys
-            y = y + ys
-        return y
+        ys = shared_expert(x, s13, s2, sg)
+    return y if ys is None else y + ys
 
 
 def activation_bytes(cfg, packed):
