@@ -209,7 +209,7 @@ class Grouped:
         y = torch.zeros_like(x)
         y.index_add_(0, tok, rows)
         ys = shared_expert(x, s13, s2, sg)
-    return y if ys is None else y + ys
+        return y if ys is None else y + ys
 
 
 def activation_bytes(cfg, packed):
