@@ -4,6 +4,7 @@
 #   python3 scripts/device/gen_ssmm.py --build build --out build-device
 #   python3 scripts/device/routing_check.py --gen
 #   python3 scripts/device/moe_check.py --gen
+#   python3 scripts/device/hf_check.py --gen
 # ). Logs and JSON results go to $OUT; each part's summary is printed.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,5 +27,8 @@ echo "== python package on torch"
 SAMOYEDS_CACHE_DIR=build-device/pytest-cache SAMOYEDS_LIB_DIR=build-device/lib \
   python3 -m pytest -q -p no:cacheprovider python/tests/test_torch.py > "$OUT/pytest_torch.txt" 2>&1 || status=1
 tail -3 "$OUT/pytest_torch.txt"
+echo "== SamoyedsMoE.from_hf on transformers' own MoE blocks"
+python3 scripts/device/hf_check.py --dir build-device > "$OUT/hf_log.txt" 2>&1 || status=1
+grep -E "^(ok|FAIL)" "$OUT/hf_log.txt"; tail -1 "$OUT/hf_log.txt"
 echo "== overall: $([ $status -eq 0 ] && echo PASS || echo FAIL)"
 exit $status
