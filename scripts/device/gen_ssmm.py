@@ -31,8 +31,9 @@ def variants():
             out.append(dict(role="perf", rows=r, cols=c, dtype=dt, n=1, m=2, v=128,
                             gather=True, top_k=1, experts=0, silu=False, scale=False))
     # Tiling alternatives at the headline shape (pipeline options).
-    for opts in ("block-k=128 stages=3", "block-k=128 stages=2", "warp-m=32 warp-n=64",
-                 "warp-m=64 warps-m=2 warps-n=4", "block-k=128 stages=3 warp-m=64 warps-m=2 warps-n=4"):
+    for opts in ("block-k=128 stages=3", "block-k=128 stages=2", "min-blocks-per-sm=3",
+                 "min-blocks-per-sm=3 stages=3", "warp-m=32 warps-m=4 min-blocks-per-sm=2",
+                 "warp-m=32 warp-n=32 warps-m=4 warps-n=4 min-blocks-per-sm=1"):
         out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
                         gather=True, top_k=1, experts=0, silu=False, scale=False,
                         options=opts))

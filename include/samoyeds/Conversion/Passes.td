@@ -47,7 +47,10 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
     Option<"stages", "stages", "int64_t", /*default=*/"4",
            "Depth of the cp.async pipeline (>= 2)">,
     Option<"blockK", "block-k", "int64_t", /*default=*/"64",
-           "Logical K columns per pipeline stage (32 or 64; at most V)">,
+           "Logical K columns per pipeline stage (32, 64 or 128; at most V)">,
+    Option<"minBlocksPerSM", "min-blocks-per-sm", "int64_t", /*default=*/"0",
+           "Blocks of the ssmm kernel that must fit one SM (nvvm.minctasm: caps "
+           "the registers per thread; 0 leaves the choice to ptxas)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::nvgpu::NVGPUDialect",
                            "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",

@@ -47,6 +47,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> blockK{*this, "block-k",
                                       llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                       llvm::cl::init(64)};
+  PassOptions::Option<int64_t> minBlocksPerSM{
+      *this, "min-blocks-per-sm", llvm::cl::desc("see convert-samoyeds-to-gpu"),
+      llvm::cl::init(0)};
 };
 
 /// Public host functions get a C entry point (`_mlir_ciface_<name>`).
@@ -143,6 +146,7 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   conv.warpsN = opts.warpsN;
   conv.stages = opts.stages;
   conv.blockK = opts.blockK;
+  conv.minBlocksPerSM = opts.minBlocksPerSM;
   pm.addPass(samoyeds::createConvertSamoyedsToGPU(conv));
   pm.addPass(createCanonicalizerPass());
 

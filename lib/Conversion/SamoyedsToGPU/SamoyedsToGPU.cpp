@@ -1061,6 +1061,9 @@ struct ConvertSamoyedsToGPUPass
         ArrayRef<int32_t>{int32_t(s.threads()), 1, 1},
         [&](ImplicitLocOpBuilder &ib, gpu::GPUFuncOp f) {
           KernelBuilder(ib, s).build(f);
+          if (minBlocksPerSM > 0)
+            f->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                       ib.getI32IntegerAttr(minBlocksPerSM));
         });
 
     // The launch: grid over row tiles x token tiles, skipped when empty.

@@ -3,6 +3,13 @@
 // RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="block-k=32 stages=3" | FileCheck %s --check-prefix=K32
 // RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="warp-m=32 warp-n=16 warps-m=4 warps-n=1" | FileCheck %s --check-prefix=TILE
 // RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="stages=2" | FileCheck %s --check-prefix=S2
+// RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="min-blocks-per-sm=2" | FileCheck %s --check-prefix=MINCTA
+// RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu | FileCheck %s --check-prefix=NOMINCTA
+
+// min-blocks-per-sm caps ptxas' registers through nvvm.minctasm; by default
+// the kernel carries no such bound.
+// MINCTA: gpu.func @ssmm_{{.*}} kernel attributes {known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 2 : i32}
+// NOMINCTA-NOT: nvvm.minctasm
 
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>
 
