@@ -96,21 +96,14 @@ def test_no_compiler_no_cache(tmp_path, monkeypatch):
 
 
 def test_real_compile(tmp_path):
-    """With a build that has samoyeds-compile (and ptxas): either the layer
-    compiles and its manifest has the entry point with one descriptor per ABI
-    argument, or (GPU lowering of the routing ops not there yet) xfail."""
+    """With a build that has samoyeds-compile (and ptxas): the layer compiles
+    and its manifest has the entry point with one descriptor per ABI argument."""
     comp = find_compiler()
     if not comp:
         pytest.skip("samoyeds-compile not built")
     if not os.path.exists("/usr/local/cuda/bin/ptxas"):
         pytest.skip("ptxas not installed")
-    try:
-        art = compile_layer(TINY, tmp_path, compiler=comp, timeout=600)
-    except CompileError as ex:
-        if "not implemented" in str(ex):
-            pytest.xfail(f"the GPU pipeline cannot compile samoyeds.moe yet: "
-                         f"{str(ex).splitlines()[-1][:200]}")
-        raise
+    art = compile_layer(TINY, tmp_path, compiler=comp, timeout=600)
     manifest = open(art.manifest).read()
     m = re.search(r"function _mlir_ciface_moe_layer \((\d+) memref descriptor pointers\)",
                   manifest)
