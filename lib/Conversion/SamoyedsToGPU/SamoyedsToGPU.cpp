@@ -31,7 +31,7 @@ struct KernelSpec {
   PackedType weight;
   Type inputElt, resultElt;
   bool gather = false, silu = false, hasScale = false;
-  int64_t topK = 1, resultCols = 0;
+  int64_t topK = 1;
   // Tiling.
   int64_t warpM, warpN, warpsM, warpsN, stages, blockK;
   bool orderedMetadata = false;
@@ -395,7 +395,6 @@ void KernelBuilder::epilogue(Value bx, ArrayRef<Value> acc) {
   auto f = s.weight.getFormat();
   int64_t n = f.getN(), m = f.getM(), mT = s.mTiles(), nT = s.nTiles();
   int64_t outTiles = s.silu ? mT / 2 : mT;
-  Type f32 = b.getF32Type();
   Value nan = f32c(std::numeric_limits<float>::quiet_NaN());
   // Per column (list entry) of this thread: index, in-range flag, scale.
   SmallVector<Value> colIdx, colOk, colScale;
@@ -476,7 +475,6 @@ void KernelBuilder::epilogue(Value bx, ArrayRef<Value> acc) {
           }
       }
     }
-  (void)f32;
 }
 
 void KernelBuilder::build(gpu::GPUFuncOp fn) {
@@ -631,23 +629,9 @@ void KernelBuilder::build(gpu::GPUFuncOp fn) {
                                               i32c(j)));
     return eq;
   };
-  // With M = 2 the swaps compose lazily: slot 0 keeps the row of the last
-  // slice (`held`) and is swapped only when the next slice selects the other.
-  bool lazy = false; // measured slower on the H100 (register spills); see docs/performance.md
-  auto swapIfDiffers = [&](ArrayRef<Value> accs, ArrayRef<Value> a,
-                           ArrayRef<Value> bb) {
-    SmallVector<SmallVector<Value>> eq(nR);
-    for (int64_t i = 0; i < nR; ++i)
-      eq[i] = {Value(), arith::CmpIOp::create(b, arith::CmpIPredicate::ne, a[i],
-                                              bb[i])};
-    return swapWithZero(accs, eq);
-  };
-
   SmallVector<Value> init(nAcc, zero);
   SmallVector<Value> firstRows = loadRowIdx(c(0));
   init.append(firstRows.begin(), firstRows.end());
-  if (lazy)
-    init.append(nR, i32c(0));
   auto sliceLoop = scf::ForOp::create(b, c(0), c(slices), c(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -659,13 +643,9 @@ void KernelBuilder::build(gpu::GPUFuncOp fn) {
     // The next slice's row indices, loaded now so the K loop hides them.
     Value nextS = arith::MinUIOp::create(b, add(sIdx, c(1)), c(slices - 1));
     SmallVector<Value> nextRows = loadRowIdx(nextS);
-    SmallVector<Value> swapped;
-    if (lazy) {
-      SmallVector<Value> held(iter.begin() + nAcc + nR, iter.end());
-      swapped = swapIfDiffers(accIn, cur, held);
-    } else {
-      swapped = swapWithZero(accIn, eqRows(cur));
-    }
+    // The swap is its own inverse: applied before and after the slice.
+    SmallVector<SmallVector<Value>> eq = eqRows(cur);
+    SmallVector<Value> swapped = swapWithZero(accIn, eq);
     SmallVector<Value> runInit(swapped.begin(), swapped.begin() + mT * nT);
     auto kLoop = scf::ForOp::create(b, c(0), c(tilesPerSlice), c(1), runInit);
     {
@@ -689,22 +669,13 @@ void KernelBuilder::build(gpu::GPUFuncOp fn) {
     }
     for (int64_t i = 0; i < mT * nT; ++i)
       swapped[i] = kLoop.getResult(i);
-    SmallVector<Value> yields =
-        lazy ? swapped : swapWithZero(swapped, eqRows(cur));
+    SmallVector<Value> yields = swapWithZero(swapped, eq);
     yields.append(nextRows.begin(), nextRows.end());
-    if (lazy)
-      yields.append(cur.begin(), cur.end());
     scf::YieldOp::create(b, yields);
   }
   nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
   SmallVector<Value> acc(sliceLoop.getResults().begin(),
                          sliceLoop.getResults().begin() + nAcc);
-  if (lazy) {
-    // Put row 0 back into slot 0.
-    SmallVector<Value> held(sliceLoop.getResults().begin() + nAcc + nR,
-                            sliceLoop.getResults().end());
-    acc = swapIfDiffers(acc, held, SmallVector<Value>(nR, i32c(0)));
-  }
   scf::YieldOp::create(b, acc);
   b.setInsertionPointAfter(work);
   epilogue(bx, SmallVector<Value>(work.getResults().begin(),
@@ -1008,7 +979,6 @@ struct ConvertSamoyedsToGPUPass
     s.silu = op.getEpilogue() == Epilogue::silu_mul;
     s.hasScale = op.getScale() != nullptr;
     s.topK = op.getTopK();
-    s.resultCols = op.getResult().getType().getDimSize(1);
     s.warpM = warpM;
     s.warpN = warpN;
     s.warpsM = warpsM;
