@@ -55,6 +55,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 /// Public host functions get a C entry point (`_mlir_ciface_<name>`).
 struct EmitCInterface : PassWrapper<EmitCInterface, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EmitCInterface)
+  StringRef getDescription() const final {
+    return "Give public host functions a C entry point (llvm.emit_c_interface)";
+  }
   StringRef getArgument() const final { return "samoyeds-emit-c-interface"; }
   void runOnOperation() override {
     getOperation().walk([](func::FuncOp fn) {
@@ -71,6 +74,9 @@ struct EmitCInterface : PassWrapper<EmitCInterface, OperationPass<ModuleOp>> {
 /// memcpy (mgpuMemAlloc: stream-ordered cuMemAllocAsync on the caller's stream).
 struct HostBuffersToGPU : PassWrapper<HostBuffersToGPU, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(HostBuffersToGPU)
+  StringRef getDescription() const final {
+    return "Host-side memref.alloc/dealloc/copy to gpu.alloc/dealloc/memcpy; free temporaries at the end of their block";
+  }
   StringRef getArgument() const final { return "samoyeds-gpu-host-buffers"; }
   void runOnOperation() override {
     SmallVector<Operation *> ops;
@@ -120,6 +126,9 @@ struct HostBuffersToGPU : PassWrapper<HostBuffersToGPU, OperationPass<ModuleOp>>
 struct TileParallelLoopsForThreads
     : PassWrapper<TileParallelLoopsForThreads, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TileParallelLoopsForThreads)
+  StringRef getDescription() const final {
+    return "Tile outermost scf.parallel loops to 128 threads along their innermost dimension";
+  }
   StringRef getArgument() const final { return "samoyeds-tile-parallel-loops"; }
   void runOnOperation() override {
     SmallVector<scf::ParallelOp> loops;
@@ -187,6 +196,10 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
 } // namespace
 
 void mlir::samoyeds::registerSamoyedsGPUPipeline() {
+  // The pipeline's own steps, registered so that each can be tested alone.
+  PassRegistration<EmitCInterface>();
+  PassRegistration<HostBuffersToGPU>();
+  PassRegistration<TileParallelLoopsForThreads>();
   PassPipelineRegistration<GPUPipelineOptions>(
       "samoyeds-gpu-pipeline",
       "Compile samoyeds ops to Sparse-Tensor-Core kernels (gpu.binary) and "
