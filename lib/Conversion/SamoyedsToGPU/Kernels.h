@@ -28,6 +28,20 @@ getOrCreateKernel(gpu::GPUModuleOp gpuModule, Location loc, StringRef name,
                   TypeRange argTypes, ArrayRef<int32_t> blockSize,
                   function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> body);
 
+/// gpu.launch_func of `fn` inside `scf.if count > 0`: CUDA rejects a grid
+/// with a zero dimension, and `count` is the dynamic one.
+inline void launchUnlessEmpty(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
+                              gpu::KernelDim3 grid, gpu::KernelDim3 block,
+                              Value smem, ValueRange args, Value count) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value nonEmpty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                         count, zero);
+  auto ifOp = scf::IfOp::create(b, loc, nonEmpty, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  gpu::LaunchFuncOp::create(b, loc, fn, grid, block, smem, args);
+}
+
 /// exp(x) for f32 as ex2.approx.f32(x * log2 e) in inline PTX: math.exp
 /// would become a libdevice call (__nv_expf), linked only when the CUDA
 /// toolkit is found at compile time (docs/kernel.md).

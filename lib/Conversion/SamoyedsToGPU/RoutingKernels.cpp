@@ -114,18 +114,12 @@ Value allocResult(Builder &b, Type tensorType, ArrayRef<Value> sizes) {
 /// threads; inside `scf.if grid > 0` unless `grid` is known non-zero.
 void launch(Builder &b, gpu::GPUFuncOp fn, Value grid, int64_t threads,
             ValueRange args, bool guard = true) {
-  auto emit = [&](Builder &nb) {
-    Value one = cIdx(nb, 1);
-    gpu::LaunchFuncOp::create(
-        nb, nb.getLoc(), fn, gpu::KernelDim3{grid, one, one},
-        gpu::KernelDim3{cIdx(nb, threads), one, one}, Value(), args);
-  };
-  if (!guard) {
-    emit(b);
-    return;
-  }
-  Value nonEmpty = cmpi(b, arith::CmpIPredicate::ugt, grid, cIdx(b, 0));
-  ifThen(b, nonEmpty, emit);
+  Value one = cIdx(b, 1);
+  gpu::KernelDim3 g{grid, one, one}, blk{cIdx(b, threads), one, one};
+  if (guard)
+    gpukernels::launchUnlessEmpty(b, b.getLoc(), fn, g, blk, Value(), args, grid);
+  else
+    gpu::LaunchFuncOp::create(b, b.getLoc(), fn, g, blk, Value(), args);
 }
 
 Value ceilDiv(Builder &b, Value x, int64_t y) {

@@ -944,19 +944,11 @@ struct ConvertSamoyedsToGPUPass
       return arith::ConstantIndexOp::create(hb, loc, v).getResult();
     };
     Value blocks = arith::CeilDivUIOp::create(hb, loc, rows, cst(kWarps));
-    auto ifOp = scf::IfOp::create(
-        hb, loc,
-        arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::ugt, blocks, cst(0)),
-        false);
-    {
-      OpBuilder::InsertionGuard guard(hb);
-      hb.setInsertionPointToStart(ifOp.thenBlock());
-      gpu::LaunchFuncOp::create(hb, loc, fn,
-                                gpu::KernelDim3{blocks, cst((n + nChunk - 1) / nChunk),
-                                                cst(1)},
-                                gpu::KernelDim3{cst(32 * kWarps), cst(1), cst(1)},
-                                Value(), buffers);
-    }
+    gpukernels::launchUnlessEmpty(
+        hb, loc, fn,
+        gpu::KernelDim3{blocks, cst((n + nChunk - 1) / nChunk), cst(1)},
+        gpu::KernelDim3{cst(32 * kWarps), cst(1), cst(1)}, Value(), buffers,
+        blocks);
     Value result = bufferization::ToTensorOp::create(hb, loc, ot, out,
                                                      /*restrict=*/true,
                                                      /*writable=*/true);
@@ -1042,17 +1034,10 @@ struct ConvertSamoyedsToGPUPass
     };
     int64_t rowTiles = s.weight.getCondensedRows() / s.blockM();
     Value gy = arith::CeilDivUIOp::create(hb, loc, len, cst(s.blockN()));
-    Value nonEmpty = arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::ugt,
-                                           gy, cst(0));
-    auto ifOp = scf::IfOp::create(hb, loc, nonEmpty, false);
-    {
-      OpBuilder::InsertionGuard guard(hb);
-      hb.setInsertionPointToStart(ifOp.thenBlock());
-      Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(s.smemBytes()));
-      gpu::LaunchFuncOp::create(
-          hb, loc, fn, gpu::KernelDim3{cst(rowTiles), gy, cst(1)},
-          gpu::KernelDim3{cst(s.threads()), cst(1), cst(1)}, smem, buffers);
-    }
+    Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(s.smemBytes()));
+    gpukernels::launchUnlessEmpty(
+        hb, loc, fn, gpu::KernelDim3{cst(rowTiles), gy, cst(1)},
+        gpu::KernelDim3{cst(s.threads()), cst(1), cst(1)}, smem, buffers, gy);
     Value result = bufferization::ToTensorOp::create(
         hb, loc, op.getResult().getType(), outBuf, /*restrict=*/true,
         /*writable=*/true);

@@ -20,12 +20,12 @@
 // CHECK: %[[LEN:.*]] = memref.dim %[[LB]], %{{.*}} : memref<?xi32>
 // CHECK: %[[OUT:.*]] = memref.alloc(%[[LEN]]) : memref<?x256xbf16>
 // CHECK: %[[GY:.*]] = arith.ceildivui %[[LEN]], %{{.*}} : index
-// CHECK: %[[NONEMPTY:.*]] = arith.cmpi ugt, %[[GY]], %{{.*}} : index
-// CHECK: scf.if %[[NONEMPTY]] {
 // CHECK-DAG: %[[SMEM:.*]] = arith.constant 81920 : i32
 // CHECK-DAG: %[[NTHREADS:.*]] = arith.constant 128 : index
 // CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : index
-// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_256_512_bf16_n1m2v128_gather_k1_obf16_t64x32x2x2s4k64
+// CHECK: %[[NONEMPTY:.*]] = arith.cmpi ugt, %[[GY]], %{{.*}} : index
+// CHECK-NEXT: scf.if %[[NONEMPTY]] {
+// CHECK-NEXT: gpu.launch_func @samoyeds_kernels::@ssmm_256_512_bf16_n1m2v128_gather_k1_obf16_t64x32x2x2s4k64
 // CHECK-SAME: blocks in (%{{[a-z0-9_]+}}, %[[GY]], %{{[a-z0-9_]+}}) threads in (%[[NTHREADS]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}})
 // CHECK-SAME: dynamic_shared_memory_size %[[SMEM]]
 // CHECK-SAME: args(%[[VB]] : memref<128x256xbf16>, %[[MB]] : memref<128x32xi16>, %[[RB]] : memref<4x128xi8>, %[[XB]] : memref<?x512xbf16>, %[[LB]] : memref<?xi32>, %[[OUT]] : memref<?x256xbf16>)
@@ -167,9 +167,9 @@ func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x51
 // 2 row tiles. The MMA is nvgpu.mma.sp.sync (plain .sp on every chip).
 
 // CHECK-LABEL: func.func @f16_compact(
-// CHECK: scf.if
 // CHECK: %[[BX:.*]] = arith.constant 2 : index
-// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_512_512_f16_n1m2v128_of16_t64x32x2x2s4k64 blocks in (%[[BX]], %{{.*}}, %{{.*}})
+// CHECK: scf.if
+// CHECK-NEXT: gpu.launch_func @samoyeds_kernels::@ssmm_512_512_f16_n1m2v128_of16_t64x32x2x2s4k64 blocks in (%[[BX]], %{{.*}}, %{{.*}})
 // CHECK-LABEL: gpu.func @ssmm_512_512_f16_n1m2v128_of16_t64x32x2x2s4k64(
 // CHECK-SAME: %[[IN:[a-z0-9]+]]: memref<?x512xf16>, %[[LIST:[a-z0-9]+]]: memref<?xi32>, %{{.*}}: memref<?x512xf16>)
 // CHECK: %[[BY:.*]] = gpu.block_id y
@@ -439,10 +439,10 @@ func.func @one_of_eight(%w: !samoyeds.packed<1024x512xbf16, #fmt18>, %x: tensor<
 // of one stage each.
 
 // CHECK-LABEL: func.func @small_v32(
+// CHECK: %[[SMEM:.*]] = arith.constant 33792 : i32
+// CHECK-NEXT: %[[NT:.*]] = arith.constant 64 : index
 // CHECK: scf.if
-// CHECK-DAG: %[[SMEM:.*]] = arith.constant 33792 : i32
-// CHECK-DAG: %[[NT:.*]] = arith.constant 64 : index
-// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_128_256_f16_n1m2v32_of16_t64x32x1x2s4k32 {{.*}} threads in (%[[NT]], {{.*}} dynamic_shared_memory_size %[[SMEM]]
+// CHECK-NEXT: gpu.launch_func @samoyeds_kernels::@ssmm_128_256_f16_n1m2v32_of16_t64x32x1x2s4k32 {{.*}} threads in (%[[NT]], {{.*}} dynamic_shared_memory_size %[[SMEM]]
 // CHECK-LABEL: gpu.func @ssmm_128_256_f16_n1m2v32_of16_t64x32x1x2s4k32(
 // CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
 // CHECK: memref.view {{.*}} to memref<4x64x24xf16, #gpu.address_space<workgroup>>
