@@ -4,6 +4,53 @@
 
 include "mlir/Pass/PassBase.td"
 
+def SamoyedsSelectKernelConfig
+    : Pass<"samoyeds-select-kernel-config", "::mlir::ModuleOp"> {
+  let summary = "Choose the GPU kernel configuration of every ssmm and the dispatch tiles";
+  let description = [{
+    Gives every `samoyeds.ssmm` a `config = #samoyeds.kernel_config<...>`,
+    taken, in this order, from: an attribute already on the op (kept as is),
+    the per-chip table of measured configurations, and a heuristic over the
+    op's shapes and the target's facts (`lib/Conversion/SamoyedsToGPU/KernelConfig.cpp`,
+    unit-tested in `unittests/KernelConfigTest.cpp`). Options that are set
+    (non-zero) override the matching field of the heuristic's choice, and
+    disable the table. A configuration the kernel cannot run on that op and chip
+    is a diagnostic on the op.
+
+    Then every `samoyeds.dispatch` whose list feeds ssmm kernels gets as its
+    `tile` the least common multiple of their token tiles
+    (`warp_n * warps_n`), so that no kernel block spans two experts' segments.
+    A static list length follows the new tile (`T * k + E * (tile - 1)`), and
+    so do the static result shapes of the ssmm ops that read the list;
+    a static list used by any other op is a diagnostic.
+
+    Example (Mixtral W1|W3 on sm_90a):
+    ```mlir
+    %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>)
+           {config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64,
+              warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>,
+            epilogue = #samoyeds.epilogue<silu_mul>, gather, top_k = 2} : ...
+    ```
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Target chip (sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a)">,
+    Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
+           "Override: condensed weight rows per warp (0: chosen)">,
+    Option<"warpN", "warp-n", "int64_t", /*default=*/"0",
+           "Override: list entries per warp (0: chosen, 32)">,
+    Option<"warpsM", "warps-m", "int64_t", /*default=*/"0",
+           "Override: warps along rows (0: chosen)">,
+    Option<"warpsN", "warps-n", "int64_t", /*default=*/"0",
+           "Override: warps along tokens (0: chosen, 2)">,
+    Option<"stages", "stages", "int64_t", /*default=*/"0",
+           "Override: depth of the copy pipeline (0: chosen, 4)">,
+    Option<"blockK", "block-k", "int64_t", /*default=*/"0",
+           "Override: logical K columns per stage, clamped to V (0: chosen, 64)">,
+  ];
+  let dependentDialects = ["::mlir::samoyeds::SamoyedsDialect"];
+}
+
 def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Lower samoyeds.ssmm to a Sparse-Tensor-Core kernel and its launch";
   let description = [{

@@ -51,6 +51,46 @@ LogicalResult FormatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 //===----------------------------------------------------------------------===//
+// KernelConfigAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult KernelConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                       KernelFamily, int64_t warpM, int64_t warpN,
+                                       int64_t warpsM, int64_t warpsN, int64_t stages,
+                                       int64_t blockK, int64_t splitK, KernelSchedule) {
+  // Ranges only (they keep every size product of a kernel far inside 64 bits);
+  // whether a configuration fits an op and a chip is the GPU passes' question.
+  auto in = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
+  auto fail = [&]() {
+    return emitError() << "(K1) invalid #samoyeds.kernel_config: ";
+  };
+  if (!in(warpM, 1, 256) || !in(warpN, 1, 256))
+    return fail() << "warp_m (" << warpM << ") and warp_n (" << warpN
+                  << ") must be in [1, 256]";
+  if (!in(warpsM, 1, 32) || !in(warpsN, 1, 32))
+    return fail() << "warps_m (" << warpsM << ") and warps_n (" << warpsN
+                  << ") must be in [1, 32]";
+  if (!in(stages, 2, 16))
+    return fail() << "stages (" << stages << ") must be in [2, 16]";
+  if (blockK != 32 && blockK != 64 && blockK != 128)
+    return fail() << "block_k (" << blockK << ") must be 32, 64 or 128";
+  if (!in(splitK, 1, 64))
+    return fail() << "split_k (" << splitK << ") must be in [1, 64]";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// DispatchOp speculatability
+//===----------------------------------------------------------------------===//
+
+// An expert id outside [0, E) is a run-time error (a trap on the GPU, an
+// assertion on the CPU): executing the op where the program would not is not
+// harmless, so it is never speculatable.
+Speculation::Speculatability DispatchOp::getSpeculatability() {
+  return Speculation::NotSpeculatable;
+}
+
+//===----------------------------------------------------------------------===//
 // PackedType
 //===----------------------------------------------------------------------===//
 

@@ -120,7 +120,8 @@ struct DecomposeMoe : OpRewritePattern<MoeOp> {
                     int64_t rows, int64_t cols) -> Value {
       return SsmmOp::create(b, loc, RankedTensorType::get({rows, cols}, elt), w,
                             in, list, offsets, scale, b.getI64IntegerAttr(topK),
-                            gather ? b.getUnitAttr() : UnitAttr(), epi)
+                            gather ? b.getUnitAttr() : UnitAttr(), epi,
+                            KernelConfigAttr())
           .getResult();
     };
     Type elt = xType.getElementType();

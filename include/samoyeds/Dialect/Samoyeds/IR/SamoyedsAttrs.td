@@ -1,4 +1,5 @@
-// Attributes and enums of the samoyeds dialect: the weight format, router scoring, epilogues.
+// Attributes and enums of the samoyeds dialect: the weight format, router scoring, epilogues,
+// kernel configurations.
 #ifndef SAMOYEDS_ATTRS_TD
 #define SAMOYEDS_ATTRS_TD
 
@@ -46,6 +47,60 @@ def Samoyeds_Epilogue : I32EnumAttr<"Epilogue", "fused ssmm epilogue", [
 }
 def Samoyeds_EpilogueAttr : EnumAttr<Samoyeds_Dialect, Samoyeds_Epilogue, "epilogue"> {
   let assemblyFormat = "`<` $value `>`";
+}
+
+def Samoyeds_KernelFamily : I32EnumAttr<"KernelFamily", "sparse MMA instruction family of a kernel", [
+    I32EnumAttrCase<"mma_sp", 0>, I32EnumAttrCase<"wgmma_sp", 1>]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::samoyeds";
+}
+def Samoyeds_KernelSchedule : I32EnumAttr<"KernelSchedule", "how a kernel's blocks walk its tiles", [
+    I32EnumAttrCase<"grid", 0>, I32EnumAttrCase<"persistent", 1>]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::samoyeds";
+}
+
+def Samoyeds_KernelConfigAttr : Samoyeds_Attr<"KernelConfig", "kernel_config"> {
+  let summary = "The GPU kernel configuration of one samoyeds.ssmm";
+  let description = [{
+    How the GPU lowering builds the kernel of an `ssmm`: the sparse MMA
+    instruction `family` (`mma_sp`: `mma.sp.sync`, sm_80 and newer; `wgmma_sp`:
+    `wgmma.mma_async.sp`, sm_90a), the warp tile (`warp_m` condensed weight rows
+    by `warp_n` list entries), the warps of a block along rows and tokens, the
+    depth of the copy pipeline (`stages`), the logical K columns per stage
+    (`block_k`), the number of K splits (`split_k`) and the `schedule` (`grid`: a
+    block per tile; `persistent`: a block per SM walking the tiles). The token
+    tile of the kernel is `warp_n * warps_n`: the list's dispatch tile must be a
+    multiple of it.
+
+    `samoyeds-select-kernel-config` sets it on every ssmm that has none; an
+    attribute already there is kept. Whether a configuration can run a given
+    op on a given chip (divisibility, registers, shared memory) is checked by
+    that pass and by the GPU lowering; the attribute itself only checks its
+    ranges.
+
+    Constraints: (K1) warp_m, warp_n in [1, 256]; warps_m, warps_n in [1, 32];
+    stages in [2, 16]; block_k is 32, 64 or 128; split_k in [1, 64].
+
+    Example:
+    ```mlir
+    #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2,
+                            warps_n = 2, stages = 4, block_k = 64>
+    ```
+  }];
+  let parameters = (ins
+    EnumParameter<Samoyeds_KernelFamily>:$family,
+    "int64_t":$warp_m, "int64_t":$warp_n, "int64_t":$warps_m, "int64_t":$warps_n,
+    "int64_t":$stages, "int64_t":$block_k,
+    DefaultValuedParameter<"int64_t", "1">:$split_k,
+    DefaultValuedParameter<"::mlir::samoyeds::KernelSchedule",
+                           "::mlir::samoyeds::KernelSchedule::grid">:$schedule);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// List entries per block: the tile the dispatch list must be padded to.
+    int64_t getTokenTile() const { return getWarpN() * getWarpsN(); }
+  }];
 }
 
 #endif // SAMOYEDS_ATTRS_TD

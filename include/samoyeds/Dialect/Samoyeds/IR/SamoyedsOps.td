@@ -140,7 +140,10 @@ def Samoyeds_RouteOp : Samoyeds_Op<"route", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [Pure]> {
+// Not Pure: an out-of-range expert id traps at run time, so the op must not be
+// speculated (hoisted out of a loop that may not run, or out of a branch).
+def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [NoMemoryEffect,
+    DeclareOpInterfaceMethods<ConditionallySpeculatable>]> {
   let summary = "Group the (token, slot) pairs by expert into tile-padded lists";
   let description = [{
     `indices` is the `T x k` expert choice of `samoyeds.route`. The flat id of
@@ -198,6 +201,10 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
     the list; (C4) the result is `L x R` (`L x R/2` for `silu_mul`, R even);
     (C5) top_k >= 1; (C6) scale is rank 2 with top_k columns.
 
+    `config`, when present, is the GPU kernel configuration
+    (`#samoyeds.kernel_config`, set by `samoyeds-select-kernel-config`); the CPU
+    lowering ignores it.
+
     Example:
     ```mlir
     %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>)
@@ -213,7 +220,8 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
                        Optional<Samoyeds_FloatTensor2D>:$scale,
                        DefaultValuedAttr<I64Attr, "1">:$top_k,
                        UnitAttr:$gather,
-                       DefaultValuedAttr<Samoyeds_EpilogueAttr, "::mlir::samoyeds::Epilogue::none">:$epilogue);
+                       DefaultValuedAttr<Samoyeds_EpilogueAttr, "::mlir::samoyeds::Epilogue::none">:$epilogue,
+                       OptionalAttr<Samoyeds_KernelConfigAttr>:$config);
   let results = (outs Samoyeds_FloatTensor2D:$result);
   let assemblyFormat = [{
     $weight `,` $input `,` $list (`offsets` `(` $offsets^ `:` type($offsets) `)`)?

@@ -1,0 +1,98 @@
+//===- KernelConfig.h - Kernel configurations of ssmm and how to choose them -*- C++ -*-===//
+//
+// The configuration of one ssmm kernel (instruction family, tiles, stages,
+// block-k, split-k, schedule), the checks that say whether a kernel of that
+// configuration can run a problem on a target, and the choice of one: a
+// per-chip table of measured entries first, then a heuristic. Pure functions
+// over plain structs (no MLIR), so that the choice is unit-tested; the
+// `#samoyeds.kernel_config` attribute and the samoyeds-select-kernel-config
+// pass are the IR face of it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SAMOYEDS_CONVERSION_SAMOYEDSTOGPU_KERNELCONFIG_H
+#define SAMOYEDS_CONVERSION_SAMOYEDSTOGPU_KERNELCONFIG_H
+
+#include "samoyeds/Conversion/SamoyedsToGPU/TargetInfo.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace samoyeds {
+namespace gpu {
+
+enum class Family { MmaSp, WgmmaSp };
+enum class Schedule { Grid, Persistent };
+
+/// One ssmm as the kernel sees it.
+struct SsmmProblem {
+  int64_t rows = 0, cols = 0; ///< R x C of one expert's logical weight
+  int64_t experts = 0;        ///< 0: no expert dimension
+  int64_t n = 1, m = 2, v = 128;
+  bool silu = false;          ///< silu_mul epilogue (stacked gate|up rows)
+  int64_t listLen = -1;       ///< static list length, -1 when dynamic
+  int64_t condensedRows() const { return rows / m * n; }
+};
+
+struct KernelConfig {
+  Family family = Family::MmaSp;
+  int64_t warpM = 0, warpN = 0, warpsM = 0, warpsN = 0;
+  int64_t stages = 0, blockK = 0, splitK = 1;
+  Schedule schedule = Schedule::Grid;
+
+  int64_t threads() const { return 32 * warpsM * warpsN; }
+  int64_t blockM() const { return warpM * warpsM; }
+  /// The token tile: list entries per block. The dispatch tile must be a
+  /// multiple of it (a block never spans two experts' segments).
+  int64_t blockN() const { return warpN * warpsN; }
+  // Shared-memory row pitches in elements: padded by 16 bytes so that the 8
+  // row addresses of one ldmatrix phase fall into distinct bank groups.
+  int64_t aPitch() const { return blockK / 2 + 8; }
+  int64_t bPitch() const { return blockK + 8; }
+  int64_t metaWords() const { return blockK / 16; }
+  int64_t aStageBytes() const { return blockM() * aPitch() * 2; }
+  int64_t bStageBytes() const { return blockN() * bPitch() * 2; }
+  int64_t metaStageBytes() const { return blockM() * metaWords() * 2; }
+  int64_t smemBytes() const {
+    return stages * (aStageBytes() + bStageBytes() + metaStageBytes());
+  }
+  /// Each condensed row keeps M accumulators, one per row of its group.
+  int64_t accumulatorFloats(int64_t m) const { return m * warpM * warpN / 32; }
+  bool operator==(const KernelConfig &o) const;
+  /// "t64x32x2x2s4k64" (kernel names), with "_sk<n>" / "_persistent" when set.
+  std::string tag() const;
+};
+
+/// Register budget for accumulators per thread (of 255): leaves room for
+/// fragments and addresses.
+constexpr int64_t kMaxAccFloats = 200;
+/// Bounds on the fields, checked before any size arithmetic so that no user
+/// value overflows it.
+constexpr int64_t kMaxWarpTile = 256, kMaxStages = 16;
+
+/// What the mma.sp kernel cannot run, in the words of the pass options
+/// (warp-m, block-k, ...), or "" when `c` runs `p` on `t`.
+std::string checkConfig(const SsmmProblem &p, const TargetInfo &t,
+                        const KernelConfig &c);
+
+/// Fields left 0 are chosen; fields set are kept (pass options and partial
+/// attributes are overrides). Order: a per-chip table entry for the problem,
+/// then the heuristic. The result may still fail checkConfig (an override that
+/// cannot work): the caller reports that.
+KernelConfig selectConfig(const SsmmProblem &p, const TargetInfo &t,
+                          KernelConfig overrides = {});
+
+/// The heuristic alone: a 32-token warp tile on 2 warps, 4 stages, block-k
+/// min(64, V), and the largest warp-m of 64, 32, 16 whose accumulators fit
+/// kMaxAccFloats with the most warps along rows (2, else 1) that divide the
+/// condensed rows.
+KernelConfig heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
+                             KernelConfig overrides = {});
+
+/// The table entry for `p` on `t`, if one was measured.
+std::optional<KernelConfig> tableConfig(const SsmmProblem &p, const TargetInfo &t);
+
+} // namespace gpu
+} // namespace samoyeds
+
+#endif // SAMOYEDS_CONVERSION_SAMOYEDSTOGPU_KERNELCONFIG_H

@@ -1,0 +1,66 @@
+//===- ConfigAttr.cpp - Between #samoyeds.kernel_config and KernelConfig ---===//
+#include "ConfigAttr.h"
+
+using namespace mlir;
+using namespace mlir::samoyeds;
+namespace sg = ::samoyeds::gpu;
+
+sg::SsmmProblem gpukernels::problemOf(SsmmOp op) {
+  auto w = cast<PackedType>(op.getWeight().getType());
+  sg::SsmmProblem p;
+  p.rows = w.getRows();
+  p.cols = w.getCols();
+  p.experts = w.hasExpertDim() ? w.getShape().front() : 0;
+  p.n = w.getFormat().getN();
+  p.m = w.getFormat().getM();
+  p.v = w.getFormat().getV();
+  p.silu = op.getEpilogue() == Epilogue::silu_mul;
+  int64_t len = op.getList().getType().getDimSize(0);
+  p.listLen = ShapedType::isDynamic(len) ? -1 : len;
+  return p;
+}
+
+sg::KernelConfig gpukernels::fromAttr(KernelConfigAttr a) {
+  sg::KernelConfig c;
+  c.family = a.getFamily() == KernelFamily::wgmma_sp ? sg::Family::WgmmaSp
+                                                      : sg::Family::MmaSp;
+  c.warpM = a.getWarpM();
+  c.warpN = a.getWarpN();
+  c.warpsM = a.getWarpsM();
+  c.warpsN = a.getWarpsN();
+  c.stages = a.getStages();
+  c.blockK = a.getBlockK();
+  c.splitK = a.getSplitK();
+  c.schedule = a.getSchedule() == KernelSchedule::persistent ? sg::Schedule::Persistent
+                                                              : sg::Schedule::Grid;
+  return c;
+}
+
+KernelConfigAttr gpukernels::toAttr(MLIRContext *ctx, const sg::KernelConfig &c) {
+  return KernelConfigAttr::get(
+      ctx, c.family == sg::Family::WgmmaSp ? KernelFamily::wgmma_sp : KernelFamily::mma_sp,
+      c.warpM, c.warpN, c.warpsM, c.warpsN, c.stages, c.blockK, c.splitK,
+      c.schedule == sg::Schedule::Persistent ? KernelSchedule::persistent
+                                             : KernelSchedule::grid);
+}
+
+std::optional<sg::TargetInfo> gpukernels::lookupTarget(Operation *where, StringRef pass,
+                                                       StringRef chip) {
+  std::string error;
+  std::optional<sg::TargetInfo> t = sg::lookupTarget(chip.str(), error);
+  if (!t)
+    where->emitError() << pass << ": " << error;
+  return t;
+}
+
+FailureOr<sg::KernelConfig> gpukernels::resolveConfig(SsmmOp op,
+                                                      const sg::TargetInfo &target,
+                                                      const sg::KernelConfig &overrides) {
+  sg::SsmmProblem p = problemOf(op);
+  sg::KernelConfig c = op.getConfigAttr() ? fromAttr(op.getConfigAttr())
+                                          : sg::selectConfig(p, target, overrides);
+  std::string msg = sg::checkConfig(p, target, c);
+  if (!msg.empty())
+    return op.emitOpError() << "GPU lowering: " << msg;
+  return c;
+}

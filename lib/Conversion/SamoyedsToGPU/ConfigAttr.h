@@ -1,0 +1,37 @@
+//===- ConfigAttr.h - Between #samoyeds.kernel_config and KernelConfig -*- C++ -*-===//
+//
+// The MLIR face of KernelConfig.h: the problem an ssmm op poses, the
+// attribute <-> struct conversion, and the one place that turns a failed
+// check into a diagnostic, shared by samoyeds-select-kernel-config and
+// convert-samoyeds-to-gpu.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_CONFIGATTR_H
+#define SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_CONFIGATTR_H
+
+#include "samoyeds/Conversion/SamoyedsToGPU/KernelConfig.h"
+#include "samoyeds/Dialect/Samoyeds/IR/Samoyeds.h"
+
+namespace mlir {
+namespace samoyeds {
+namespace gpukernels {
+
+::samoyeds::gpu::SsmmProblem problemOf(SsmmOp op);
+::samoyeds::gpu::KernelConfig fromAttr(KernelConfigAttr a);
+KernelConfigAttr toAttr(MLIRContext *ctx, const ::samoyeds::gpu::KernelConfig &c);
+
+/// The chip's facts, or a diagnostic on `where` (prefixed by `pass`).
+std::optional<::samoyeds::gpu::TargetInfo> lookupTarget(Operation *where, StringRef pass,
+                                                        StringRef chip);
+
+/// The configuration of `op`: its attribute when present, else the table and
+/// heuristic with `overrides`; a diagnostic on `op` when it cannot run there.
+FailureOr<::samoyeds::gpu::KernelConfig>
+resolveConfig(SsmmOp op, const ::samoyeds::gpu::TargetInfo &target,
+              const ::samoyeds::gpu::KernelConfig &overrides);
+
+} // namespace gpukernels
+} // namespace samoyeds
+} // namespace mlir
+
+#endif // SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_CONFIGATTR_H

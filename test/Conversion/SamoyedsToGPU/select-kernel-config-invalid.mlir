@@ -1,0 +1,58 @@
+// Diagnostics of samoyeds-select-kernel-config.
+// RUN: samoyeds-opt %s -split-input-file -verify-diagnostics --samoyeds-select-kernel-config
+
+#f = #samoyeds.format<n = 1, m = 2, v = 64>
+// An explicit configuration the kernel cannot run on this op: a block-k above V.
+func.func @explicit_impossible(%w: !samoyeds.packed<1024x1024xbf16, #f>,
+    %x: tensor<?x1024xbf16>, %l: tensor<?xi32>) -> tensor<?x1024xbf16> {
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: V (64) must be a multiple of block-k (128)}}
+  %y = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 128>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  return %y : tensor<?x1024xbf16>
+}
+
+// -----
+
+#f = #samoyeds.format<n = 1, m = 2, v = 128>
+// Shared memory is the chip's: 7 stages x (128 x 72 + 64 x 136 + 128 x 8) x 2
+// bytes = 265216 > 232448 on sm_90a.
+func.func @explicit_smem(%w: !samoyeds.packed<1024x1024xbf16, #f>,
+    %x: tensor<?x1024xbf16>, %l: tensor<?xi32>) -> tensor<?x1024xbf16> {
+  // expected-error @+1 {{the pipeline needs 265216 bytes of shared memory (at most 232448 per block on this chip)}}
+  %y = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 7, block_k = 128>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  return %y : tensor<?x1024xbf16>
+}
+
+// -----
+
+#f = #samoyeds.format<n = 1, m = 2, v = 128>
+// Families and schedules the emitter does not have yet.
+func.func @not_yet(%w: !samoyeds.packed<1024x1024xbf16, #f>,
+    %x: tensor<?x1024xbf16>, %l: tensor<?xi32>) -> (tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>) {
+  // expected-error @+1 {{GPU lowering: the wgmma_sp kernel family is not implemented yet; use mma_sp}}
+  %a = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  // expected-error @+1 {{GPU lowering: split-k (2) is not supported by the mma_sp kernel (it must be 1)}}
+  %b = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 2>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  // expected-error @+1 {{GPU lowering: the persistent schedule is not supported by the mma_sp kernel}}
+  %c = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, schedule = persistent>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  return %a, %b, %c : tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>
+}
+
+// -----
+
+#f = #samoyeds.format<n = 1, m = 2, v = 128>
+// The kernel's token tile is 32 x 4 = 128, so the dispatch tile must become
+// 128, but the static list (16*2 + 8*63 = 536) is also returned: its length
+// cannot follow.
+func.func @static_list_escapes(%ids: tensor<16x2xi32>, %x: tensor<16x256xbf16>,
+    %w: !samoyeds.packed<8x512x256xbf16, #f>) -> (tensor<536x512xbf16>, tensor<536xi32>) {
+  // expected-error @+1 {{dispatch tile must become 128 (the token tile of the kernels reading the list), which changes the static list length from 536 to 1048, but a value of that length is used by 'func.return'}}
+  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>
+  %h = samoyeds.ssmm %w, %x, %list offsets(%off : tensor<9xi32>) {top_k = 2, gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 32, warps_m = 2, warps_n = 4, stages = 4, block_k = 64>}
+         : !samoyeds.packed<8x512x256xbf16, #f>, tensor<16x256xbf16>, tensor<536xi32> -> tensor<536x512xbf16>
+  return %h, %list : tensor<536x512xbf16>, tensor<536xi32>
+}

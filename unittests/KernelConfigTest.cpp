@@ -1,0 +1,183 @@
+//===- KernelConfigTest.cpp - Target facts and the ssmm kernel configuration ===//
+//
+// Expected configurations are derived by hand from the rules in
+// KernelConfig.h (register budget 200 = M * warp-m * warp-n / 32, block rows
+// dividing the condensed rows), not read back from the code.
+#include "samoyeds/Conversion/SamoyedsToGPU/KernelConfig.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+using namespace samoyeds::gpu;
+
+namespace {
+TargetInfo target(const char *chip) {
+  std::string err;
+  std::optional<TargetInfo> t = lookupTarget(chip, err);
+  EXPECT_TRUE(t.has_value()) << err;
+  return t.value_or(TargetInfo{});
+}
+
+SsmmProblem plain(int64_t r, int64_t c, int64_t n = 1, int64_t m = 2, int64_t v = 128) {
+  SsmmProblem p;
+  p.rows = r;
+  p.cols = c;
+  p.n = n;
+  p.m = m;
+  p.v = v;
+  return p;
+}
+
+KernelConfig cfg(int64_t wm, int64_t wn, int64_t wsm, int64_t wsn, int64_t st,
+                 int64_t bk) {
+  KernelConfig c;
+  c.warpM = wm;
+  c.warpN = wn;
+  c.warpsM = wsm;
+  c.warpsN = wsn;
+  c.stages = st;
+  c.blockK = bk;
+  return c;
+}
+} // namespace
+
+TEST(TargetInfo, Hopper) {
+  TargetInfo t = target("sm_90a");
+  EXPECT_EQ(t.sm, 90);
+  EXPECT_EQ(t.smCount, 132);
+  EXPECT_EQ(t.smemPerBlock, 232448);
+  EXPECT_TRUE(t.hasWgmmaSp);
+  EXPECT_TRUE(t.orderedMetadata);
+  EXPECT_EQ(t.ptxFeatures, "+ptx85");
+  EXPECT_FALSE(target("sm_90").hasWgmmaSp); // wgmma needs the arch-specific target
+}
+
+TEST(TargetInfo, Ampere) {
+  EXPECT_EQ(target("sm_80").smemPerBlock, 166912);
+  EXPECT_EQ(target("sm_86").smemPerBlock, 101376);
+  EXPECT_FALSE(target("sm_80").orderedMetadata);
+  EXPECT_FALSE(target("sm_80").hasWgmmaSp);
+}
+
+TEST(TargetInfo, Rejected) {
+  std::string err;
+  EXPECT_FALSE(lookupTarget("sm_75", err));
+  EXPECT_EQ(err, "chip sm_75 has no sparse tensor cores (needs sm_80 or newer)");
+  EXPECT_FALSE(lookupTarget("gfx90a", err));
+  EXPECT_EQ(err, "chip 'gfx90a' is not of the form sm_XX, sm_XXa or sm_XXf");
+  EXPECT_FALSE(lookupTarget("sm_", err));
+  EXPECT_FALSE(lookupTarget("sm_80foo", err));
+  // Digits that would overflow an int are malformed, not a crash.
+  EXPECT_FALSE(lookupTarget("sm_99999999999999999999", err));
+  EXPECT_EQ(err, "chip 'sm_99999999999999999999' is not of the form sm_XX, sm_XXa or sm_XXf");
+  // Valid names the emitted PTX version cannot target.
+  EXPECT_FALSE(lookupTarget("sm_100a", err));
+  EXPECT_EQ(err, "chip sm_100a is not supported: the pipeline emits PTX 8.5 for "
+                 "sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a");
+  EXPECT_FALSE(lookupTarget("sm_999", err));
+}
+
+// The five performance shapes of docs/performance.md, 1:2 V=128 on sm_90a.
+TEST(SelectConfig, PerformanceShapes) {
+  TargetInfo h = target("sm_90a");
+  // 7168 condensed rows: the table's measured entry (block-k 128, 2 stages).
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h), cfg(64, 32, 2, 2, 2, 128));
+  // 2048 and 8192 condensed rows: warp-m 64 (2 * 64 * 32 / 32 = 128 <= 200), 2 warps.
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h), cfg(64, 32, 2, 2, 4, 64));
+  EXPECT_EQ(selectConfig(plain(16384, 6144), h), cfg(64, 32, 2, 2, 4, 64));
+  // 704 condensed rows: 704 % 128 = 64, so one warp along rows (704 % 64 = 0).
+  EXPECT_EQ(selectConfig(plain(1408, 2048), h), cfg(64, 32, 1, 2, 4, 64));
+  EXPECT_EQ(selectConfig(plain(2048, 1408), h), cfg(64, 32, 2, 2, 4, 64));
+  // The table is per chip: sm_80 takes the heuristic for the headline shape.
+  EXPECT_EQ(selectConfig(plain(14336, 4096), target("sm_80")), cfg(64, 32, 2, 2, 4, 64));
+}
+
+TEST(SelectConfig, HeuristicRules) {
+  TargetInfo h = target("sm_90a");
+  // 1:8: warp-m 32 needs 8 * 32 = 256 floats, so 16 (128 floats).
+  EXPECT_EQ(heuristicConfig(plain(1024, 512, 1, 8), h), cfg(16, 32, 2, 2, 4, 64));
+  // V = 32 clamps block-k to 32.
+  EXPECT_EQ(heuristicConfig(plain(1024, 1024, 1, 2, 32), h), cfg(64, 32, 2, 2, 4, 32));
+  // silu_mul halves: 100 condensed rows of gate per half is not a multiple of
+  // 32 or 16 -> the fallback (32, 1), which checkConfig then rejects.
+  SsmmProblem s = plain(400, 256);
+  s.silu = true;
+  KernelConfig c = heuristicConfig(s, h);
+  EXPECT_EQ(c, cfg(32, 32, 1, 2, 4, 64));
+  EXPECT_EQ(checkConfig(s, h, c),
+            "half the condensed rows (100) must be a multiple of the block tile (16); "
+            "choose warp-m/warps-m to divide it");
+  // Small token counts do not change the choice (the token tile stays 64:
+  // decode configurations are future work).
+  SsmmProblem small = plain(4096, 14336);
+  small.listLen = 8;
+  EXPECT_EQ(selectConfig(small, h), cfg(64, 32, 2, 2, 4, 64));
+}
+
+TEST(SelectConfig, OverridesWinAndDisableTheTable) {
+  TargetInfo h = target("sm_90a");
+  KernelConfig o;
+  o.stages = 3;
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, o), cfg(64, 32, 2, 2, 3, 64));
+  o = KernelConfig{};
+  o.blockK = 128; // clamped to V = 64
+  EXPECT_EQ(selectConfig(plain(1024, 1024, 1, 2, 64), h, o).blockK, 64);
+  o = KernelConfig{};
+  o.warpM = 32;
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o), cfg(32, 32, 2, 2, 4, 64));
+}
+
+TEST(CheckConfig, Messages) {
+  TargetInfo h = target("sm_90a");
+  SsmmProblem p = plain(512, 256);
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 4, 64)), "");
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 1, 64)), "stages (1) must be >= 2");
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 4, 48)), "block-k (48) must be 32, 64 or 128");
+  EXPECT_EQ(checkConfig(p, h, cfg(40, 32, 2, 2, 4, 64)),
+            "warp-m (40) must be a multiple of 16 and warp-n (32) a multiple of 8");
+  // 12 stages of (128 x 40 + 64 x 72 + 128 x 4) x 2 bytes = 245760 > 232448.
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 12, 64)),
+            "the pipeline needs 245760 bytes of shared memory (at most 232448 per "
+            "block on this chip); use fewer stages or a smaller tile");
+  // The same 7 stages fit sm_90a but not sm_86's 99 KB.
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 7, 64)), "");
+  EXPECT_EQ(checkConfig(p, target("sm_86"), cfg(64, 32, 2, 2, 7, 64)),
+            "the pipeline needs 143360 bytes of shared memory (at most 101376 per "
+            "block on this chip); use fewer stages or a smaller tile");
+  KernelConfig sk = cfg(64, 32, 2, 2, 4, 64);
+  sk.splitK = 4;
+  EXPECT_EQ(checkConfig(p, h, sk),
+            "split-k (4) is not supported by the mma_sp kernel (it must be 1)");
+  KernelConfig wg = cfg(64, 32, 2, 2, 4, 64);
+  wg.family = Family::WgmmaSp;
+  EXPECT_EQ(checkConfig(p, target("sm_80"), wg),
+            "the wgmma_sp kernel family needs sm_90a (chip sm_80)");
+}
+
+// Values a user controls that would overflow 64-bit size arithmetic are
+// rejected before any product is formed.
+TEST(CheckConfig, HugeValuesDoNotOverflow) {
+  TargetInfo h = target("sm_90a");
+  SsmmProblem p = plain(512, 256);
+  const int64_t huge = int64_t(1) << 62;
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, huge, 4, 64)),
+            "warps-m (2) and warps-n (4611686018427387904) must be >= 1, with at most "
+            "32 warps in all");
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, huge, 64)),
+            "stages (4611686018427387904) must be at most 16");
+  EXPECT_EQ(checkConfig(p, h, cfg(huge, 32, 2, 2, 4, 64)),
+            "warp-m (4611686018427387904) and warp-n (32) must be at most 256");
+  KernelConfig o;
+  o.warpN = huge; // the heuristic must not overflow on it either
+  KernelConfig c = selectConfig(p, h, o);
+  EXPECT_NE(checkConfig(p, h, c), "");
+}
+
+TEST(KernelConfig, Tag) {
+  EXPECT_EQ(cfg(64, 32, 2, 2, 4, 64).tag(), "t64x32x2x2s4k64");
+  KernelConfig c = cfg(16, 8, 1, 4, 3, 32);
+  c.splitK = 2;
+  EXPECT_EQ(c.tag(), "t16x8x1x4s3k32_sk2");
+  EXPECT_EQ(c.blockN(), 32);
+}
