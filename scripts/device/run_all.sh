@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
 # Every GPU check of the project in one command, on the GPU machine, from the
 # repository root with build-device/ carried (made on the development machine by
-#   python3 scripts/device/gen_ssmm.py --build build --out build-device
-#   python3 scripts/device/routing_check.py --gen
-#   python3 scripts/device/moe_check.py --gen
-#   python3 scripts/device/hf_check.py --gen
+#   bash scripts/device/prepare.sh
 # ). Logs and JSON results go to $OUT; each part's summary is printed.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
