@@ -52,7 +52,7 @@ def SamoyedsSelectKernelConfig
 }
 
 def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
-  let summary = "Lower samoyeds.ssmm to a Sparse-Tensor-Core kernel and its launch";
+  let summary = "Lower ssmm, route, dispatch, combine and marked row dots to GPU kernels and their launches";
   let description = [{
     Every `samoyeds.ssmm` whose packed weight comes from `samoyeds.assemble` becomes a
     `gpu.func` kernel in `gpu.module @samoyeds_kernels` and, in its place, a
@@ -75,26 +75,38 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
     weight; sentinel/padding entries produce zeros. A tile that spans two experts'
     segments (segments not padded to the token tile) is written as NaN.
 
-    Configurations the kernel cannot run (tile sizes that do not divide the weight,
-    unsupported N:M, too many accumulator registers) are diagnostics.
+    Each ssmm's tiling is its `config` attribute (`#samoyeds.kernel_config`,
+    set by `samoyeds-select-kernel-config`); an op without one gets the same
+    choice here, with the tile options as overrides. The chip comes from the
+    target table (`TargetInfo.cpp`): ordered metadata and the shared-memory
+    limit. Configurations the kernel cannot run (tile sizes that do not divide
+    the weight, unsupported N:M, too many accumulator registers, a dispatch tile
+    that is not a multiple of the token tile) are diagnostics.
+
+    Besides ssmm it lowers `samoyeds.route`, `dispatch`, `combine` and the
+    `linalg.generic` row dot products that samoyeds-decompose-moe marks
+    `samoyeds.row_dot` (docs/kernel.md).
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip (sm_80, sm_90a, ...): selects ordered metadata and defaults">,
     Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
-           "Condensed weight rows per warp (multiple of 16; of 32 for silu_mul); "
-           "0 picks the largest of 64, 32, 16 whose M * warp-m * warp-n / 32 "
-           "accumulator registers fit a budget of 200">,
-    Option<"warpN", "warp-n", "int64_t", /*default=*/"32",
-           "List entries (tokens) per warp (multiple of 8)">,
+           "Override, for ssmm ops without a config attribute: condensed weight "
+           "rows per warp (multiple of 16; of 32 for silu_mul); 0: chosen (the "
+           "largest of 64, 32, 16 whose M * warp-m * warp-n / 32 accumulator "
+           "registers fit a budget of 200)">,
+    Option<"warpN", "warp-n", "int64_t", /*default=*/"0",
+           "Override: list entries (tokens) per warp (multiple of 8); 0: chosen (32)">,
     Option<"warpsM", "warps-m", "int64_t", /*default=*/"0",
-           "Warps along rows; 0 picks 2, else 1, whichever block tile divides "
-           "the condensed rows">,
-    Option<"warpsN", "warps-n", "int64_t", /*default=*/"2", "Warps along tokens">,
-    Option<"stages", "stages", "int64_t", /*default=*/"4",
-           "Depth of the cp.async pipeline (>= 2)">,
-    Option<"blockK", "block-k", "int64_t", /*default=*/"64",
-           "Logical K columns per pipeline stage (32, 64 or 128; at most V)">,
+           "Override: warps along rows; 0: chosen (2, else 1, whichever block "
+           "tile divides the condensed rows)">,
+    Option<"warpsN", "warps-n", "int64_t", /*default=*/"0",
+           "Override: warps along tokens; 0: chosen (2)">,
+    Option<"stages", "stages", "int64_t", /*default=*/"0",
+           "Override: depth of the cp.async pipeline (2 to 16); 0: chosen (4)">,
+    Option<"blockK", "block-k", "int64_t", /*default=*/"0",
+           "Override: logical K columns per pipeline stage (32, 64 or 128; "
+           "clamped to V); 0: chosen (64)">,
     Option<"minBlocksPerSM", "min-blocks-per-sm", "int64_t", /*default=*/"0",
            "Blocks of the ssmm kernel that must fit one SM (nvvm.minctasm: caps "
            "the registers per thread; 0 leaves the choice to ptxas)">,

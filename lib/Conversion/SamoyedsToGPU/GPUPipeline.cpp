@@ -1,5 +1,6 @@
 // samoyeds-gpu-pipeline: samoyeds level -> gpu.binary + LLVM host code.
 #include "samoyeds/Conversion/Passes.h"
+#include "samoyeds/Conversion/SamoyedsToGPU/TargetInfo.h"
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -34,19 +35,19 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                                      llvm::cl::init(0)};
   PassOptions::Option<int64_t> warpN{*this, "warp-n",
                                      llvm::cl::desc("see convert-samoyeds-to-gpu"),
-                                     llvm::cl::init(32)};
+                                     llvm::cl::init(0)};
   PassOptions::Option<int64_t> warpsM{*this, "warps-m",
                                       llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                       llvm::cl::init(0)};
   PassOptions::Option<int64_t> warpsN{*this, "warps-n",
                                       llvm::cl::desc("see convert-samoyeds-to-gpu"),
-                                      llvm::cl::init(2)};
+                                      llvm::cl::init(0)};
   PassOptions::Option<int64_t> stages{*this, "stages",
                                       llvm::cl::desc("see convert-samoyeds-to-gpu"),
-                                      llvm::cl::init(4)};
+                                      llvm::cl::init(0)};
   PassOptions::Option<int64_t> blockK{*this, "block-k",
                                       llvm::cl::desc("see convert-samoyeds-to-gpu"),
-                                      llvm::cl::init(64)};
+                                      llvm::cl::init(0)};
   PassOptions::Option<int64_t> minBlocksPerSM{
       *this, "min-blocks-per-sm", llvm::cl::desc("see convert-samoyeds-to-gpu"),
       llvm::cl::init(0)};
@@ -146,20 +147,25 @@ struct TileParallelLoopsForThreads
 };
 
 void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
-  samoyeds::addSamoyedsFrontPasses(pm);
-  samoyeds::ConvertSamoyedsToGPUOptions conv;
+  mlir::samoyeds::addSamoyedsFrontPasses(pm);
+  // Tile options are overrides of the configuration choice; the conversion
+  // then reads each op's attribute.
+  mlir::samoyeds::SamoyedsSelectKernelConfigOptions selectOpts;
+  selectOpts.chip = opts.chip;
+  selectOpts.warpM = opts.warpM;
+  selectOpts.warpN = opts.warpN;
+  selectOpts.warpsM = opts.warpsM;
+  selectOpts.warpsN = opts.warpsN;
+  selectOpts.stages = opts.stages;
+  selectOpts.blockK = opts.blockK;
+  pm.addPass(mlir::samoyeds::createSamoyedsSelectKernelConfig(selectOpts));
+  mlir::samoyeds::ConvertSamoyedsToGPUOptions conv;
   conv.chip = opts.chip;
-  conv.warpM = opts.warpM;
-  conv.warpN = opts.warpN;
-  conv.warpsM = opts.warpsM;
-  conv.warpsN = opts.warpsN;
-  conv.stages = opts.stages;
-  conv.blockK = opts.blockK;
   conv.minBlocksPerSM = opts.minBlocksPerSM;
-  pm.addPass(samoyeds::createConvertSamoyedsToGPU(conv));
+  pm.addPass(mlir::samoyeds::createConvertSamoyedsToGPU(conv));
   pm.addPass(createCanonicalizerPass());
 
-  samoyeds::addSamoyedsBufferization(pm);
+  mlir::samoyeds::addSamoyedsBufferization(pm);
   // Returned buffers become out-parameters written by the kernels in place.
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
@@ -188,7 +194,12 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = opts.chip;
-  nvvm.cubinFeatures = "+ptx85";
+  // The chip table owns the PTX version (an unknown chip never gets here:
+  // select-kernel-config rejects it with a diagnostic first).
+  std::string error;
+  std::optional<::samoyeds::gpu::TargetInfo> target =
+      ::samoyeds::gpu::lookupTarget(opts.chip.getValue(), error);
+  nvvm.cubinFeatures = target ? target->ptxFeatures : "+ptx85";
   nvvm.cubinFormat = opts.format;
   nvvm.optLevel = 3;
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);

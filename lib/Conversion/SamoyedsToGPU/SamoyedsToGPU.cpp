@@ -4,6 +4,7 @@
 // in docs/kernel.md; the fragment and metadata facts it relies on are those of
 // shared/PTX_NOTES.md (mma.sp m16n8k32).
 #include "samoyeds/Conversion/Passes.h"
+#include "ConfigAttr.h"
 #include "Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -80,62 +81,6 @@ struct KernelSpec {
     return s;
   }
 };
-
-/// Register budget for accumulators per thread (of 255): leaves room for
-/// fragments and addresses.
-constexpr int64_t kMaxAccFloats = 200;
-
-/// Checks that the kernel can run `spec`; the message says what to change.
-LogicalResult checkSpec(Operation *op, const KernelSpec &s) {
-  auto f = s.weight.getFormat();
-  int64_t n = f.getN(), m = f.getM(), v = f.getV();
-  auto fail = [&]() { return op->emitOpError() << "GPU lowering: "; };
-  if (s.warpsM < 1 || s.warpsN < 1 || s.threads() > 1024)
-    return fail() << "warps-m (" << s.warpsM << ") and warps-n (" << s.warpsN
-                  << ") must be >= 1, with at most 32 warps in all";
-  if (n != 1 && n != 2 && n != 4 && n != 8)
-    return fail() << "N (" << n << ") must be 1, 2, 4 or 8 (row groups are "
-                                   "reduced across lanes)";
-  if (s.warpM % 16 || s.warpN % 8 || s.warpM <= 0 || s.warpN <= 0)
-    return fail() << "warp-m (" << s.warpM << ") must be a multiple of 16 and "
-                  << "warp-n (" << s.warpN << ") a multiple of 8";
-  if (s.silu && s.warpM % 32)
-    return fail() << "silu_mul needs warp-m (" << s.warpM
-                  << ") to be a multiple of 32 (gate and up halves)";
-  if (s.stages < 2)
-    return fail() << "stages (" << s.stages << ") must be >= 2";
-  if (s.blockK != 32 && s.blockK != 64 && s.blockK != 128)
-    return fail() << "block-k (" << s.blockK << ") must be 32, 64 or 128";
-  if (v % s.blockK)
-    return fail() << "V (" << v << ") must be a multiple of block-k ("
-                  << s.blockK << ")";
-  int64_t condRows = s.weight.getCondensedRows();
-  int64_t rowsPerBlockHalf = s.silu ? s.blockM() / 2 : s.blockM();
-  int64_t rowsToCover = s.silu ? condRows / 2 : condRows;
-  if (s.silu && (s.weight.getRows() / 2) % m)
-    return fail() << "silu_mul needs R/2 (" << s.weight.getRows() / 2
-                  << ") to be a multiple of M (" << m << ")";
-  if (rowsToCover % rowsPerBlockHalf)
-    return fail() << (s.silu ? "half the condensed rows (" : "the condensed rows (")
-                  << rowsToCover << ") must be a multiple of the block tile ("
-                  << rowsPerBlockHalf << "); choose warp-m/warps-m to divide it";
-  int64_t aChunks = s.blockM() * s.blockK / 16, bChunks = s.blockN() * s.blockK / 8;
-  if (aChunks % s.threads() || bChunks % s.threads() ||
-      (s.blockM() > s.threads() && s.blockM() % s.threads()))
-    return fail() << "the block tile (" << s.blockM() << "x" << s.blockN()
-                  << ") does not split evenly over " << s.threads()
-                  << " threads for the asynchronous copies";
-  if (s.accumulatorFloats() > kMaxAccFloats)
-    return fail() << "the accumulators need " << s.accumulatorFloats()
-                  << " registers per thread (M * warp-m * warp-n / 32, "
-                     "at most "
-                  << kMaxAccFloats << "); use a smaller warp tile";
-  if (s.smemBytes() > s.smemLimit)
-    return fail() << "the pipeline needs " << s.smemBytes()
-                  << " bytes of shared memory (at most " << s.smemLimit
-                  << " per block on this chip); use fewer stages or a smaller tile";
-  return success();
-}
 
 /// Builds the body of one kernel. Values are `index` unless said otherwise.
 class KernelBuilder {
@@ -683,41 +628,6 @@ void KernelBuilder::build(gpu::GPUFuncOp fn) {
   gpu::ReturnOp::create(b);
 }
 
-/// Default row tiling (warp-m / warps-m = 0): the largest warp tile whose
-/// accumulators fit the register budget, then the most warps along rows that
-/// divide the weight's condensed rows.
-void chooseRowTiling(KernelSpec &s) {
-  int64_t rows = s.weight.getCondensedRows();
-  bool silu = s.silu;
-  for (int64_t wmCand : {64, 32, 16}) {
-    if (silu && wmCand % 32)
-      continue;
-    if (s.warpM && wmCand != s.warpM)
-      continue;
-    KernelSpec t = s;
-    t.warpM = wmCand;
-    if (t.accumulatorFloats() > kMaxAccFloats)
-      continue;
-    for (int64_t wsCand : {2, 1}) {
-      if (s.warpsM && wsCand != s.warpsM)
-        continue;
-      int64_t blockRows = wmCand * wsCand;
-      int64_t cover = silu ? rows / 2 : rows;
-      int64_t per = silu ? blockRows / 2 : blockRows;
-      if (cover % per == 0) {
-        s.warpM = wmCand;
-        s.warpsM = wsCand;
-        return;
-      }
-    }
-  }
-  // Nothing fits: fall back to the smallest tile so checkSpec says why.
-  if (!s.warpM)
-    s.warpM = silu ? 32 : 16;
-  if (!s.warpsM)
-    s.warpsM = 1;
-}
-
 } // namespace
 
 MemRefType mlir::samoyeds::gpukernels::bufferType(Type t) {
@@ -765,20 +675,10 @@ struct ConvertSamoyedsToGPUPass
     });
     if (ops.empty() && !anyRouting)
       return;
-    int64_t sm = 0;
-    StringRef digits = StringRef(chip).drop_front(3).take_while(llvm::isDigit);
-    StringRef suffix = StringRef(chip).drop_front(3 + digits.size());
-    if (!StringRef(chip).starts_with("sm_") || digits.getAsInteger(10, sm) ||
-        !(suffix.empty() || suffix == "a" || suffix == "f")) {
-      module.emitError() << "convert-samoyeds-to-gpu: chip '" << chip
-                         << "' is not of the form sm_XX, sm_XXa or sm_XXf";
+    std::optional<::samoyeds::gpu::TargetInfo> target =
+        gpukernels::lookupTarget(module, "convert-samoyeds-to-gpu", chip);
+    if (!target)
       return signalPassFailure();
-    }
-    if (sm < 80) {
-      module.emitError() << "convert-samoyeds-to-gpu: chip " << chip
-                         << " has no sparse tensor cores (needs sm_80 or newer)";
-      return signalPassFailure();
-    }
 
     OpBuilder top(module.getContext());
     gpu::GPUModuleOp gpuModule;
@@ -794,7 +694,7 @@ struct ConvertSamoyedsToGPUPass
                     top.getUnitAttr());
 
     for (SsmmOp op : ops)
-      if (failed(lower(op, gpuModule, sm)))
+      if (failed(lower(op, gpuModule, *target)))
         return signalPassFailure();
     // The routing ops of a decomposed samoyeds.moe.
     SmallVector<Operation *> routing;
@@ -956,7 +856,8 @@ struct ConvertSamoyedsToGPUPass
     op.erase();
   }
 
-  LogicalResult lower(SsmmOp op, gpu::GPUModuleOp gpuModule, int64_t sm) {
+  LogicalResult lower(SsmmOp op, gpu::GPUModuleOp gpuModule,
+                      const ::samoyeds::gpu::TargetInfo &target) {
     auto assemble = op.getWeight().getDefiningOp<AssembleOp>();
     if (!assemble)
       return op.emitOpError()
@@ -971,26 +872,41 @@ struct ConvertSamoyedsToGPUPass
     s.silu = op.getEpilogue() == Epilogue::silu_mul;
     s.hasScale = op.getScale() != nullptr;
     s.topK = op.getTopK();
-    s.warpM = warpM;
-    s.warpN = warpN;
-    s.warpsM = warpsM;
-    s.warpsN = warpsN;
-    if (warpM == 0 || warpsM == 0)
-      chooseRowTiling(s);
-    s.stages = stages;
-    s.blockK = std::min<int64_t>(blockK, s.weight.getFormat().getV());
-    s.orderedMetadata = sm >= 90;
-    // Opt-in shared memory per block (CUDA programming guide, per compute
-    // capability): 163 KB on 8.0/8.7, 99 KB on 8.6/8.9, 227 KB from 9.0.
-    s.smemLimit = (sm == 80 || sm == 87) ? 166912
-                  : sm < 90             ? 101376
-                                        : 232448;
     if (!s.resultElt.isF32() && !s.resultElt.isF16() && !s.resultElt.isBF16())
       return op.emitOpError() << "GPU lowering: result element type must be "
                                  "f32, f16 or bf16, got "
                               << s.resultElt;
-    if (failed(checkSpec(op, s)))
+    // The op's configuration (samoyeds-select-kernel-config), else the
+    // table/heuristic with this pass's options as overrides.
+    ::samoyeds::gpu::KernelConfig overrides;
+    overrides.warpM = warpM;
+    overrides.warpN = warpN;
+    overrides.warpsM = warpsM;
+    overrides.warpsN = warpsN;
+    overrides.stages = stages;
+    overrides.blockK = blockK;
+    FailureOr<::samoyeds::gpu::KernelConfig> config =
+        gpukernels::resolveConfig(op, target, overrides);
+    if (failed(config))
       return failure();
+    s.warpM = config->warpM;
+    s.warpN = config->warpN;
+    s.warpsM = config->warpsM;
+    s.warpsN = config->warpsN;
+    s.stages = config->stages;
+    s.blockK = config->blockK;
+    s.orderedMetadata = target.orderedMetadata;
+    s.smemLimit = target.smemPerBlock;
+    // A block must not span two experts' segments: with the list from a
+    // dispatch the contract is checked here, at compile time (a list from
+    // elsewhere keeps the kernel's run-time NaN poisoning of such tiles).
+    if (auto d = op.getList().getDefiningOp<DispatchOp>())
+      if (d.getTile() % config->blockN())
+        return op.emitOpError()
+               << "GPU lowering: the dispatch tile (" << d.getTile()
+               << ") is not a multiple of the kernel's token tile ("
+               << config->blockN()
+               << "); run samoyeds-select-kernel-config, which sets it";
 
     // Operands as buffers, in kernel-argument order.
     OpBuilder hb(op);

@@ -9,7 +9,17 @@
 // The chip is checked once per module; the error is on the module.
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_75" -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD-CHIP
 // OLD-CHIP: invalid-options.mlir:0:0: error: convert-samoyeds-to-gpu: chip sm_75 has no sparse tensor cores (needs sm_80 or newer)
+// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_100a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEW-CHIP
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_999 format=isa" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE-CHIP
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="warps-n=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE-WARPS
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="stages=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE-STAGES
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=gfx90a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-CHIP
+// Chips the emitted PTX 8.5 cannot target are diagnostics, not LLVM errors;
+// so are option values that would overflow 64-bit size arithmetic.
+// NEW-CHIP: error: convert-samoyeds-to-gpu: chip sm_100a is not supported: the pipeline emits PTX 8.5 for sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a
+// PIPE-CHIP: error: samoyeds-select-kernel-config: chip sm_999 is not supported
+// PIPE-WARPS: error: 'samoyeds.ssmm' op GPU lowering: warps-m (2) and warps-n (4611686018427387904) must be >= 1, with at most 32 warps in all
+// PIPE-STAGES: error: 'samoyeds.ssmm' op GPU lowering: stages (4611686018427387904) must be at most 16
 // BAD-CHIP: error: convert-samoyeds-to-gpu: chip 'gfx90a' is not of the form sm_XX, sm_XXa or sm_XXf
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_80foo" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SUFFIX
 // BAD-SUFFIX: error: convert-samoyeds-to-gpu: chip 'sm_80foo' is not of the form sm_XX, sm_XXa or sm_XXf
@@ -18,8 +28,8 @@
 // 7 stages fit sm_90a (143360 bytes) but not the 99 KB of sm_86.
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_86 stages=7" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SMEM86
 // SMEM86: error: 'samoyeds.ssmm' op GPU lowering: the pipeline needs 143360 bytes of shared memory (at most 101376 per block on this chip)
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warps-n=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NO-WARPS
-// NO-WARPS: error: 'samoyeds.ssmm' op GPU lowering: warps-m (2) and warps-n (0) must be >= 1, with at most 32 warps in all
+// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warps-n=33" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NO-WARPS
+// NO-WARPS: error: 'samoyeds.ssmm' op GPU lowering: warps-m (2) and warps-n (33) must be >= 1, with at most 32 warps in all
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warps-n=-2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG-WARPS
 // NEG-WARPS: error: 'samoyeds.ssmm' op GPU lowering: warps-m (2) and warps-n (-2) must be >= 1
 

@@ -154,3 +154,22 @@ func.func @second_op_fails(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf64>
   return %a, %b : tensor<?x256xbf16>, tensor<?x256xf64>
 }
+
+// -----
+
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+
+// The list comes from a dispatch padded to 32 entries per expert, but the
+// kernel's token tile is 32 x 2 = 64: a block would span two experts. Without
+// samoyeds-select-kernel-config (which sets the tile) this is a diagnostic,
+// no longer NaN rows at run time.
+func.func @dispatch_tile_too_small(%v: tensor<4x128x256xbf16>, %m: tensor<4x128x32xi16>,
+    %ri: tensor<4x4x128xi8>, %x: tensor<?x512xbf16>, %ids: tensor<?x2xi32>) -> tensor<?x256xbf16> {
+  %w = samoyeds.assemble %v, %m, %ri : tensor<4x128x256xbf16>, tensor<4x128x32xi16>,
+         tensor<4x4x128xi8> -> !samoyeds.packed<4x256x512xbf16, #fmt>
+  %list, %off = samoyeds.dispatch %ids {num_experts = 4, tile = 32} : tensor<?x2xi32> -> tensor<?xi32>, tensor<5xi32>
+  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: the dispatch tile (32) is not a multiple of the kernel's token tile (64); run samoyeds-select-kernel-config, which sets it}}
+  %r = samoyeds.ssmm %w, %x, %list offsets(%off : tensor<5xi32>) {top_k = 2, gather}
+         : !samoyeds.packed<4x256x512xbf16, #fmt>, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
+  return %r : tensor<?x256xbf16>
+}
