@@ -9,9 +9,12 @@ cd "$ROOT"
 OUT="${OUT:-/tmp/samoyeds_out}"
 mkdir -p "$OUT"
 status=0
+echo "== cuSPARSELt shim (benchmarks/cusparselt)"
+bash benchmarks/cusparselt/build.sh /tmp/cslt > "$OUT/cslt_build.txt" 2>&1 || { echo "cuSPARSELt shim build failed:"; tail -5 "$OUT/cslt_build.txt"; }
+export SAMOYEDS_CSLT_LIB=/tmp/cslt/libcslt_shim.so
 echo "== ssmm: sanitizers, sweep, timing"
 bash scripts/device/run_ssmm.sh > "$OUT/ssmm_all.txt" 2>&1 || status=1
-grep -E "memcheck|racecheck|^FAIL" "$OUT/ssmm_all.txt"; sed -n '/^| kernel/,$p' "$OUT/ssmm_all.txt" | head -14
+grep -E "memcheck|racecheck|synccheck|^FAIL" "$OUT/ssmm_all.txt"; sed -n '/^| kernel/,$p' "$OUT/ssmm_all.txt" | head -40
 tail -1 "$OUT/ssmm_all.txt"
 echo "== routing kernels"
 python3 scripts/device/routing_check.py --dir build-device --bench --json "$OUT/routing.json" \

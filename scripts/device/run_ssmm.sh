@@ -2,7 +2,7 @@
 # On the GPU machine, from the repository root, with build-device/ carried
 # (made here by: python3 scripts/device/gen_ssmm.py --build build --out build-device):
 #     bash scripts/device/run_ssmm.sh
-# Runs compute-sanitizer memcheck and racecheck on one mid-size case, then the
+# Runs compute-sanitizer memcheck, racecheck and synccheck on one mid-size case, then the
 # correctness sweep and the timing table (printed last). Logs go to $OUT.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -13,7 +13,7 @@ export PYTHONUNBUFFERED=1 PATH="/usr/local/cuda/bin:$PATH"
 status=0
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 CASE=sweep_bf16_1024x1024_n1m2v128
-for tool in memcheck racecheck; do
+for tool in memcheck racecheck synccheck; do
   echo "== compute-sanitizer --tool $tool ($CASE, T=256)"
   if compute-sanitizer --tool "$tool" --error-exitcode 9 python3 scripts/device/ssmm_check.py \
        --single "$CASE" > "$OUT/sanitizer_$tool.txt" 2>&1; then

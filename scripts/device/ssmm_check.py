@@ -214,6 +214,29 @@ def check_grouped(libs, vd, gen, t, misalign=False):
 
 
 
+_CSLT = None
+
+
+def _cslt():
+    """The cuSPARSELt shim (benchmarks/cusparselt/build.sh) loaded once, or a
+    string saying why it is unavailable."""
+    global _CSLT
+    if _CSLT is None:
+        path = os.environ.get("SAMOYEDS_CSLT_LIB", "/tmp/cslt/libcslt_shim.so")
+        try:
+            lib = ctypes.CDLL(path)
+            lib.cslt_plan.restype = ctypes.c_void_p
+            lib.cslt_plan.argtypes = [ctypes.c_int] * 4 + [ctypes.c_void_p] * 4 + [
+                ctypes.c_char_p, ctypes.c_int]
+            lib.cslt_matmul.restype = ctypes.c_int
+            lib.cslt_matmul.argtypes = [ctypes.c_void_p] * 4
+            lib.cslt_free.argtypes = [ctypes.c_void_p]
+            _CSLT = lib
+        except OSError as ex:
+            _CSLT = f"cuSPARSELt shim not loaded ({path}): {ex}"[:160]
+    return _CSLT
+
+
 def perf(libs, vd, gen, t=4096, routed=1024):
     dt = DT[vd["dtype"]]
     w = Weight(libs, vd, gen)
@@ -239,20 +262,39 @@ def perf(libs, vd, gen, t=4096, routed=1024):
     if libs.rt.samoyeds_rt_clear_error():
         raise RuntimeError(libs.rt.samoyeds_rt_last_error())
     row = dict(name=vd["name"], dtype=vd["dtype"] + (" " + vd["options"] if vd.get("options") else ""),
-               m=vd["rows"], k=vd["cols"],
+               m=vd["rows"], k=vd["cols"], routed=routed,
                ours=ours[0], ours_min=ours[1], rel_err=e)
     row["cublas_gathered"] = bench(lambda: torch.mm(xg, wd.T))[0]
     row["cublas_index_select"] = bench(lambda: torch.mm(torch.index_select(x, 0, lst), wd.T))[0]
-    try:
-        comp = torch._cslt_compress(wd)
-        alg = torch._cslt_sparse_mm_search(comp, xg.T)
-        alg_id = alg[0] if isinstance(alg, (tuple, list)) else alg
-        row["cusparselt"] = bench(lambda: torch._cslt_sparse_mm(comp, xg.T, alg_id=alg_id))[0]
-        res = torch._cslt_sparse_mm(comp, xg.T, alg_id=alg_id)
-        row["cusparselt_err"] = rel_err(res.T, xg.float() @ w.dense.T)
-    except Exception as ex:  # library or op missing: say so, do not hide it
+    # cuSPARSELt through the library itself: plan, compression and algorithm
+    # search once, then only cusparseLtMatmul per call (benchmarks/cusparselt).
+    cslt = _cslt()
+    if isinstance(cslt, str):
         row["cusparselt"] = float("nan")
-        row["cusparselt_note"] = f"{type(ex).__name__}: {ex}"[:120]
+        row["cusparselt_note"] = cslt
+    else:
+        a = wd.contiguous().clone()
+        c = torch.empty(vd["rows"], routed, dtype=dt, device="cuda")
+        err = ctypes.create_string_buffer(256)
+        stream = ctypes.c_void_p(torch.cuda.current_stream().cuda_stream)
+        plan = cslt.cslt_plan(vd["rows"], vd["cols"], routed, 0 if vd["dtype"] == "bf16" else 1,
+                              ctypes.c_void_p(a.data_ptr()), ctypes.c_void_p(xg.data_ptr()),
+                              ctypes.c_void_p(c.data_ptr()), stream, err, 256)
+        if not plan:
+            row["cusparselt"] = float("nan")
+            row["cusparselt_note"] = err.value.decode()
+        else:
+            run = lambda: cslt.cslt_matmul(plan, ctypes.c_void_p(xg.data_ptr()),
+                                           ctypes.c_void_p(c.data_ptr()), stream)
+            c.fill_(float("nan"))
+            status = run()
+            torch.cuda.synchronize()
+            row["cusparselt_err"] = rel_err(c.T, xg.float() @ w.dense.T)
+            check(f"{vd['name']} cuSPARSELt T={t} routed={routed}",
+                  status == 0 and row["cusparselt_err"] <= TOL[vd["dtype"]],
+                  f"status={status} rel_err={row['cusparselt_err']:.2e}")
+            row["cusparselt"] = bench(run)[0]
+            cslt.cslt_free(plan)
     # Dense-equivalent work of the sparse MMAs issued (k32 steps on condensed rows).
     cr = vd["rows"] * vd["n"] // vd["m"]
     row["mma_sp_tflops"] = 2 * cr * vd["cols"] * routed / (ours[0] * 1e-6) / 1e12
@@ -292,7 +334,10 @@ def main():
     rows = []
     if not args.skip_perf:
         for vd in vs:
-            if vd["role"] in ("perf", "tune"):
+            if vd["role"] == "perf":
+                for routed in (16, 128, 1024):
+                    rows.append(perf(libs, vd, gen, routed=routed))
+            elif vd["role"] == "tune":
                 rows.append(perf(libs, vd, gen))
     if args.json:
         with open(args.json, "w") as f:
@@ -302,13 +347,14 @@ def main():
     failed = len(results) - passed
     print()
     if rows:
-        print("| kernel | m x k | ours (us) | cuBLAS gathered (us) | index_select+mm (us) "
-              "| cuSPARSELt (us) | ours / cuBLAS | mma.sp TFLOP/s |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| kernel | m x k | routed | ours (us) | cuBLAS gathered (us) | index_select+mm (us) "
+              "| cuSPARSELt plan reused (us) | ours / cuBLAS | ours / cuSPARSELt | mma.sp TFLOP/s |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
-            print(f"| {r['dtype']} | {r['m']}x{r['k']} | {r['ours']:.1f} | {r['cublas_gathered']:.1f} "
-                  f"| {r['cublas_index_select']:.1f} | {r['cusparselt']:.1f} "
-                  f"| {r['ours'] / r['cublas_gathered']:.2f} | {r['mma_sp_tflops']:.0f} |")
+            print(f"| {r['dtype']} | {r['m']}x{r['k']} | {r['routed']} | {r['ours']:.1f} "
+                  f"| {r['cublas_gathered']:.1f} | {r['cublas_index_select']:.1f} "
+                  f"| {r['cusparselt']:.1f} | {r['ours'] / r['cublas_gathered']:.2f} "
+                  f"| {r['ours'] / r['cusparselt']:.2f} | {r['mma_sp_tflops']:.0f} |")
         for r in rows:
             if "cusparselt_note" in r:
                 print(f"note: cuSPARSELt unavailable for {r['name']}: {r['cusparselt_note']}")
