@@ -119,4 +119,49 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
                            "::mlir::bufferization::BufferizationDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// The GPU pipeline's own steps (samoyeds-gpu-pipeline, GPUPipeline.cpp),
+// registered so that each can be tested alone.
+//===----------------------------------------------------------------------===//
+
+def SamoyedsEmitCInterface : Pass<"samoyeds-emit-c-interface", "::mlir::ModuleOp"> {
+  let summary = "Give public host functions a C entry point (llvm.emit_c_interface)";
+  let description = [{
+    Sets `llvm.emit_c_interface` on every public `func.func` with a body, so that
+    `convert-func-to-llvm` also emits `_mlir_ciface_<name>`, the entry point the
+    runtime and the Python package call (memref descriptors passed by pointer).
+    Declarations are left alone.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def SamoyedsGPUHostBuffers : Pass<"samoyeds-gpu-host-buffers", "::mlir::ModuleOp"> {
+  let summary = "Host-side memref.alloc/dealloc/copy to gpu.alloc/dealloc/memcpy; free temporaries at the end of their block";
+  let description = [{
+    The host code of a compiled layer only launches kernels, and every buffer it
+    allocates is read by a kernel, so host buffers live on the device. Outside GPU
+    code (`gpu.module`, `gpu.launch`), `memref.alloc` becomes `gpu.alloc`
+    (`mgpuMemAlloc`: stream-ordered `cuMemAllocAsync` on the caller's stream),
+    `memref.dealloc` becomes `gpu.dealloc` and `memref.copy` becomes `gpu.memcpy`.
+    An allocation that is neither returned by its block nor freed gets a
+    `gpu.dealloc` before the block's terminator: frees are stream-ordered, so they
+    follow the kernels that use the buffer. (Upstream's ownership-based
+    deallocation rejects `gpu.launch_func`, whose memory effects are unknown.)
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def SamoyedsTileParallelLoops : Pass<"samoyeds-tile-parallel-loops", "::mlir::ModuleOp"> {
+  let summary = "Tile outermost scf.parallel loops to 128 threads along their innermost dimension";
+  let description = [{
+    Tiles every outermost `scf.parallel` of host code (not inside a `gpu.module`)
+    with tile sizes 1, ..., 1, 128 (no min/max bounds: the inner loop is guarded
+    instead), so that after `gpu-map-parallel-loops` the innermost dimension
+    becomes 128 threads and the others one block per index: consecutive threads
+    touch consecutive elements of row-major buffers. (Upstream's
+    `scf-parallel-loop-tiling` takes one list of sizes for loops of every rank.)
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
 #endif // SAMOYEDS_CONVERSION_PASSES_TD

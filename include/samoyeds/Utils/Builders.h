@@ -41,8 +41,18 @@ inline Value divu(ImplicitLocOpBuilder &b, Value x, Value y) {
 inline Value remu(ImplicitLocOpBuilder &b, Value x, Value y) {
   return arith::RemUIOp::create(b, x, y);
 }
+/// x / k and x % k for a constant k (its constant is built after x).
+inline Value divu(ImplicitLocOpBuilder &b, Value x, int64_t k) {
+  return divu(b, x, cIdx(b, k));
+}
+inline Value remu(ImplicitLocOpBuilder &b, Value x, int64_t k) {
+  return remu(b, x, cIdx(b, k));
+}
 inline Value cmpi(ImplicitLocOpBuilder &b, arith::CmpIPredicate p, Value x, Value y) {
   return arith::CmpIOp::create(b, p, x, y);
+}
+inline Value ult(ImplicitLocOpBuilder &b, Value x, Value y) {
+  return cmpi(b, arith::CmpIPredicate::ult, x, y);
 }
 inline Value cmpf(ImplicitLocOpBuilder &b, arith::CmpFPredicate p, Value x, Value y) {
   return arith::CmpFOp::create(b, p, x, y);

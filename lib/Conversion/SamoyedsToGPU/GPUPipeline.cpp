@@ -1,4 +1,8 @@
 // samoyeds-gpu-pipeline: samoyeds level -> gpu.binary + LLVM host code.
+//
+// Only the pipeline is here; its own steps are passes of
+// include/samoyeds/Conversion/Passes.td (EmitCInterface.cpp,
+// GPUHostBuffers.cpp, TileParallelLoops.cpp).
 #include "samoyeds/Conversion/Passes.h"
 #include "samoyeds/Conversion/SamoyedsToGPU/TargetInfo.h"
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
@@ -9,11 +13,8 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
-#include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -53,99 +54,6 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init(0)};
 };
 
-/// Public host functions get a C entry point (`_mlir_ciface_<name>`).
-struct EmitCInterface : PassWrapper<EmitCInterface, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EmitCInterface)
-  StringRef getDescription() const final {
-    return "Give public host functions a C entry point (llvm.emit_c_interface)";
-  }
-  StringRef getArgument() const final { return "samoyeds-emit-c-interface"; }
-  void runOnOperation() override {
-    getOperation().walk([](func::FuncOp fn) {
-      if (fn.isPublic() && !fn.isExternal())
-        fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                    UnitAttr::get(fn.getContext()));
-    });
-  }
-};
-
-/// Host-side buffers live on the device: the host code of a compiled layer only
-/// launches kernels, and every buffer it allocates is read by a kernel.
-/// memref.alloc / dealloc / copy outside GPU code become gpu.alloc / dealloc /
-/// memcpy (mgpuMemAlloc: stream-ordered cuMemAllocAsync on the caller's stream).
-struct HostBuffersToGPU : PassWrapper<HostBuffersToGPU, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(HostBuffersToGPU)
-  StringRef getDescription() const final {
-    return "Host-side memref.alloc/dealloc/copy to gpu.alloc/dealloc/memcpy; free temporaries at the end of their block";
-  }
-  StringRef getArgument() const final { return "samoyeds-gpu-host-buffers"; }
-  void runOnOperation() override {
-    SmallVector<Operation *> ops;
-    getOperation().walk([&](Operation *op) {
-      if (op->getParentOfType<gpu::GPUModuleOp>() ||
-          op->getParentOfType<gpu::LaunchOp>())
-        return;
-      if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp>(op))
-        ops.push_back(op);
-    });
-    for (Operation *op : ops) {
-      OpBuilder b(op);
-      Location loc = op->getLoc();
-      if (auto a = dyn_cast<memref::AllocOp>(op)) {
-        auto g = gpu::AllocOp::create(b, loc, a.getType(), Type(), ValueRange{},
-                                      a.getDynamicSizes(), a.getSymbolOperands(),
-                                      /*hostShared=*/false);
-        a.replaceAllUsesWith(g.getMemref());
-        // Temporaries die at the end of their block: frees are stream-ordered
-        // (cuMemFreeAsync), so they follow the kernels that use the buffer.
-        // (Upstream's ownership-based deallocation rejects gpu.launch_func,
-        // whose memory effects are unknown.)
-        Operation *term = g->getBlock()->getTerminator();
-        bool escapes = llvm::is_contained(term->getOperands(), g.getMemref());
-        bool freed = llvm::any_of(g.getMemref().getUsers(), [](Operation *u) {
-          return isa<memref::DeallocOp, gpu::DeallocOp>(u);
-        });
-        if (!escapes && !freed) {
-          b.setInsertionPoint(term);
-          gpu::DeallocOp::create(b, loc, Type(), ValueRange{}, g.getMemref());
-        }
-      } else if (auto d = dyn_cast<memref::DeallocOp>(op)) {
-        gpu::DeallocOp::create(b, loc, Type(), ValueRange{}, d.getMemref());
-      } else if (auto c = dyn_cast<memref::CopyOp>(op)) {
-        gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, c.getTarget(),
-                              c.getSource());
-      }
-      op->erase();
-    }
-  }
-};
-
-/// Tiles every outermost scf.parallel of host code so that its innermost
-/// dimension becomes 128 threads (the others one block each): consecutive
-/// threads then touch consecutive elements of row-major buffers. (Upstream's
-/// parallel-loop tiling takes one list of sizes for loops of every rank.)
-struct TileParallelLoopsForThreads
-    : PassWrapper<TileParallelLoopsForThreads, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TileParallelLoopsForThreads)
-  StringRef getDescription() const final {
-    return "Tile outermost scf.parallel loops to 128 threads along their innermost dimension";
-  }
-  StringRef getArgument() const final { return "samoyeds-tile-parallel-loops"; }
-  void runOnOperation() override {
-    SmallVector<scf::ParallelOp> loops;
-    getOperation().walk([&](scf::ParallelOp op) {
-      if (!op->getParentOfType<scf::ParallelOp>() &&
-          !op->getParentOfType<gpu::GPUModuleOp>())
-        loops.push_back(op);
-    });
-    for (scf::ParallelOp op : loops) {
-      SmallVector<int64_t> sizes(op.getNumLoops(), 1);
-      sizes.back() = 128;
-      scf::tileParallelLoop(op, sizes, /*noMinMaxBounds=*/true);
-    }
-  }
-};
-
 void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   mlir::samoyeds::addSamoyedsFrontPasses(pm);
   // Tile options are overrides of the configuration choice; the conversion
@@ -180,17 +88,17 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   // dimension, a block per 128 of it and per index of the others ->
   // gpu.launch -> outlined kernels.
   pm.addPass(createConvertLinalgToParallelLoopsPass());
-  pm.addPass(std::make_unique<TileParallelLoopsForThreads>());
+  pm.addPass(samoyeds::createSamoyedsTileParallelLoops());
   pm.addPass(createGpuMapParallelLoopsPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(std::make_unique<HostBuffersToGPU>());
+  pm.addPass(samoyeds::createSamoyedsGPUHostBuffers());
   // gpu.alloc / dealloc lower to runtime calls only in their async form: one
   // token chain per function (mgpuStreamCreate returns the caller's stream).
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(std::make_unique<EmitCInterface>());
+  pm.addPass(samoyeds::createSamoyedsEmitCInterface());
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = opts.chip;
@@ -207,10 +115,8 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
 } // namespace
 
 void mlir::samoyeds::registerSamoyedsGPUPipeline() {
-  // The pipeline's own steps, registered so that each can be tested alone.
-  PassRegistration<EmitCInterface>();
-  PassRegistration<HostBuffersToGPU>();
-  PassRegistration<TileParallelLoopsForThreads>();
+  // The pipeline's own steps are passes of Passes.td, registered with the
+  // others by registerSamoyedsConversionPasses().
   PassPipelineRegistration<GPUPipelineOptions>(
       "samoyeds-gpu-pipeline",
       "Compile samoyeds ops to Sparse-Tensor-Core kernels (gpu.binary) and "

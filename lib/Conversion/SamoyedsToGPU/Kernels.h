@@ -1,5 +1,9 @@
-// Shared pieces of convert-samoyeds-to-gpu: kernel creation, buffers, and the
-// lowerings of the routing ops (route, dispatch, combine; RoutingKernels.cpp).
+// Shared pieces of convert-samoyeds-to-gpu: kernel creation and buffer types (Kernels.cpp), exp, and the non-ssmm lowerings.
+//
+// The lowerings of the routing ops (route, dispatch, combine) are in
+// RoutingKernels.cpp, that of the marked row dot products in
+// RowDotKernel.cpp; the ssmm kernel is built from the pieces that
+// SamoyedsToGPU.cpp names. Launches go through HostLaunch.h.
 #ifndef SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_KERNELS_H
 #define SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_KERNELS_H
 
@@ -9,6 +13,9 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 namespace mlir {
+namespace linalg {
+class GenericOp;
+} // namespace linalg
 namespace samoyeds {
 namespace gpukernels {
 
@@ -28,20 +35,6 @@ getOrCreateKernel(gpu::GPUModuleOp gpuModule, Location loc, StringRef name,
                   TypeRange argTypes, ArrayRef<int32_t> blockSize,
                   function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> body);
 
-/// gpu.launch_func of `fn` inside `scf.if count > 0`: CUDA rejects a grid
-/// with a zero dimension, and `count` is the dynamic one.
-inline void launchUnlessEmpty(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
-                              gpu::KernelDim3 grid, gpu::KernelDim3 block,
-                              Value smem, ValueRange args, Value count) {
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value nonEmpty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
-                                         count, zero);
-  auto ifOp = scf::IfOp::create(b, loc, nonEmpty, /*withElseRegion=*/false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  gpu::LaunchFuncOp::create(b, loc, fn, grid, block, smem, args);
-}
-
 /// exp(x) for f32 as ex2.approx.f32(x * log2 e) in inline PTX: math.exp
 /// would become a libdevice call (__nv_expf), linked only when the CUDA
 /// toolkit is found at compile time (docs/kernel.md).
@@ -60,6 +53,11 @@ inline Value expF32(ImplicitLocOpBuilder &b, Value x) {
 LogicalResult lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule);
 LogicalResult lowerDispatch(DispatchOp op, gpu::GPUModuleOp gpuModule);
 LogicalResult lowerCombine(CombineOp op, gpu::GPUModuleOp gpuModule);
+
+/// Lowering of a `linalg.generic` marked `samoyeds.row_dot` (tensors, lhs of
+/// rank 2, rhs of rank 2 or 1, init) into a warp-per-row kernel and its
+/// launch, replacing the op.
+void lowerRowDot(linalg::GenericOp op, gpu::GPUModuleOp gpuModule);
 
 } // namespace gpukernels
 } // namespace samoyeds

@@ -16,6 +16,7 @@
 // other dimensions as the op's static configuration fixes them), so that
 // every op with the same configuration shares one kernel, named after that
 // configuration.
+#include "HostLaunch.h"
 #include "Kernels.h"
 
 #include "samoyeds/Utils/Builders.h"

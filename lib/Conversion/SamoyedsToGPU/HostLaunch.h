@@ -1,0 +1,49 @@
+// HostLaunch: the host side of a generated kernel: operand buffers, the result buffer, the guarded launch and the replacement of the op.
+//
+// convert-samoyeds-to-gpu bufferizes its ops by hand: tensors in
+// (`bufferization.to_buffer`, read-only), a fresh `memref.alloc` out, and
+// `bufferization.to_tensor restrict writable` in place of the op's result
+// (the GPU pipeline then turns returned buffers into out-parameters).
+#ifndef SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_HOSTLAUNCH_H
+#define SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_HOSTLAUNCH_H
+
+#include "KernelSpec.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+namespace samoyeds {
+namespace gpukernels {
+
+/// gpu.launch_func of `fn` inside `scf.if count > 0`: CUDA rejects a grid
+/// with a zero dimension, and `count` is the dynamic one.
+void launchUnlessEmpty(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
+                       gpu::KernelDim3 grid, gpu::KernelDim3 block, Value smem,
+                       ValueRange args, Value count);
+
+/// The buffers of one ssmm, in kernel-argument order: values, metadata,
+/// row_indices, input, list, [offsets], [scale], then the fresh result
+/// buffer `out` (list length x output rows).
+struct SsmmBuffers {
+  SmallVector<Value> args;
+  Value listLen;
+  Value out;
+};
+
+/// Builds the buffers of `op` (whose weight is `assemble`) before it.
+SsmmBuffers createSsmmBuffers(OpBuilder &hb, SsmmOp op, AssembleOp assemble);
+
+/// Launches `fn` with one block per tile (condensed rows / blockM x
+/// ceildiv(list length, blockN), nothing for an empty list) and the spec's
+/// dynamic shared memory, then replaces `op` by the result buffer and
+/// erases it (and `assemble` once unused).
+void launchSsmmAndReplace(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
+                          gpu::GPUFuncOp fn, const KernelSpec &s,
+                          const SsmmBuffers &buffers);
+
+} // namespace gpukernels
+} // namespace samoyeds
+} // namespace mlir
+
+#endif // SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_HOSTLAUNCH_H
