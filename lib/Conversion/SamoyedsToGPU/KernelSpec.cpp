@@ -63,7 +63,8 @@ LogicalResult mlir::samoyeds::gpukernels::checkSpec(Operation *op,
     return fail() << (s.silu ? "half the condensed rows (" : "the condensed rows (")
                   << rowsToCover << ") must be a multiple of the block tile ("
                   << rowsPerBlockHalf << "); choose warp-m/warps-m to divide it";
-  // Each thread issues the same number of 16-byte copies (MmaSpKernel.cpp).
+  // The stage copies split evenly over the threads (MmaSpKernel.cpp,
+  // issueStage): 16-byte chunks of A and B, whole metadata rows.
   int64_t aChunks = s.blockM() * s.blockK / 16, bChunks = s.blockN() * s.blockK / 8;
   if (aChunks % s.threads() || bChunks % s.threads() ||
       (s.blockM() > s.threads() && s.blockM() % s.threads()))

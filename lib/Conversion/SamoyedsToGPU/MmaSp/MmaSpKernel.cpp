@@ -256,13 +256,12 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
   int64_t mT = s.mTiles(), nT = s.nTiles(), m = f.getM();
   Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
 
-  // A tile holding only padding (past the last expert segment or the list)
-  // issues no copies and no MMAs: its epilogue writes zeros. Experts without
-  // tokens cost nothing.
+  // A tile holding only padding issues no copies and no MMAs: the else
+  // branch yields zero accumulators for the epilogue.
   auto accType0 = VectorType::get({2, 2}, b.getF32Type());
   auto work = scf::IfOp::create(
       b, SmallVector<Type>(layout->numFragments(), accType0),
-      ult(b, tile.tok0, tile.validEnd), /*withElse=*/true);
+      tileHasWork(b, tile), /*withElse=*/true);
   b.setInsertionPointToStart(work.elseBlock());
   {
     Value z = arith::ConstantOp::create(
