@@ -1,9 +1,9 @@
 // AccumulatorLayout: which accumulator element of a thread holds which (row, column) of the block tile.
 //
-// Row selection, the epilogues and the tile schedule do not depend on the MMA
-// instruction, only on this mapping; each instruction family (mma.sp m16n8
-// in MmaSp/, wgmma.sp m64nN next) describes its registers with one subclass,
-// so those parts are written once.
+// Row selection and the epilogues do not depend on the MMA instruction, only
+// on this mapping; each instruction family (mma.sp m16n8 in MmaSp/, wgmma.sp
+// m64nN next) describes its registers with one subclass, so those parts are
+// written once.
 //
 // A thread's accumulators are fragments, indexed by `slotIndex(j, rt, ct)`:
 //  - slot j in [0, slots()): the j-th original row of the condensed row's

@@ -52,6 +52,11 @@ TileInfo mlir::samoyeds::gpukernels::computeTileInfo(ImplicitLocOpBuilder &b,
   return ti;
 }
 
+Value mlir::samoyeds::gpukernels::tileHasWork(ImplicitLocOpBuilder &b,
+                                              const TileInfo &tile) {
+  return ult(b, tile.tok0, tile.validEnd);
+}
+
 Value mlir::samoyeds::gpukernels::globalRow(ImplicitLocOpBuilder &b,
                                             const KernelSpec &s, Value rowTile,
                                             Value r) {

@@ -43,6 +43,11 @@ struct TileInfo {
 TileInfo computeTileInfo(ImplicitLocOpBuilder &b, const KernelSpec &s,
                          TileCoords coords, Value list, Value offsets);
 
+/// i1: the tile holds at least one valid entry. A tile of padding only (past
+/// the last expert segment or the list) need not copy or multiply anything:
+/// its epilogue writes zeros, so experts without tokens cost nothing.
+Value tileHasWork(ImplicitLocOpBuilder &b, const TileInfo &tile);
+
 /// Global condensed row of row `r` of the tile's block (A-tile order: with
 /// silu_mul the first half holds gate rows, the second the matching up rows
 /// R/2 further on).

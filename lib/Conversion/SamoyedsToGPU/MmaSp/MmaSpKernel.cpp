@@ -49,8 +49,6 @@ private:
   SmallVector<Value> bSrcRow, bSrcElems; // per B copy of this thread
   Value bChunkCol;
 
-  Value c(int64_t v) { return cIdx(b, v); }
-
   void issueStage(Value kt, Value stage);
   SmallVector<Value> computeStage(Value stage, ValueRange tmp);
   Value mma(Value a, Value bFrag, Value acc, Value metaVec);
@@ -109,11 +107,11 @@ void MmaSpKernelBuilder::issueStage(Value kt, Value stage) {
   // A: blockM rows x blockK/2 values, 16-byte chunks.
   int64_t aChunksPerRow = s.blockK / 16;
   for (int64_t q = 0; q < s.blockM() * aChunksPerRow / thr; ++q) {
-    Value chunkIdx = add(b, tid, c(q * thr));
+    Value chunkIdx = add(b, tid, cIdx(b, q * thr));
     Value row = divu(b, chunkIdx, aChunksPerRow),
           chunk = remu(b, chunkIdx, aChunksPerRow);
-    Value col = mul(b, chunk, c(8));
-    Value gcol = add(b, mul(b, kt, c(s.blockK / 2)), col);
+    Value col = mul(b, chunk, cIdx(b, 8));
+    Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK / 2)), col);
     nvgpu::DeviceAsyncCopyOp::create(
         b, tokType, smemA, ValueRange{stage, row, col}, values,
         withExpert(tile.expert, {globalRow(b, s, bx, row), gcol}),
@@ -122,17 +120,17 @@ void MmaSpKernelBuilder::issueStage(Value kt, Value stage) {
   // Metadata: blockK/16 i16 words per row (4 to 16 bytes: cp.async.ca, which
   // takes sizes below 16).
   auto metaCopy = [&](Value row) {
-    Value gcol = mul(b, kt, c(s.metaWords()));
+    Value gcol = mul(b, kt, cIdx(b, s.metaWords()));
     nvgpu::DeviceAsyncCopyOp::create(
-        b, tokType, smemMeta, ValueRange{stage, row, c(0)}, meta,
+        b, tokType, smemMeta, ValueRange{stage, row, cIdx(b, 0)}, meta,
         withExpert(tile.expert, {globalRow(b, s, bx, row), gcol}),
         b.getIndexAttr(s.metaWords()), Value(), UnitAttr());
   };
   if (s.blockM() >= thr) {
     for (int64_t q = 0; q < s.blockM() / thr; ++q)
-      metaCopy(add(b, tid, c(q * thr)));
+      metaCopy(add(b, tid, cIdx(b, q * thr)));
   } else {
-    auto ifOp = scf::IfOp::create(b, ult(b, tid, c(s.blockM())), false);
+    auto ifOp = scf::IfOp::create(b, ult(b, tid, cIdx(b, s.blockM())), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
     metaCopy(tid);
@@ -141,8 +139,8 @@ void MmaSpKernelBuilder::issueStage(Value kt, Value stage) {
   // (source size 0).
   int64_t bChunksPerRow = s.blockK / 8;
   for (size_t q = 0; q < bSrcRow.size(); ++q) {
-    Value row = add(b, divu(b, tid, bChunksPerRow), c(q * thr / bChunksPerRow));
-    Value gcol = add(b, mul(b, kt, c(s.blockK)), bChunkCol);
+    Value row = add(b, divu(b, tid, bChunksPerRow), cIdx(b, q * thr / bChunksPerRow));
+    Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK)), bChunkCol);
     nvgpu::DeviceAsyncCopyOp::create(
         b, tokType, smemB, ValueRange{stage, row, bChunkCol}, input,
         ValueRange{bSrcRow[q], gcol}, b.getIndexAttr(8), bSrcElems[q],
@@ -163,24 +161,24 @@ SmallVector<Value> MmaSpKernelBuilder::computeStage(Value stage, ValueRange tmp)
       // A (values, 16 x 16 per m-tile and k32 step): ldmatrix x4, lanes 0-15
       // address rows of the low 8 columns, lanes 16-31 of the high ones.
       Value row = add(b, layout->aTileRow(b, mt), lane16);
-      Value col = add(b, c(kk * 16), mul(b, laneHi, c(8)));
+      Value col = add(b, cIdx(b, kk * 16), mul(b, laneHi, cIdx(b, 8)));
       aFrag.push_back(nvgpu::LdMatrixOp::create(b, fragType, smemA,
                                                 ValueRange{stage, row, col},
                                                 false, 4));
       // Metadata: row g (low half) and row g + 8 (high half), the word of
       // this thread's k16 half (selector 0: lanes t = 0, 1 supply it).
       Value r0 = add(b, layout->aTileRow(b, mt), g);
-      Value word = add(b, c(kk * 2), tPar);
+      Value word = add(b, cIdx(b, kk * 2), tPar);
       Value m0 = load(b, smemMeta, ValueRange{stage, r0, word});
-      Value m1 = load(b, smemMeta, ValueRange{stage, add(b, r0, c(8)), word});
+      Value m1 = load(b, smemMeta, ValueRange{stage, add(b, r0, cIdx(b, 8)), word});
       metaVec.push_back(vector::FromElementsOp::create(
           b, VectorType::get({2}, b.getI16Type()), ValueRange{m0, m1}));
     }
     for (int64_t nt = 0; nt < nT; ++nt) {
       // B (8 tokens x 32 k per n-tile): ldmatrix x4, lane group q addresses
       // the q-th 8 columns.
-      Value row = add(b, add(b, mul(b, wn, c(s.warpN)), c(8 * nt)), lane8);
-      Value col = add(b, c(kk * 32), mul(b, laneQ, c(8)));
+      Value row = add(b, add(b, mul(b, wn, cIdx(b, s.warpN)), cIdx(b, 8 * nt)), lane8);
+      Value col = add(b, cIdx(b, kk * 32), mul(b, laneQ, cIdx(b, 8)));
       bFrag.push_back(nvgpu::LdMatrixOp::create(b, fragType, smemB,
                                                 ValueRange{stage, row, col},
                                                 false, 4));
@@ -226,7 +224,7 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
       b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr, wg));
   auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type elt) -> Value {
     return memref::ViewOp::create(b, MemRefType::get(shape, elt, nullptr, wg),
-                                  dyn, c(offset), ValueRange{});
+                                  dyn, cIdx(b, offset), ValueRange{});
   };
   smemA = view(0, {s.stages, s.blockM(), s.aPitch()}, s.inputElt);
   smemB = view(s.stages * s.aStageBytes(), {s.stages, s.blockN(), s.bPitch()},
@@ -240,15 +238,15 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
   // covers 16 bytes (columns bChunkCol..+8) of tile row
   // tid / chunksPerRow + q * threads / chunksPerRow.
   int64_t bChunksPerRow = s.blockK / 8;
-  bChunkCol = mul(b, remu(b, tid, bChunksPerRow), c(8));
+  bChunkCol = mul(b, remu(b, tid, bChunksPerRow), cIdx(b, 8));
   TokenRowSource tokens(b, s, tile, input, list, scale);
   for (int64_t q = 0; q < s.blockN() * bChunksPerRow / s.threads(); ++q) {
     Value row =
-        add(b, divu(b, tid, bChunksPerRow), c(q * s.threads() / bChunksPerRow));
+        add(b, divu(b, tid, bChunksPerRow), cIdx(b, q * s.threads() / bChunksPerRow));
     TokenRowSource::Row src = tokens.source(b, row);
     bSrcRow.push_back(src.row);
     // cp.async source size: 8 elements, or 0 to zero-fill padding.
-    bSrcElems.push_back(select(b, src.valid, c(8), c(0)));
+    bSrcElems.push_back(select(b, src.valid, cIdx(b, 8), cIdx(b, 0)));
   }
 
   auto f = s.weight.getFormat();
@@ -258,13 +256,12 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
   int64_t mT = s.mTiles(), nT = s.nTiles(), m = f.getM();
   Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
 
-  // A tile holding only padding (past the last expert segment or the list)
-  // issues no copies and no MMAs: its epilogue writes zeros. Experts without
-  // tokens cost nothing.
+  // A tile holding only padding issues no copies and no MMAs: the else
+  // branch yields zero accumulators for the epilogue.
   auto accType0 = VectorType::get({2, 2}, b.getF32Type());
   auto work = scf::IfOp::create(
       b, SmallVector<Type>(layout->numFragments(), accType0),
-      ult(b, tile.tok0, tile.validEnd), /*withElse=*/true);
+      tileHasWork(b, tile), /*withElse=*/true);
   b.setInsertionPointToStart(work.elseBlock());
   {
     Value z = arith::ConstantOp::create(
@@ -277,7 +274,7 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
   Value lastGroup;
   for (int64_t st = 0; st < s.stages - 1; ++st) {
     if (st < kTiles)
-      issueStage(c(st), c(st));
+      issueStage(cIdx(b, st), cIdx(b, st));
     lastGroup = nvgpu::DeviceAsyncCreateGroupOp::create(b, tokType, ValueRange{});
   }
 
@@ -289,9 +286,9 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
   int64_t nAcc = m * mT * nT, nR = layout->threadRows();
   SmallVector<Value> init(nAcc, zero);
   SmallVector<Value> firstRows =
-      loadRowIndices(b, s, *layout, tile, rowIdx, c(0));
+      loadRowIndices(b, s, *layout, tile, rowIdx, cIdx(b, 0));
   init.append(firstRows.begin(), firstRows.end());
-  auto sliceLoop = scf::ForOp::create(b, c(0), c(slices), c(1), init);
+  auto sliceLoop = scf::ForOp::create(b, cIdx(b, 0), cIdx(b, slices), cIdx(b, 1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(sliceLoop.getBody());
@@ -300,7 +297,7 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
     SmallVector<Value> accIn(iter.begin(), iter.begin() + nAcc);
     SmallVector<Value> cur(iter.begin() + nAcc, iter.begin() + nAcc + nR);
     // The next slice's row indices, loaded now so the K loop hides them.
-    Value nextS = arith::MinUIOp::create(b, add(b, sIdx, c(1)), c(slices - 1));
+    Value nextS = arith::MinUIOp::create(b, add(b, sIdx, cIdx(b, 1)), cIdx(b, slices - 1));
     SmallVector<Value> nextRows =
         loadRowIndices(b, s, *layout, tile, rowIdx, nextS);
     // The swap is its own inverse: applied before and after the slice.
@@ -308,18 +305,18 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
     SmallVector<Value> swapped = swapWithSlotZero(b, *layout, accIn, eq);
     // Slot 0 (the first mT * nT fragments) is what the MMAs accumulate into.
     SmallVector<Value> runInit(swapped.begin(), swapped.begin() + mT * nT);
-    auto kLoop = scf::ForOp::create(b, c(0), c(tilesPerSlice), c(1), runInit);
+    auto kLoop = scf::ForOp::create(b, cIdx(b, 0), cIdx(b, tilesPerSlice), cIdx(b, 1), runInit);
     {
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(kLoop.getBody());
-      Value kt = add(b, mul(b, sIdx, c(tilesPerSlice)), kLoop.getInductionVar());
+      Value kt = add(b, mul(b, sIdx, cIdx(b, tilesPerSlice)), kLoop.getInductionVar());
       // Stage kt has landed once at most stages - 2 groups are pending; the
       // barrier also frees the slot the next copy overwrites.
       nvgpu::DeviceAsyncWaitOp::create(b, lastGroup,
                                        b.getI32IntegerAttr(s.stages - 2));
       gpu::BarrierOp::create(b);
-      Value next = add(b, kt, c(s.stages - 1));
-      auto ifOp = scf::IfOp::create(b, ult(b, next, c(kTiles)), false);
+      Value next = add(b, kt, cIdx(b, s.stages - 1));
+      auto ifOp = scf::IfOp::create(b, ult(b, next, cIdx(b, kTiles)), false);
       {
         OpBuilder::InsertionGuard g3(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
