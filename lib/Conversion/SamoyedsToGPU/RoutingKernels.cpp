@@ -452,6 +452,11 @@ void buildDispatchScan(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s) {
     // The offsets are i32: a list longer than 2^31-1 cannot be described.
     trapIf(b, cmpi(b, P::ugt, listLen,
                    cIdx(b, std::numeric_limits<int32_t>::max())));
+    // A static list type with a dynamic T or k: the list must have exactly
+    // T*k + E*(tile-1) entries, else the scatter would write past it. The
+    // trap becomes the runtime's sticky error; the scatter does not run.
+    trapIf(b, cmpi(b, P::ne, listLen,
+                   add(b, flat, cIdx(b, s.experts * (s.tile - 1)))));
     store(b, cI32(b, 0), offsets, {zero});
     forReduce(
         b, zero, experts, {zero}, [&](Builder &b, Value e, ValueRange acc) {
@@ -652,7 +657,9 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
   Value flat = mul(b, dim(b, ids, 0), dim(b, ids, 1));
   Value len = add(b, flat, cIdx(b, s.experts * (s.tile - 1)));
   Value list = allocResult(b, op.getList().getType(), {len});
-  Value offsets = allocResult(b, op.getOffsets().getType(), {});
+  // The offsets may be typed tensor<?xi32>: their size is E + 1.
+  Value offsets =
+      allocResult(b, op.getOffsets().getType(), {cIdx(b, s.experts + 1)});
   // Per (chunk, expert) counts, then their exclusive prefixes; the last row
   // holds each expert's total (so the buffer is never empty).
   Value chunks = ceilDiv(b, flat, kDispatchChunk);

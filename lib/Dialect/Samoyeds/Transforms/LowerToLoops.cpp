@@ -483,6 +483,18 @@ LogicalResult Lowering::lowerDispatch(DispatchOp op) {
   Value numExperts = cIdx(b, experts), tileV = cIdx(b, tile);
   RankedTensorType listType = op.getList().getType(),
                    offType = op.getOffsets().getType();
+  // A static list with a dynamic T or k: the verifier checked what it could;
+  // the run-time T*k must give exactly that length before anything is
+  // written (else the loops below would write past the list).
+  if (!listType.isDynamicDim(0) &&
+      !op.getIndices().getType().hasStaticShape())
+    cf::AssertOp::create(
+        b,
+        cmpi(b, arith::CmpIPredicate::eq, len,
+             cIdx(b, listType.getDimSize(0))),
+        "samoyeds.dispatch: the list type has " +
+            std::to_string(listType.getDimSize(0)) +
+            " entries but T*k + E*(tile-1) differs at run time");
   Value list = allocFor(b, listType, dynamicOnly(listType, {len}));
   Value offsets =
       allocFor(b, offType, dynamicOnly(offType, {cIdx(b, experts + 1)}));
