@@ -324,6 +324,11 @@ class _NumpyOps:
     def top2(score):                       # (..., 4) -> bool
         return _top2_mask(score)
 
+    @staticmethod
+    def solve_right_upper(u, b):           # b @ u^-1
+        return np.swapaxes(np.linalg.solve(np.swapaxes(u, -1, -2), np.swapaxes(b, -1, -2)),
+                           -1, -2)
+
 
 class _TorchOps:
     def __init__(self):
@@ -354,6 +359,9 @@ class _TorchOps:
         hinv = self.t.cholesky_inverse(lo)
         return self.t.linalg.cholesky(hinv, upper=True)
 
+    def solve_right_upper(self, u, b):
+        return self.t.linalg.solve_triangular(u, b, upper=True, left=False)
+
     def top2(self, score):
         order = self.t.sort(-score, dim=-1, stable=True).indices[..., :2]
         keep = self.t.zeros(score.shape, dtype=self.t.bool, device=score.device)
@@ -381,7 +389,43 @@ def _prepare_hessian(W, H, percdamp, ops):
     raise PruneError("the calibration Hessian is not positive definite even with damping")
 
 
-def _obs_prune(W, H, pattern, percdamp=0.01, blocksize=128, fixed_mask=None):
+def _group_select(benefit, n, m):
+    """benefit (..., R) -> bool (..., R): the n rows of largest benefit in
+    every group of m (ties: the lower row)."""
+    sh = benefit.shape
+    b = benefit.reshape(sh[:-1] + (sh[-1] // m, m))
+    order = np.argsort(-b, axis=-1, kind="stable")[..., :n]
+    keep = np.zeros(b.shape, dtype=bool)
+    np.put_along_axis(keep, order, True, axis=-1)
+    return keep.reshape(sh)
+
+
+ROW_SCORES = ("obs", "diag")
+
+
+def _slice_rows(Ws, Uss, d, fmt, row_score, ops):
+    """Rows kept in one slice (E, R) bool. Ws (E, R, V) the current weights
+    of the slice, Uss (E, V, V) its block of the upper Cholesky factor of
+    H^-1, d (E, V) its diagonal.
+
+    "diag": the summed OBS score sum_j w_j^2 / d_j^2 (format.py's L1 norm
+    with the OBS saliency in place of |w|).
+    "obs": the OBS cost of the choice: dropping the row's slice costs
+    ||w_S U_SS^-1||^2 (the exact loss of zeroing the slice with compensation
+    on the later columns: the sequential updates solve a triangular system),
+    keeping it costs about the 2:4 loss (the two smallest w^2 / d^2 of every
+    4); the N rows of largest (drop cost - keep cost) are kept."""
+    sc = ops.to_np(Ws ** 2 / d[:, None, :] ** 2)                       # (E, R, V)
+    if row_score == "diag":
+        return np.stack([_rows_mask(sc[x], fmt)[:, 0] for x in range(sc.shape[0])])
+    e, r, v = sc.shape
+    Z = ops.solve_right_upper(Uss, Ws)                                  # Ws @ Uss^-1
+    drop = (ops.to_np(Z) ** 2).sum(-1)                                  # (E, R)
+    keep = np.sort(sc.reshape(e, r, v // 4, 4), axis=-1)[..., :2].sum((-1, -2))
+    return _group_select(drop - keep, fmt.n, fmt.m)
+
+
+def _obs_prune(W, H, pattern, percdamp=0.01, blocksize=128, fixed_mask=None, row_score="obs"):
     """SparseGPT on a batch of matrices. W (E, R, C), H (E, C, C): numpy
     (computed in float64) or torch (float32). fixed_mask: an (E, R, C) bool
     numpy mask to prune to (instead of choosing one), e.g. for tests.
@@ -418,9 +462,9 @@ def _obs_prune(W, H, pattern, percdamp=0.01, blocksize=128, fixed_mask=None):
         for i in range(cnt):
             col = i1 + i
             if fixed_mask is None and structured:
-                if col % v == 0:      # a new slice: choose its rows by the summed OBS score
-                    sc = ops.to_np(W1[:, :, i:i + v] ** 2 / d1[:, None, i:i + v] ** 2)
-                    rows = np.stack([_rows_mask(sc[x], pattern)[:, 0] for x in range(e)])
+                if col % v == 0:      # a new slice: choose its rows by their OBS cost
+                    rows = _slice_rows(W1[:, :, i:i + v], U1[:, i:i + v, i:i + v],
+                                       d1[:, i:i + v], pattern, row_score, ops)
                     rows_t = ops.from_np(rows, W1)             # (E, R) bool
                 if col % 4 == 0:
                     sc4 = W1[:, :, i:i + 4] ** 2 / d1[:, None, i:i + 4] ** 2
@@ -482,15 +526,20 @@ def _as_list(cal, e):
 
 
 def prune_matrix(w, pattern, method="magnitude", calibration=None, percdamp=0.01,
-                 blocksize=128):
+                 blocksize=128, row_score="obs"):
     """Prunes w (R x C, or E x R x C with one Calibration per expert) to
     `pattern` by `method`. Returns the pruned dense weight, same type (numpy
     or torch), dtype and device as w; for a Format it fits the pattern
     exactly (format.fits_pattern), so format.pack packs it losslessly.
     calibration: Calibration (list for 3-D) with hessian=True for
     "sparsegpt"; not needed for "magnitude". A Calibration with no tokens
-    falls back to magnitude for that matrix."""
+    falls back to magnitude for that matrix. row_score ("sparsegpt" only):
+    how the rows of a slice are chosen, "obs" (the OBS cost of dropping vs
+    keeping the row's slice, the default) or "diag" (the summed OBS saliency
+    w^2 / d^2); see _slice_rows."""
     pattern = as_pattern(pattern)
+    if row_score not in ROW_SCORES:
+        raise PruneError(f"row_score must be one of {ROW_SCORES}, got {row_score!r}")
     if method not in METHODS:
         raise PruneError(f"method must be one of {METHODS}, got {method!r}")
     if len(w.shape) not in (2, 3):
@@ -531,13 +580,13 @@ def prune_matrix(w, pattern, method="magnitude", calibration=None, percdamp=0.01
             Ws = torch.stack([W3[i].detach() for i in live])
             Hs = torch.stack([cals[i].H.to(w.device) if _is_torch(cals[i].H) else
                               torch.from_numpy(cals[i].H).to(w.device) for i in live])
-            res, _ = _obs_prune(Ws, Hs, pattern, percdamp, blocksize)
+            res, _ = _obs_prune(Ws, Hs, pattern, percdamp, blocksize, row_score=row_score)
             for j, i in enumerate(live):
                 out[i] = res[j].to(w.dtype)
         else:
             Ws = np.stack([np.asarray(W3[i], dtype=np.float64) for i in live])
             Hs = np.stack([_np(cals[i].H) for i in live])
-            res, _ = _obs_prune(Ws, Hs, pattern, percdamp, blocksize)
+            res, _ = _obs_prune(Ws, Hs, pattern, percdamp, blocksize, row_score=row_score)
             dt = np.asarray(w).dtype
             for j, i in enumerate(live):
                 out[i] = res[j].astype(dt)
@@ -777,7 +826,7 @@ def _swiglu_h(x, w13, ffn):
 
 def prune(model, calibration_batches=None, method="sparsegpt", fmt=Format(1, 2, 128),
           fmt2=None, inplace=False, percdamp=0.01, blocksize=128, shared=True,
-          progress=True):
+          progress=True, row_score="obs"):
     """Prunes the expert weights of every MoE block of a transformers MoE
     model (Mixtral, Qwen2-MoE, DeepSeek-V3 style; found as samoyeds.layer
     finds blocks) to `fmt` (W1|W3 and the shared W1|W3) and `fmt2` (W2;
@@ -821,7 +870,7 @@ def prune(model, calibration_batches=None, method="sparsegpt", fmt=Format(1, 2, 
     was_training = model.training
     model.eval()
     hess = method == "sparsegpt"
-    kw = dict(percdamp=percdamp, blocksize=blocksize)
+    kw = dict(percdamp=percdamp, blocksize=blocksize, row_score=row_score)
     try:
         for name, blk in _progress(blocks, f"samoyeds.prune {method} {fmt}", progress):
             st = hf_settings(blk)

@@ -168,8 +168,40 @@ def test_sparsegpt_with_identity_hessian_chooses_by_squared_magnitude():
     cal = Calibration(128)
     cal.add_batch(np.eye(128))
     for fmt in (Format(1, 2, 32), Format(2, 4, 64)):
-        out = prune_matrix(w, fmt, "sparsegpt", cal, percdamp=0.0)
+        out = prune_matrix(w, fmt, "sparsegpt", cal, percdamp=0.0, row_score="diag")
         np.testing.assert_allclose(out, w * brute_mask(w * w, fmt), atol=1e-12)
+        # "obs": a row's benefit is drop cost sum(w^2) - keep cost (the 2 smallest
+        # w^2 of every 4) = the sum of the 2 largest w^2 of every 4.
+        out = prune_matrix(w, fmt, "sparsegpt", cal, percdamp=0.0, row_score="obs")
+        top2 = w * w * brute_mask(w * w, Format(1, 1, fmt.v))
+        r, c = w.shape
+        ref = np.zeros_like(w)
+        for g in range(r // fmt.m):
+            for sl in range(c // fmt.v):
+                rows = range(g * fmt.m, (g + 1) * fmt.m)
+                cols = slice(sl * fmt.v, (sl + 1) * fmt.v)
+                best = sorted(rows, key=lambda row: (-top2[row, cols].sum(), row))[:fmt.n]
+                for row in best:
+                    ref[row, cols] = (w * (top2 != 0))[row, cols]
+        np.testing.assert_allclose(out, ref, atol=1e-12)
+
+
+def test_obs_slice_drop_cost_is_the_least_squares_loss():
+    """The row score's drop cost ||w_S U_SS^-1||^2 is the loss of zeroing the
+    slice S with the best compensation on the later columns (lstsq)."""
+    from samoyeds.prune import _NumpyOps
+    rng = np.random.default_rng(15)
+    c, v, s0 = 48, 16, 16                 # slice 1 of 3; columns before it stay fixed
+    x = correlated(rng, 300, c)
+    w = rng.standard_normal(c)
+    u = _NumpyOps.inv_upper_chol((x.T @ x)[None])[0]
+    # the sequential procedure conditions on the earlier columns: U's lower-right block
+    z = _NumpyOps.solve_right_upper(u[s0:s0 + v, s0:s0 + v], w[None, s0:s0 + v])
+    drop = float((z ** 2).sum())
+    target = x[:, s0:] @ w[s0:]
+    sol, res, *_ = np.linalg.lstsq(x[:, s0 + v:], target, rcond=None)
+    loss = float(((x[:, s0 + v:] @ sol - target) ** 2).sum())
+    np.testing.assert_allclose(drop, loss, rtol=1e-8)
 
 
 @pytest.mark.parametrize("fmt", [Format(1, 2, 32), Format(1, 2, 128), plain_24(),
