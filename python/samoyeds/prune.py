@@ -720,10 +720,12 @@ def route_ids(block, x, settings=None):
     from .torch_ref import route_torch
     st = settings or hf_settings(block)
     gw = _weight(block.gate)
+    import torch
     x2 = x.reshape(-1, x.shape[-1])
-    logits = F.linear(x2.float(), gw.float())
     bias = getattr(block.gate, "e_score_correction_bias", None) if st["has_bias"] else None
-    w, ids, _ = route_torch(logits, _route_cfg(st), bias)
+    with torch.autocast(device_type=x2.device.type, enabled=False):   # float32 routing
+        logits = F.linear(x2.float(), gw.float())
+        w, ids, _ = route_torch(logits, _route_cfg(st), bias)
     return w, ids
 
 

@@ -269,6 +269,7 @@ def train(model, data, a, dev, gen, u=0.0, kind="mixtral"):
     mon = balance.LoadMonitor(model)
     steps = a.steps
     warm = max(1, steps // 20)
+    cut = None
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(
             math.pi * min(1.0, s / steps)))))
@@ -280,10 +281,7 @@ def train(model, data, a, dev, gen, u=0.0, kind="mixtral"):
             out = model(ids)
             loss = lm_loss(out.logits, ids)
             aux = aux_of(out)
-            total = loss + (0.01 * aux if (aux is not None and kind == "mixtral"
-                                           and not hasattr(model, "model")) else 0.0)
-            if aux is not None and hasattr(model, "model") and kind == "mixtral":
-                total = loss + 0.01 * aux
+            total = loss + 0.01 * aux if (aux is not None and kind == "mixtral") else loss
         opt.zero_grad(set_to_none=True)
         total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -298,10 +296,15 @@ def train(model, data, a, dev, gen, u=0.0, kind="mixtral"):
         if step == 9:
             per = (time.time() - t0) / 10
             log(f"  {kind}: {per * 1000:.0f} ms/step, {steps} steps ~ {per * steps:.0f}s")
+            if per * steps > a.max_train_s:       # keep the whole run within the budget
+                cut = max(20, int(a.max_train_s / per))
+                log(f"  {kind}: cutting training to {cut} steps (--max-train-s {a.max_train_s})")
+        if cut is not None and step + 1 >= cut:
+            break
         if step % max(1, steps // 5) == 0 or step == steps - 1:
             log(f"  {kind} step {step}: loss {loss.item():.3f}  imbalance {imb[-1]:.2f}")
     mon.remove()
-    return dict(steps=steps, seconds=time.time() - t0, final_loss=float(loss.item()),
+    return dict(steps=step + 1, planned_steps=steps, seconds=time.time() - t0, final_loss=float(loss.item()),
                 imbalance_first10=float(np.mean(imb[:10])),
                 imbalance_last10=float(np.mean(imb[-10:])))
 
@@ -405,7 +408,11 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--bias-u", type=float, default=1e-3)
+    ap.add_argument("--max-train-s", type=float, default=60.0,
+                    help="fewer steps when the planned ones would take longer")
+    ap.add_argument("--budget-s", type=float, default=480.0,
+                    help="skip the remaining prunes / fine-tunes past this wall time")
+    ap.add_argument("--bias-u", type=float, default=3e-3)
     ap.add_argument("--calib-seqs", type=int, default=64)
     ap.add_argument("--eval-seqs", type=int, default=256)
     ap.add_argument("--ft-steps", type=int, default=150)
@@ -418,7 +425,12 @@ def main():
     ap.add_argument("--patched", action="store_true",
                     help="also the compiled SamoyedsMoE model (patch_model; needs --cache-dir)")
     ap.add_argument("--cache-dir", default=os.path.join(ROOT, ".accuracy", "cache"))
+    ap.add_argument("--gen-patched", action="store_true",
+                    help="precompile the --patched layers into --cache-dir and exit")
     a = ap.parse_args()
+    if a.gen_patched:
+        gen_patched(a)
+        return
     if a.tiny:
         a.hidden, a.ffn, a.layers, a.heads, a.experts = 128, 128, 2, 2, 8
         a.seq, a.batch, a.steps, a.calib_seqs, a.eval_seqs, a.ft_steps = 64, 8, 30, 8, 16, 5
@@ -461,11 +473,18 @@ def main():
         except Exception as ex:  # a class or option missing in this transformers version
             log(f"{kind}: transformers model failed ({type(ex).__name__}: {ex}); built-in model")
             model, impl = build_model(kind, c, False)
+        if hasattr(model, "set_experts_implementation"):
+            try:   # transformers 5: the plain loop over experts (float32 weights, autocast)
+                model.set_experts_implementation("eager")
+            except Exception as ex:
+                log(f"  set_experts_implementation: {ex}")
         nparam = sum(p.numel() for p in model.parameters())
         log(f"== {label}: {impl}, {nparam / 1e6:.1f} M parameters, bias update u={u}")
         entry = dict(impl=impl, params=nparam, bias_u=u)
         res["models"][label] = entry
         entry["train"] = train(model, data, a, dev, gen, u=u, kind=kind)
+        if getattr(getattr(model, "config", None), "output_router_logits", False):
+            model.config.output_router_logits = False     # no aux loss from here on
         entry["dense_ppl"] = perplexity(model, held, dev)
         entry["load"] = heldout_load(model, held, dev)
         log(f"  dense held-out ppl {entry['dense_ppl']:.3f}, load max/mean "
@@ -478,6 +497,10 @@ def main():
         ft_wanted = [s.split(":", 1) for s in a.ft.split(",") if s]
         for pname, pat in PATTERNS.items():
             for method in METHODS:
+                if time.time() - T0 > a.budget_s:
+                    log(f"  skipped {method} {pname}: past --budget-s {a.budget_s}")
+                    entry.setdefault("skipped", []).append(f"{method} | {pname}")
+                    continue
                 t1 = time.time()
                 try:
                     if method == "sparsegpt-diag" and not (isinstance(pat, Format)
@@ -492,13 +515,13 @@ def main():
                 tp = time.time() - t1
                 ppl = perplexity(pm, held, dev)
                 row = dict(ppl=ppl, prune_s=round(tp, 2))
+                if a.patched and method == "sparsegpt" and pat == PATCH_FMT:
+                    row.update(patched(pm, pat, held, dev, a))
                 if [method, pname] in ft_wanted and a.ft_steps > 0:
                     t1 = time.time()
                     finetune(pm, model, data, a, dev, gen)
                     row["ft_ppl"] = perplexity(pm, held, dev)
                     row["ft_s"] = round(time.time() - t1, 1)
-                if a.patched and method == "sparsegpt" and isinstance(pat, Format) and pat.m > 1:
-                    row.update(patched(pm, pat, held, dev, a))
                 entry["pruned"][f"{method} | {pname}"] = row
                 log(f"  {method:9s} {pname:17s} ppl {ppl:8.3f}" +
                     (f"  fine-tuned {row['ft_ppl']:.3f}" if "ft_ppl" in row else "") +
@@ -510,17 +533,63 @@ def main():
     print_tables(res)
 
 
+PATCH_FMT = Format(1, 2, 128)
+
+
+def patched_configs(a, fmt=PATCH_FMT):
+    """The MoEConfigs SamoyedsMoE.from_hf derives from the two models' blocks."""
+    from samoyeds.mlirgen import MoEConfig
+    h, i, e = a.hidden, a.ffn, a.experts
+    return {
+        "mixtral": MoEConfig(hidden=h, ffn=i, experts=e, top_k=2, scoring="softmax",
+                             renormalize=True, fmt13=fmt, fmt2=fmt, dtype="bf16"),
+        "deepseek_v3": MoEConfig(hidden=h, ffn=i, experts=e, top_k=2, scoring="sigmoid",
+                                 renormalize=True, n_group=4, topk_group=2,
+                                 scaling_factor=2.5, correction_bias=True, shared_ffn=i,
+                                 fmt13=fmt, fmt2=fmt, dtype="bf16"),
+    }
+
+
+def gen_patched(a):
+    """Precompiles the layers of patched_configs into --cache-dir (on the
+    development machine: the GPU machine has no compiler) and copies the
+    runtime libraries to <cache-dir>/lib."""
+    import shutil
+    from samoyeds import _paths
+    from samoyeds.compiler import compile_layer
+    lib = os.path.join(a.cache_dir, "lib")
+    os.makedirs(lib, exist_ok=True)
+    for name in ("libsamoyeds_runtime.so", "libsamoyeds_format_c.so"):
+        src = _paths.find_lib(name)
+        if src:
+            shutil.copy2(src, lib)
+    for name, cfg in patched_configs(a).items():
+        art = compile_layer(cfg, a.cache_dir, chip="sm_90a", runtime_dir=lib)
+        log(f"compiled {name}: {cfg.describe()} -> {os.path.basename(art.so)}")
+
+
 def patched(pm, fmt, held, dev, a):
     """Perplexity of the compiled model (patch_model) vs the same pruned
-    model in bf16 torch."""
+    model in bf16 torch; and generate() on the patched model."""
     try:
+        os.environ.setdefault("SAMOYEDS_LIB_DIR", os.path.join(a.cache_dir, "lib"))
         ref = pm.to(torch.bfloat16)
         ppl_ref = perplexity(ref, held, dev, dtype=torch.bfloat16)
+        t1 = time.time()
         pt = samoyeds.patch_model(ref, fmt=fmt, cache_dir=a.cache_dir)
         ppl_p = perplexity(pt, held, dev, dtype=torch.bfloat16)
+        out = dict(bf16_ppl=ppl_ref, patched_ppl=ppl_p, patched_rel=(ppl_p - ppl_ref) / ppl_ref,
+                   patched_s=round(time.time() - t1, 1))
+        if hasattr(pt, "generate"):
+            try:
+                prompt = torch.tensor([list(b"And God said")], device=dev)
+                g = pt.generate(prompt, max_new_tokens=24, do_sample=False)
+                out["generate"] = bytes(g[0].tolist()).decode("latin-1")
+            except Exception as ex:
+                out["generate_error"] = f"{type(ex).__name__}: {str(ex)[:200]}"
+        del pt
         pm.float()
-        return dict(bf16_ppl=ppl_ref, patched_ppl=ppl_p,
-                    patched_rel=(ppl_p - ppl_ref) / ppl_ref)
+        return out
     except Exception as ex:
         pm.float()
         log(f"  patched model failed: {type(ex).__name__}: {ex}")
@@ -546,7 +615,10 @@ def print_tables(res):
                 if r and "ft_ppl" in r:
                     ft.append(f"{m} {r['ft_ppl']:.3f}")
                 if r and "patched_ppl" in r:
-                    ft.append(f"patched {r['patched_ppl']:.3f} vs bf16 {r['bf16_ppl']:.3f}")
+                    ft.append(f"compiled {r['patched_ppl']:.3f} vs torch bf16 "
+                              f"{r['bf16_ppl']:.3f} ({100 * r['patched_rel']:+.2f} %)")
+                if r and "patched_error" in r:
+                    ft.append("compiled: " + r["patched_error"][:80])
             print(f"| {pname} | {' | '.join(cells)} | {'; '.join(ft) or '-'} |")
     print("\nload balance (held-out max/mean tokens per expert, per layer; training mean "
           "of the first / last 10 steps)")
