@@ -40,6 +40,21 @@ MODES = {
     "cpu": ["--samoyeds-cpu-pipeline"],
     "gpu": ["--samoyeds-gpu-pipeline=chip=sm_90a format=isa"],
 }
+# Not in the default --modes: "gpu-opts" also mutates the GPU pipeline's
+# options (their known crashes wait in pending/, see known.txt).
+GPU_OPTIONS = ["warp-m", "warp-n", "warps-m", "warps-n", "stages", "block-k",
+               "min-blocks-per-sm"]
+OPTION_VALUES = ["0", "1", "2", "3", "4", "8", "16", "32", "48", "64", "128",
+                 "-1", "2147483648", "4611686018427387904"]
+CHIPS = ["sm_80", "sm_86", "sm_90", "sm_90a", "sm_75", "sm_100a", "sm_999"]
+
+
+def option_args(rng):
+    opts = ["chip=" + rng.choice(CHIPS if rng.random() < 0.3 else ["sm_90a"]),
+            "format=isa"]
+    for _ in range(rng.choice([1, 1, 2])):
+        opts.append("%s=%s" % (rng.choice(GPU_OPTIONS), rng.choice(OPTION_VALUES)))
+    return ["--samoyeds-gpu-pipeline=" + " ".join(opts)]
 CRASH_MARKERS = ("LLVM ERROR", "PLEASE submit a bug report", "Assertion",
                  "Stack dump")
 INTERESTING_INTS = ["0", "1", "-1", "2", "3", "7", "8", "16", "64", "128",
@@ -49,6 +64,8 @@ INTERESTING_INTS = ["0", "1", "-1", "2", "3", "7", "8", "16", "64", "128",
 ELEM_TYPES = ["f16", "bf16", "f32", "f64", "i1", "i8", "i16", "i32", "i64",
               "index"]
 INT_RE = re.compile(r"(?<![\w.%#@^$\"-])-?\d+(?![\w.\"])")
+# A dimension of a shaped type: `16` or `?` in tensor<16x?xbf16>.
+DIM_RE = re.compile(r"(?<=[<x])(?:\d+|\?)(?=x)")
 TYPE_RE = re.compile(r"\b(?:f16|bf16|f32|f64|i1|i8|i16|i32|i64|index)\b")
 ATTR_RE = re.compile(r"\b([a-z_]+) = (\"[^\"]*\"|[-\w.]+)")
 ATTR_VALUES = ["0", "-1", "1", "4611686018427387904", "true", "false",
@@ -62,10 +79,13 @@ def load_seeds():
     for base in ("test", "examples"):
         for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, base)):
             dirnames.sort()
-            if "Fuzz" in dirpath.split(os.sep):
+            # The corpus is a seed too; pending/ (known crashes) and found/
+            # are not, nor the smoke test.
+            parts = dirpath.split(os.sep)
+            if "pending" in parts or "found" in parts:
                 continue
             for f in sorted(filenames):
-                if f.endswith(".mlir"):
+                if f.endswith(".mlir") and f != "fuzz-smoke.mlir":
                     paths.append(os.path.join(dirpath, f))
     for p in paths:
         with open(p) as fh:
@@ -81,20 +101,49 @@ def load_seeds():
     return seeds
 
 
+SHAPED_RE = re.compile(r"(?:tensor|memref|vector|!samoyeds\.packed)<[^<>]*>")
+
+
+def mutate_type_everywhere(rng, text):
+    """Mutates one dimension or the element type of one shaped type and
+    replaces every occurrence of that type: the mutant stays type-consistent
+    (SSA uses, function signatures), so it reaches the verifiers and the
+    lowerings instead of the parser's type checks."""
+    types = sorted(set(m.group() for m in SHAPED_RE.finditer(text)))
+    if not types:
+        return text
+    t = rng.choice(types)
+    dims = list(DIM_RE.finditer(t))
+    if dims and rng.random() < 0.75:
+        m = rng.choice(dims)
+        old = int(m.group()) if m.group() != "?" else 8
+        new = rng.choice(["?", "?", "?", "0", "1", "2", "5", "2147483648",
+                          "4611686018427387904", str(old + 1), str(old * 2),
+                          str(max(old // 2, 1))])
+        nt = t[:m.start()] + new + t[m.end():]
+    else:
+        ms = list(TYPE_RE.finditer(t))
+        if not ms:
+            return text
+        m = rng.choice(ms)
+        nt = t[:m.start()] + rng.choice(ELEM_TYPES) + t[m.end():]
+    return text.replace(t, nt)
+
+
 def mutate_once(rng, text):
-    kind = rng.choice(["int", "int", "int", "dim", "type", "attr", "del",
-                       "dup", "swap"])
+    kind = rng.choice(["int", "int", "dim", "alltype", "alltype", "alltype",
+                       "alltype", "type", "attr", "attr", "del", "dup"])
+    if kind == "alltype":
+        return mutate_type_everywhere(rng, text)
     if kind in ("int", "dim"):
-        ms = list(INT_RE.finditer(text))
-        if kind == "dim":
-            ms = [m for m in ms if text[m.start() - 1:m.start()] in ("<", "x")
-                  and text[m.end():m.end() + 1] in ("x", ">")]
+        ms = list((DIM_RE if kind == "dim" else INT_RE).finditer(text))
         if not ms:
             return text
         m = rng.choice(ms)
         if kind == "dim":
-            new = rng.choice(["?", "0", "1", "2", "5", "2147483648",
-                              "4611686018427387904", str(int(m.group()) + 1)])
+            old = int(m.group()) if m.group() != "?" else 8
+            new = rng.choice(["?", "?", "0", "1", "2", "5", "2147483648",
+                              "4611686018427387904", str(old + 1), str(old * 2)])
         else:
             new = rng.choice(INTERESTING_INTS + [str(int(m.group()) + 1),
                                                  str(int(m.group()) - 1)])
@@ -148,10 +197,11 @@ def load_known():
     return known
 
 
-def run_opt(opt, mode, text, timeout):
+def run_opt(opt, mode, text, timeout, args=None):
     """Returns (signature or None, stderr). The signature names the crash."""
     try:
-        p = subprocess.run([opt] + MODES[mode] + ["-o", os.devnull],
+        p = subprocess.run([opt] + (args if args is not None else MODES[mode]) +
+                           ["-o", os.devnull],
                            input=text, capture_output=True, text=True,
                            timeout=timeout, errors="replace")
     except subprocess.TimeoutExpired:
@@ -197,16 +247,20 @@ def first_marker(err):
     return "no message"
 
 
-def reduce(opt, mode, text, sig, timeout):
-    """Greedy line-removal reduction keeping the crash signature."""
+def reduce(opt, mode, text, sig, timeout, args=None):
+    """Greedy line-removal reduction keeping the crash signature (at most
+    300 runs of samoyeds-opt)."""
     lines = text.splitlines()
     chunk = max(1, len(lines) // 2)
-    while chunk >= 1:
+    runs = 0
+    while chunk >= 1 and runs < 300:
         i = 0
         changed = False
-        while i < len(lines):
+        while i < len(lines) and runs < 300:
             cand = lines[:i] + lines[i + chunk:]
-            if cand and run_opt(opt, mode, "\n".join(cand) + "\n", timeout)[0] == sig:
+            runs += 1
+            if cand and run_opt(opt, mode, "\n".join(cand) + "\n", timeout,
+                                args)[0] == sig:
                 lines = cand
                 changed = True
             else:
@@ -220,6 +274,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.environ.get("SAMOYEDS_BUILD_DIR",
                                                       os.path.join(ROOT, "build")))
+    ap.add_argument("--opt", help="the samoyeds-opt to run (default: <build>/bin)")
     ap.add_argument("--time", type=float, default=180, help="seconds in all")
     ap.add_argument("--count", type=int, default=1000000, help="most mutants")
     ap.add_argument("--seed", type=int, default=1)
@@ -229,13 +284,20 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(ROOT, "test", "Fuzz", "found"),
                     help="where crashing inputs are saved")
     ap.add_argument("--no-reduce", action="store_true")
+    ap.add_argument("--progress", type=float, default=0,
+                    help="print the counts every this many seconds")
     args = ap.parse_args()
 
-    opt = os.path.join(args.build, "bin", "samoyeds-opt")
+    opt = args.opt or os.path.join(args.build, "bin", "samoyeds-opt")
     if not os.access(opt, os.X_OK):
         sys.exit("fuzz.py: no samoyeds-opt at %s" % opt)
     modes = args.modes.split(",")
+    for m in modes:
+        if m not in MODES and m != "gpu-opts":
+            sys.exit("fuzz.py: unknown mode %r" % m)
     seeds = load_seeds()
+    # Inputs meant to be rejected mostly stay rejected: drawn 8 times less.
+    weights = [1 if "invalid" in name else 8 for name, _ in seeds]
     rng = random.Random(args.seed)
     deadline = time.monotonic() + args.time
     found = {}
@@ -244,20 +306,21 @@ def main():
     tried = 0
     fails_ok = 0
 
-    def job(idx, mode, text):
-        return idx, mode, text, run_opt(opt, mode, text, args.timeout)
+    def job(idx, mode, text, margs):
+        return idx, mode, text, margs, run_opt(opt, mode, text, args.timeout, margs)
 
     def gen():
         i = 0
         while i < args.count:
-            # Inputs meant to be rejected mostly stay rejected: draw them less.
-            name, text = rng.choice(seeds)
-            if "invalid" in name and rng.random() < 0.7:
-                name, text = rng.choice(seeds)
-            yield i, rng.choice(modes), mutate(rng, text), name
+            name, text = rng.choices(seeds, weights)[0]
+            mode = rng.choice(modes)
+            text = mutate(rng, text)
+            margs = option_args(rng) if mode == "gpu-opts" else MODES[mode]
+            yield i, mode, text, margs, name
             i += 1
 
     g = gen()
+    next_report = time.monotonic() + (args.progress or 0)
 
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         pending = set()
@@ -267,19 +330,24 @@ def main():
             while not exhausted and len(pending) < 2 * args.jobs and \
                     time.monotonic() < deadline:
                 try:
-                    idx, mode, text, name = next(g)
+                    idx, mode, text, margs, name = next(g)
                 except StopIteration:
                     exhausted = True
                     break
-                f = pool.submit(job, idx, mode, text)
+                f = pool.submit(job, idx, mode, text, margs)
                 names[f] = name
                 pending.add(f)
             if not pending:
                 break
             done, pending = concurrent.futures.wait(
                 pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            if args.progress and time.monotonic() >= next_report:
+                next_report = time.monotonic() + args.progress
+                print("fuzz.py: %d mutants, %d distinct crashes, %.0f s" %
+                      (tried, len(found), args.time - (deadline - time.monotonic())),
+                      flush=True)
             for f in done:
-                idx, mode, text, (sig, err) = f.result()
+                idx, mode, text, margs, (sig, err) = f.result()
                 tried += 1
                 if sig is None:
                     fails_ok += err.count("error:") > 0
@@ -292,13 +360,15 @@ def main():
                     known_hits[k] = known_hits.get(k, 0) + 1
                     continue
                 red = text if args.no_reduce else reduce(opt, mode, text, sig,
-                                                         args.timeout)
+                                                         args.timeout, margs)
                 h = hashlib.sha1(red.encode()).hexdigest()[:10]
                 os.makedirs(args.corpus, exist_ok=True)
                 path = os.path.join(args.corpus, "%s-%s.mlir" % (mode, h))
                 with open(path, "w") as fh:
                     fh.write("// fuzz.py seed %d mutant %d of %s\n// mode %s: %s\n"
-                             % (args.seed, idx, names[f], mode, sig))
+                             "// samoyeds-opt %s\n"
+                             % (args.seed, idx, names[f], mode, sig,
+                                " ".join("'%s'" % a for a in margs)))
                     fh.write(red)
                 found[sig] = [path, 1]
                 print("CRASH %s\n  saved %s" % (sig, path), flush=True)

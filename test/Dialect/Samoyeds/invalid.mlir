@@ -1093,6 +1093,17 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 // -----
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C5: a negative top_k (compared signed; a fuzz find, the GPU lowering
+  // aborted on the kernel name row_..._k-2147483648).
+  // expected-error @below {{'samoyeds.ssmm' op (C5) top_k (-2147483648) must be >= 1}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, top_k = -2147483648} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>, %s: tensor<?x3xf32>) {
   // C6: scale has top_k columns.
   // expected-error @below {{'samoyeds.ssmm' op (C6) scale must have top_k = 2 columns, got 3}}

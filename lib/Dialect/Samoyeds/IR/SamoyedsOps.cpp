@@ -383,10 +383,13 @@ LogicalResult SsmmOp::verify() {
   if (!sizesAgree(res.getDimSize(0), len) || res.getDimSize(1) != outCols)
     return emitOpError() << "(C4) result must be " << dimStr(len) << "x"
                          << outCols << ", got " << shapeStr(res.getShape());
-  if (getTopK() < 1)
-    return emitOpError() << "(C5) top_k (" << getTopK() << ") must be >= 1";
-  if (getScale() && !sizesAgree(getScale().getType().getDimSize(1), getTopK()))
-    return emitOpError() << "(C6) scale must have top_k = " << getTopK()
+  // I64Attr accessors return uint64_t: compare as the signed value the IR
+  // spells (top_k = -1 was accepted and reached the kernel name).
+  const int64_t topK = static_cast<int64_t>(getTopK());
+  if (topK < 1)
+    return emitOpError() << "(C5) top_k (" << topK << ") must be >= 1";
+  if (getScale() && !sizesAgree(getScale().getType().getDimSize(1), topK))
+    return emitOpError() << "(C6) scale must have top_k = " << topK
                          << " columns, got "
                          << dimStr(getScale().getType().getDimSize(1));
   return success();
