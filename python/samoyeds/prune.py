@@ -22,12 +22,16 @@ Methods:
   2 of every 4 of largest score (ties: the lower row / column).
 - "sparsegpt": OBS with H = X^T X + damping (percdamp * mean diag H), columns
   processed left to right in blocks with lazy updates (SparseGPT). At the
-  first column of each V-slice, the N rows of every group are chosen by the
-  summed OBS score w^2 / d_j^2 over the slice (d_j the diagonal of the upper
-  Cholesky factor of H^-1, i.e. [H^-1]_jj of the columns not yet processed),
-  at every 4th column the 2:4 choice inside the selected rows by the same
-  score; every pruned weight (also the whole slice of a row not selected)
-  is compensated on the columns not yet processed.
+  first column of each V-slice, the N rows of every group are chosen before
+  the slice is processed: by default (row_score="obs") by the OBS cost of
+  the choice, drop cost ||w_S U_SS^-1||^2 (exact, with compensation on the
+  later columns) minus keep cost (the 2:4 saliencies it would lose); with
+  row_score="diag" by the summed OBS saliency w^2 / d_j^2 over the slice
+  (d_j the diagonal of the upper Cholesky factor of H^-1, i.e. [H^-1]_jj of
+  the columns not yet processed). At every 4th column the 2:4 choice inside
+  the selected rows by w^2 / d_j^2; every pruned weight (also the whole
+  slice of a row not selected) is compensated on the columns not yet
+  processed. docs/accuracy.md measures both row scores ("obs" is better).
 
 Whole models (torch; transformers MoE models found by duck typing as in
 samoyeds.layer): `prune(model, calibration_batches, method, fmt)` and
