@@ -358,6 +358,19 @@ def main():
                 k = next((k for k in known if k in sig), None)
                 if k is not None:
                     known_hits[k] = known_hits.get(k, 0) + 1
+                    if known_hits[k] == 1:
+                        # One example each (unreduced): distinct bugs can
+                        # share a known signature, so the first is kept for
+                        # review.
+                        os.makedirs(args.corpus, exist_ok=True)
+                        h = hashlib.sha1(text.encode()).hexdigest()[:10]
+                        with open(os.path.join(args.corpus, "known-%s-%s.mlir"
+                                               % (mode, h)), "w") as fh:
+                            fh.write("// fuzz.py seed %d mutant %d of %s\n"
+                                     "// mode %s: %s (known: %s)\n// samoyeds-opt %s\n"
+                                     % (args.seed, idx, names[f], mode, sig, k,
+                                        " ".join("'%s'" % a for a in margs)))
+                            fh.write(text)
                     continue
                 red = text if args.no_reduce else reduce(opt, mode, text, sig,
                                                          args.timeout, margs)
