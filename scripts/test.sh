@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds, and runs every test that needs no GPU:
 # the C++ unit tests (ctest) and the lit suite (check-samoyeds: dialect,
-# passes, kernel IR and PTX, CPU execution against numpy references).
+# passes, kernel IR and PTX, CPU execution against numpy references), the
+# Python tests and a bounded fuzz run (about 2.5 minutes).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${SAMOYEDS_BUILD_DIR:-$ROOT/build}"
@@ -15,5 +16,13 @@ echo "== lit (check-samoyeds)"
 if [ -d "$ROOT/python/tests" ]; then
   echo "== python (pytest)"
   (cd "$ROOT" && SAMOYEDS_BUILD_DIR="$BUILD" /usr/bin/python3 -m pytest -q python/tests) || status=1
+fi
+echo "== fuzz (bounded mutation run of samoyeds-opt, test/Fuzz/README.md)"
+# Deterministic by default (seed 1); a crash fails the run and its reduced
+# input is saved under $BUILD/fuzz-found. SAMOYEDS_FUZZ_TIME=0 skips it.
+if [ "${SAMOYEDS_FUZZ_TIME:-150}" != 0 ]; then
+  /usr/bin/python3 "$ROOT/test/Fuzz/fuzz.py" --build "$BUILD" \
+    --time "${SAMOYEDS_FUZZ_TIME:-150}" --seed "${SAMOYEDS_FUZZ_SEED:-1}" \
+    --jobs 2 --corpus "$BUILD/fuzz-found" || status=1
 fi
 exit $status

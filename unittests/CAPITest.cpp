@@ -42,16 +42,20 @@ TEST(CAPI, ErrorIsThreadLocal) {
 
 TEST(CAPI, PackedShape) {
   int64_t out[5] = {0, 0, 0, 0, 0};
-  ASSERT_EQ(samoyeds_format_packed_shape(1, 2, 128, 14336, 4096, out),
+  ASSERT_EQ(samoyeds_format_packed_shape(1, 2, 128, 14336, 4096, out, 5),
             SAMOYEDS_FORMAT_OK);
   EXPECT_EQ(out[0], 7168);
   EXPECT_EQ(out[1], 2048);
   EXPECT_EQ(out[2], 256);
   EXPECT_EQ(out[3], 32);
   EXPECT_EQ(out[4], 917504);
-  EXPECT_NE(samoyeds_format_packed_shape(1, 2, 128, 14336, 4096, nullptr),
+  EXPECT_NE(samoyeds_format_packed_shape(1, 2, 128, 14336, 4096, nullptr, 5),
             SAMOYEDS_FORMAT_OK);
   EXPECT_STREQ(samoyeds_format_last_error(), "out must not be null");
+  EXPECT_NE(samoyeds_format_packed_shape(1, 2, 128, 14336, 4096, out, 4),
+            SAMOYEDS_FORMAT_OK);
+  EXPECT_STREQ(samoyeds_format_last_error(),
+               "out has 4 elements, the shape needs 5");
 }
 
 TEST(CAPI, PackUnpackMatchCpp) {
@@ -62,39 +66,44 @@ TEST(CAPI, PackUnpackMatchCpp) {
   ASSERT_EQ(pack(f, rows, cols, w.data(), cpp.values.data(), cpp.meta.data(),
                  cpp.rowidx.data()),
             "");
-  ASSERT_EQ(samoyeds_format_pack_f32(2, 4, 64, rows, cols, w.data(),
-                                     c.values.data(), c.meta.data(),
-                                     c.rowidx.data()),
+  ASSERT_EQ(samoyeds_format_pack_f32(2, 4, 64, rows, cols, w.data(), w.size(),
+                                     c.values.data(), c.values.size(),
+                                     c.meta.data(), c.meta.size(),
+                                     c.rowidx.data(), c.rowidx.size()),
             SAMOYEDS_FORMAT_OK);
   EXPECT_TRUE(c == cpp);
   std::vector<float> d1(rows * cols), d2(rows * cols);
   ASSERT_EQ(unpack(f, rows, cols, cpp.values.data(), cpp.meta.data(),
                    cpp.rowidx.data(), d1.data()),
             "");
-  ASSERT_EQ(samoyeds_format_unpack_f32(2, 4, 64, rows, cols, c.values.data(),
-                                       c.meta.data(), c.rowidx.data(),
-                                       d2.data()),
+  ASSERT_EQ(samoyeds_format_unpack_f32(
+                2, 4, 64, rows, cols, c.values.data(), c.values.size(),
+                c.meta.data(), c.meta.size(), c.rowidx.data(), c.rowidx.size(),
+                d2.data(), d2.size()),
             SAMOYEDS_FORMAT_OK);
   EXPECT_EQ(d1, d2);
 
   // Errors are reported, not truncated.
-  EXPECT_NE(samoyeds_format_pack_f32(2, 4, 64, rows, 100, w.data(),
-                                     c.values.data(), c.meta.data(),
-                                     c.rowidx.data()),
+  EXPECT_NE(samoyeds_format_pack_f32(2, 4, 64, rows, 100, w.data(), w.size(),
+                                     c.values.data(), c.values.size(),
+                                     c.meta.data(), c.meta.size(),
+                                     c.rowidx.data(), c.rowidx.size()),
             SAMOYEDS_FORMAT_OK);
   EXPECT_STREQ(samoyeds_format_last_error(),
                "cols (100) must be a multiple of V (64)");
   c.meta[0] = 0;
-  EXPECT_NE(samoyeds_format_unpack_f32(2, 4, 64, rows, cols, c.values.data(),
-                                       c.meta.data(), c.rowidx.data(),
-                                       d2.data()),
+  EXPECT_NE(samoyeds_format_unpack_f32(
+                2, 4, 64, rows, cols, c.values.data(), c.values.size(),
+                c.meta.data(), c.meta.size(), c.rowidx.data(), c.rowidx.size(),
+                d2.data(), d2.size()),
             SAMOYEDS_FORMAT_OK);
   EXPECT_STREQ(samoyeds_format_last_error(),
                "meta[0][0] nibble 0 (columns 0..3): positions (0, 0) must be "
                "strictly ascending");
-  EXPECT_NE(samoyeds_format_unpack_f32(2, 4, 64, rows, cols, nullptr,
-                                       c.meta.data(), c.rowidx.data(),
-                                       d2.data()),
+  EXPECT_NE(samoyeds_format_unpack_f32(
+                2, 4, 64, rows, cols, nullptr, c.values.size(), c.meta.data(),
+                c.meta.size(), c.rowidx.data(), c.rowidx.size(), d2.data(),
+                d2.size()),
             SAMOYEDS_FORMAT_OK);
   EXPECT_STREQ(samoyeds_format_last_error(), "values must not be null");
 }
@@ -110,23 +119,85 @@ TEST(CAPI, MetaToDeviceMatchesCpp) {
   std::vector<uint32_t> cpp(deviceMetaWords(f, rows, cols)), c(cpp.size());
   metaToDevice(f, rows, cols, p.meta.data(), cpp.data());
   ASSERT_EQ(samoyeds_format_meta_to_device(1, 2, 32, rows, cols,
-                                           p.meta.data(), c.data()),
+                                           p.meta.data(), p.meta.size(),
+                                           c.data(), c.size()),
             SAMOYEDS_FORMAT_OK);
   EXPECT_EQ(c, cpp);
   std::vector<uint16_t> back(p.meta.size(), 0);
   ASSERT_EQ(samoyeds_format_meta_from_device(1, 2, 32, rows, cols, c.data(),
-                                             back.data()),
+                                             c.size(), back.data(),
+                                             back.size()),
             SAMOYEDS_FORMAT_OK);
   EXPECT_EQ(back, p.meta);
   EXPECT_NE(samoyeds_format_meta_to_device(1, 2, 32, rows, cols, nullptr,
-                                           c.data()),
+                                           p.meta.size(), c.data(), c.size()),
             SAMOYEDS_FORMAT_OK);
   EXPECT_STREQ(samoyeds_format_last_error(), "meta must not be null");
   EXPECT_NE(samoyeds_format_meta_to_device(1, 2, 32, 33, cols, p.meta.data(),
-                                           c.data()),
+                                           p.meta.size(), c.data(), c.size()),
             SAMOYEDS_FORMAT_OK);
   EXPECT_STREQ(samoyeds_format_last_error(),
                "rows (33) must be a multiple of M (2)");
+}
+
+// A valid shape with buffers one element short: an error naming the buffer,
+// and nothing written past the end (the guard element stays as it was).
+TEST(CAPI, ShortBuffersAreRejected) {
+  const Format f{2, 4, 64};
+  const int64_t rows = 16, cols = 128;
+  const std::vector<float> w = randomMatrix(5, rows * cols);
+  Packed c(f, rows, cols);
+  const int64_t nv = c.values.size(), nm = c.meta.size(), nr = c.rowidx.size();
+  c.values.push_back(-7.0f);
+  EXPECT_NE(samoyeds_format_pack_f32(2, 4, 64, rows, cols, w.data(),
+                                     w.size() - 1, c.values.data(), nv,
+                                     c.meta.data(), nm, c.rowidx.data(), nr),
+            SAMOYEDS_FORMAT_OK);
+  EXPECT_STREQ(samoyeds_format_last_error(),
+               "dense has 2047 elements, the shape needs 2048");
+  EXPECT_NE(samoyeds_format_pack_f32(2, 4, 64, rows, cols, w.data(), w.size(),
+                                     c.values.data(), nv - 1, c.meta.data(),
+                                     nm, c.rowidx.data(), nr),
+            SAMOYEDS_FORMAT_OK);
+  EXPECT_STREQ(samoyeds_format_last_error(),
+               "values has 511 elements, the shape needs 512");
+  EXPECT_EQ(c.values[nv], -7.0f);
+  EXPECT_NE(samoyeds_format_pack_f32(2, 4, 64, rows, cols, w.data(), w.size(),
+                                     c.values.data(), nv, c.meta.data(),
+                                     nm - 1, c.rowidx.data(), nr),
+            SAMOYEDS_FORMAT_OK);
+  EXPECT_STREQ(samoyeds_format_last_error(),
+               "meta has 63 elements, the shape needs 64");
+  EXPECT_NE(samoyeds_format_pack_f32(2, 4, 64, rows, cols, w.data(), w.size(),
+                                     c.values.data(), nv, c.meta.data(), nm,
+                                     c.rowidx.data(), -1),
+            SAMOYEDS_FORMAT_OK);
+  EXPECT_STREQ(samoyeds_format_last_error(),
+               "rowidx has -1 elements, the shape needs 16");
+  ASSERT_EQ(samoyeds_format_pack_f32(2, 4, 64, rows, cols, w.data(), w.size(),
+                                     c.values.data(), nv, c.meta.data(), nm,
+                                     c.rowidx.data(), nr),
+            SAMOYEDS_FORMAT_OK);
+  std::vector<float> d(rows * cols);
+  EXPECT_NE(samoyeds_format_unpack_f32(2, 4, 64, rows, cols, c.values.data(),
+                                       nv, c.meta.data(), nm, c.rowidx.data(),
+                                       nr, d.data(), d.size() - 1),
+            SAMOYEDS_FORMAT_OK);
+  EXPECT_STREQ(samoyeds_format_last_error(),
+               "dense has 2047 elements, the shape needs 2048");
+  std::vector<uint32_t> dev(deviceMetaWords(f, rows, cols));
+  EXPECT_NE(samoyeds_format_meta_to_device(2, 4, 64, rows, cols, c.meta.data(),
+                                           nm, dev.data(), dev.size() - 1),
+            SAMOYEDS_FORMAT_OK);
+  EXPECT_STREQ(samoyeds_format_last_error(),
+               ("device has " + std::to_string(dev.size() - 1) +
+                " elements, the shape needs " + std::to_string(dev.size()))
+                   .c_str());
+  EXPECT_NE(samoyeds_format_meta_from_device(2, 4, 64, rows, cols, dev.data(),
+                                             dev.size(), c.meta.data(), nm - 1),
+            SAMOYEDS_FORMAT_OK);
+  EXPECT_STREQ(samoyeds_format_last_error(),
+               "meta has 63 elements, the shape needs 64");
 }
 
 } // namespace

@@ -4,7 +4,9 @@
 #include "samoyeds/Format/Format.h"
 
 #include <exception>
+#include <initializer_list>
 #include <string>
+#include <tuple>
 
 using namespace samoyeds::format;
 
@@ -24,12 +26,38 @@ template <typename Fn> int guarded(Fn &&fn) {
   return lastError.empty() ? SAMOYEDS_FORMAT_OK : SAMOYEDS_FORMAT_ERROR;
 }
 
-std::string checkPointers(const void *a, const char *an, const void *b,
-                          const char *bn) {
-  if (!a)
-    return std::string(an) + " must not be null";
-  if (!b)
-    return std::string(bn) + " must not be null";
+/// The element counts of the buffers of a valid shape (verifyShape has
+/// checked that rows x cols fits int64, and every count is at most that).
+struct Counts {
+  int64_t dense, values, meta, rowidx, device;
+};
+Counts countsOf(const Format &f, int64_t rows, int64_t cols) {
+  const PackedShape ps = packedShape(f, rows, cols);
+  return {rows * cols, numValues(ps), numMetaWords(ps), numRowIndices(ps),
+          deviceMetaWords(f, rows, cols)};
+}
+
+/// "" when `p` is non-null and holds at least `need` elements.
+std::string checkBuffer(const void *p, int64_t len, int64_t need,
+                        const char *name) {
+  if (!p)
+    return std::string(name) + " must not be null";
+  if (len < need)
+    return std::string(name) + " has " + std::to_string(len) +
+           " elements, the shape needs " + std::to_string(need);
+  return "";
+}
+
+/// The first failing check of `buffers`, or "".
+std::string
+checkBuffers(std::initializer_list<std::tuple<const void *, int64_t, int64_t,
+                                              const char *>>
+                 buffers) {
+  for (auto [p, len, need, name] : buffers) {
+    std::string err = checkBuffer(p, len, need, name);
+    if (!err.empty())
+      return err;
+  }
   return "";
 }
 
@@ -45,14 +73,14 @@ int samoyeds_format_verify(int64_t n, int64_t m, int64_t v, int64_t rows,
 }
 
 int samoyeds_format_packed_shape(int64_t n, int64_t m, int64_t v, int64_t rows,
-                                 int64_t cols, int64_t out[5]) {
+                                 int64_t cols, int64_t *out, int64_t out_len) {
   return guarded([&]() -> std::string {
     const Format f{n, m, v};
     std::string err = verifyShape(f, rows, cols);
+    if (err.empty())
+      err = checkBuffer(out, out_len, 5, "out");
     if (!err.empty())
       return err;
-    if (!out)
-      return "out must not be null";
     const PackedShape ps = packedShape(f, rows, cols);
     out[0] = ps.condRows;
     out[1] = ps.valueCols;
@@ -64,29 +92,61 @@ int samoyeds_format_packed_shape(int64_t n, int64_t m, int64_t v, int64_t rows,
 }
 
 int samoyeds_format_pack_f32(int64_t n, int64_t m, int64_t v, int64_t rows,
-                             int64_t cols, const float *dense, float *values,
-                             uint16_t *meta, uint8_t *rowidx) {
-  return guarded(
-      [&] { return pack({n, m, v}, rows, cols, dense, values, meta, rowidx); });
+                             int64_t cols, const float *dense,
+                             int64_t dense_len, float *values,
+                             int64_t values_len, uint16_t *meta,
+                             int64_t meta_len, uint8_t *rowidx,
+                             int64_t rowidx_len) {
+  return guarded([&]() -> std::string {
+    const Format f{n, m, v};
+    std::string err = verifyShape(f, rows, cols);
+    if (!err.empty())
+      return err;
+    const Counts c = countsOf(f, rows, cols);
+    err = checkBuffers({{dense, dense_len, c.dense, "dense"},
+                        {values, values_len, c.values, "values"},
+                        {meta, meta_len, c.meta, "meta"},
+                        {rowidx, rowidx_len, c.rowidx, "rowidx"}});
+    if (!err.empty())
+      return err;
+    return pack(f, rows, cols, dense, values, meta, rowidx);
+  });
 }
 
 int samoyeds_format_unpack_f32(int64_t n, int64_t m, int64_t v, int64_t rows,
                                int64_t cols, const float *values,
-                               const uint16_t *meta, const uint8_t *rowidx,
-                               float *dense) {
-  return guarded([&] {
-    return unpack({n, m, v}, rows, cols, values, meta, rowidx, dense);
+                               int64_t values_len, const uint16_t *meta,
+                               int64_t meta_len, const uint8_t *rowidx,
+                               int64_t rowidx_len, float *dense,
+                               int64_t dense_len) {
+  return guarded([&]() -> std::string {
+    const Format f{n, m, v};
+    std::string err = verifyShape(f, rows, cols);
+    if (!err.empty())
+      return err;
+    const Counts c = countsOf(f, rows, cols);
+    err = checkBuffers({{values, values_len, c.values, "values"},
+                        {meta, meta_len, c.meta, "meta"},
+                        {rowidx, rowidx_len, c.rowidx, "rowidx"},
+                        {dense, dense_len, c.dense, "dense"}});
+    if (!err.empty())
+      return err;
+    return unpack(f, rows, cols, values, meta, rowidx, dense);
   });
 }
 
 int samoyeds_format_meta_to_device(int64_t n, int64_t m, int64_t v,
                                    int64_t rows, int64_t cols,
-                                   const uint16_t *meta, uint32_t *device) {
+                                   const uint16_t *meta, int64_t meta_len,
+                                   uint32_t *device, int64_t device_len) {
   return guarded([&]() -> std::string {
     const Format f{n, m, v};
     std::string err = verifyShape(f, rows, cols);
-    if (err.empty())
-      err = checkPointers(meta, "meta", device, "device");
+    if (!err.empty())
+      return err;
+    const Counts c = countsOf(f, rows, cols);
+    err = checkBuffers({{meta, meta_len, c.meta, "meta"},
+                        {device, device_len, c.device, "device"}});
     if (err.empty())
       metaToDevice(f, rows, cols, meta, device);
     return err;
@@ -95,12 +155,17 @@ int samoyeds_format_meta_to_device(int64_t n, int64_t m, int64_t v,
 
 int samoyeds_format_meta_from_device(int64_t n, int64_t m, int64_t v,
                                      int64_t rows, int64_t cols,
-                                     const uint32_t *device, uint16_t *meta) {
+                                     const uint32_t *device,
+                                     int64_t device_len, uint16_t *meta,
+                                     int64_t meta_len) {
   return guarded([&]() -> std::string {
     const Format f{n, m, v};
     std::string err = verifyShape(f, rows, cols);
-    if (err.empty())
-      err = checkPointers(device, "device", meta, "meta");
+    if (!err.empty())
+      return err;
+    const Counts c = countsOf(f, rows, cols);
+    err = checkBuffers({{device, device_len, c.device, "device"},
+                        {meta, meta_len, c.meta, "meta"}});
     if (err.empty())
       metaFromDevice(f, rows, cols, device, meta);
     return err;

@@ -8,13 +8,17 @@ Submodules (numpy only unless noted):
   samoyeds.reference numpy reference of a layer (routing and experts)
   samoyeds.runtime  CompiledMoE: call a compiled layer on torch CUDA tensors (torch)
   samoyeds.layer    SamoyedsMoE: a torch.nn.Module, from HF blocks (torch)
+  samoyeds.prune    prune_matrix / Calibration (numpy or torch); prune(model, ...) and
+                    patch_model(model, ...) for transformers MoE models (torch)
+  samoyeds.balance  update_bias, load_imbalance, LoadMonitor (load balancing)
 """
 
 from .format import Format, Packed, PackedTensors, pack, pack_torch, unpack
 from .mlirgen import MoEConfig, moe_mlir
 
 __all__ = ["Format", "Packed", "PackedTensors", "pack", "pack_torch", "unpack", "MoEConfig",
-           "moe_mlir", "CompiledMoE", "SamoyedsMoE", "compile_layer"]
+           "moe_mlir", "CompiledMoE", "SamoyedsMoE", "compile_layer", "prune", "patch_model",
+           "balance"]
 
 __version__ = "0.1.0"
 
@@ -27,6 +31,15 @@ def __getattr__(name):
     if name in ("SamoyedsMoE",):
         from . import layer
         return getattr(layer, name)
+    if name == "prune":          # the module, callable as the whole-model prune()
+        import importlib
+        return importlib.import_module(".prune", __name__)
+    if name == "patch_model":
+        from .prune import patch_model
+        return patch_model
+    if name == "balance":
+        import importlib
+        return importlib.import_module(".balance", __name__)
     if name == "compile_layer":
         from .compiler import compile_layer
         return compile_layer

@@ -49,3 +49,56 @@ def find_tool(name):
     """<build>/bin/<name> if it exists, else None."""
     p = os.path.join(bin_dir(), name)
     return p if os.path.isfile(p) and os.access(p, os.X_OK) else None
+
+
+# ---------------------------------------------------------------------------
+# Named errors and strict validation of settings (shared by compiler.py and
+# runtime.py)
+# ---------------------------------------------------------------------------
+
+class SamoyedsError(Exception):
+    """Base class of the package's own errors."""
+
+
+class OptionError(SamoyedsError, ValueError):
+    """An option or setting has the wrong type or value (a chip name, a
+    pipeline option, a boolean given as an arbitrary string, ...)."""
+
+
+class ArtifactError(SamoyedsError, RuntimeError):
+    """A cached compiled artefact is corrupted, incomplete or belongs to
+    another layer (its content hashes or its key do not match its integrity
+    record), and no compiler is available to rebuild it."""
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def parse_bool(value, name):
+    """A boolean setting: a bool (or numpy bool), the ints 0 and 1, or one of
+    the strings 1/true/yes/on and 0/false/no/off (any case). Anything else
+    raises OptionError: "no" is never True."""
+    if isinstance(value, bool):
+        return value
+    if type(value).__name__ == "bool_":          # numpy.bool_
+        return bool(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in _TRUE:
+            return True
+        if v in _FALSE:
+            return False
+    raise OptionError(f"{name} must be a bool (or one of {'/'.join(_TRUE)} and "
+                      f"{'/'.join(_FALSE)}), got {value!r}")
+
+
+def check_int(value, name, lo, hi):
+    """An int in [lo, hi] (bools and floats are not ints here)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OptionError(f"{name} must be an int, got {value!r}")
+    if not lo <= value <= hi:
+        raise OptionError(f"{name} must be in [{lo}, {hi}], got {value}")
+    return value

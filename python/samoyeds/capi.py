@@ -43,15 +43,15 @@ def load(path=None):
     lib.samoyeds_format_last_error.argtypes = []
     five = [_i64] * 5
     lib.samoyeds_format_verify.argtypes = five
-    lib.samoyeds_format_packed_shape.argtypes = five + [_P(_i64)]
-    lib.samoyeds_format_pack_f32.argtypes = five + [_P(ctypes.c_float), _P(ctypes.c_float),
-                                                    _P(ctypes.c_uint16), _P(ctypes.c_uint8)]
-    lib.samoyeds_format_unpack_f32.argtypes = five + [_P(ctypes.c_float), _P(ctypes.c_uint16),
-                                                      _P(ctypes.c_uint8), _P(ctypes.c_float)]
-    lib.samoyeds_format_meta_to_device.argtypes = five + [_P(ctypes.c_uint16),
-                                                          _P(ctypes.c_uint32)]
-    lib.samoyeds_format_meta_from_device.argtypes = five + [_P(ctypes.c_uint32),
-                                                            _P(ctypes.c_uint16)]
+    # Every buffer is followed by its length in elements (CAPI.h).
+    f32, u16, u8, u32 = ctypes.c_float, ctypes.c_uint16, ctypes.c_uint8, ctypes.c_uint32
+    lib.samoyeds_format_packed_shape.argtypes = five + [_P(_i64), _i64]
+    lib.samoyeds_format_pack_f32.argtypes = five + [_P(f32), _i64, _P(f32), _i64,
+                                                    _P(u16), _i64, _P(u8), _i64]
+    lib.samoyeds_format_unpack_f32.argtypes = five + [_P(f32), _i64, _P(u16), _i64,
+                                                      _P(u8), _i64, _P(f32), _i64]
+    lib.samoyeds_format_meta_to_device.argtypes = five + [_P(u16), _i64, _P(u32), _i64]
+    lib.samoyeds_format_meta_from_device.argtypes = five + [_P(u32), _i64, _P(u16), _i64]
     for f in ("verify", "packed_shape", "pack_f32", "unpack_f32", "meta_to_device",
               "meta_from_device"):
         getattr(lib, "samoyeds_format_" + f).restype = ctypes.c_int
@@ -86,6 +86,12 @@ def _ptr(a, ctype):
     return a.ctypes.data_as(_P(ctype))
 
 
+def _buf(a, ctype):
+    """(pointer, length in elements) of a C-contiguous array of `ctype`."""
+    assert a.flags.c_contiguous and a.itemsize == ctypes.sizeof(ctype)
+    return a.ctypes.data_as(_P(ctype)), _i64(a.size)
+
+
 def verify(fmt_or_nmv, rows, cols):
     """"" when the shape fits, else the library's message. Takes a Format or
     a raw (n, m, v) tuple (so invalid formats can be checked too)."""
@@ -102,7 +108,7 @@ def packed_shape(fmt, rows, cols):
     """(condRows, valueCols, metaCols, slices, deviceWords)."""
     lib = load()
     out = (_i64 * 5)()
-    if lib.samoyeds_format_packed_shape(*_fmt_args(fmt, rows, cols), out):
+    if lib.samoyeds_format_packed_shape(*_fmt_args(fmt, rows, cols), out, _i64(5)):
         raise ValueError(_err(lib))
     return tuple(int(x) for x in out)
 
@@ -125,9 +131,10 @@ def pack_f32(w, fmt):
     values = np.empty((cr, vc), np.float32)
     meta = np.empty((cr, mc), np.uint16)
     rowidx = np.empty((s, cr), np.uint8)
-    if lib.samoyeds_format_pack_f32(*_fmt_args(fmt, r, c), _ptr(w, ctypes.c_float),
-                                    _ptr(values, ctypes.c_float), _ptr(meta, ctypes.c_uint16),
-                                    _ptr(rowidx, ctypes.c_uint8)):
+    if lib.samoyeds_format_pack_f32(*_fmt_args(fmt, r, c), *_buf(w, ctypes.c_float),
+                                    *_buf(values, ctypes.c_float),
+                                    *_buf(meta, ctypes.c_uint16),
+                                    *_buf(rowidx, ctypes.c_uint8)):
         raise ValueError(_err(lib))
     return values, meta, rowidx
 
@@ -146,10 +153,10 @@ def unpack_f32(values, meta, rowidx, fmt, rows, cols):
             raise ValueError(f"{name} must be {want}, got {a.shape}")
     dense = np.empty((rows, cols), np.float32)
     if lib.samoyeds_format_unpack_f32(*_fmt_args(fmt, rows, cols),
-                                      _ptr(values, ctypes.c_float),
-                                      _ptr(meta, ctypes.c_uint16),
-                                      _ptr(rowidx, ctypes.c_uint8),
-                                      _ptr(dense, ctypes.c_float)):
+                                      *_buf(values, ctypes.c_float),
+                                      *_buf(meta, ctypes.c_uint16),
+                                      *_buf(rowidx, ctypes.c_uint8),
+                                      *_buf(dense, ctypes.c_float)):
         raise ValueError(_err(lib))
     return dense
 
@@ -160,8 +167,8 @@ def meta_to_device(meta, fmt, rows, cols):
     meta = np.ascontiguousarray(np.asarray(meta).view(np.uint16))
     out = np.empty(words, np.uint32)
     if lib.samoyeds_format_meta_to_device(*_fmt_args(fmt, rows, cols),
-                                          _ptr(meta, ctypes.c_uint16),
-                                          _ptr(out, ctypes.c_uint32)):
+                                          *_buf(meta, ctypes.c_uint16),
+                                          *_buf(out, ctypes.c_uint32)):
         raise ValueError(_err(lib))
     return out
 
@@ -174,8 +181,8 @@ def meta_from_device(device, fmt, rows, cols):
         raise ValueError(f"device metadata must have {words} words, got {device.size}")
     out = np.empty((cr, mc), np.uint16)
     if lib.samoyeds_format_meta_from_device(*_fmt_args(fmt, rows, cols),
-                                            _ptr(device, ctypes.c_uint32),
-                                            _ptr(out, ctypes.c_uint16)):
+                                            *_buf(device, ctypes.c_uint32),
+                                            *_buf(out, ctypes.c_uint16)):
         raise ValueError(_err(lib))
     return out
 

@@ -11,6 +11,15 @@ the development machine can be carried to a GPU machine that has no
 compiler. Use force=True after rebuilding the compiler (a cached library
 older than samoyeds-opt is recompiled automatically where the compiler is
 available).
+
+Every argument is validated before anything runs (OptionError): the chip
+must be one the GPU pipeline can target, pipeline options are `key=value`
+pairs of known integer options (no spaces or `=` smuggled into a value, no
+chip= or format= overriding the compiler's own), booleans are bools. The
+artifacts of a compilation are recorded in <stem>.integrity.json (the key
+and the SHA-256 of the .so, the PTX and cubins and the manifest); a cached
+set is reused only when it matches that record. A corrupted or foreign set
+is recompiled where the compiler is available, else ArtifactError.
 """
 
 import dataclasses
@@ -18,17 +27,86 @@ import glob
 import hashlib
 import json
 import os
+import re
 import subprocess
 
 from . import _paths
+from ._paths import ArtifactError, OptionError, SamoyedsError, parse_bool
 from .mlirgen import MoEConfig, moe_mlir
 
 __all__ = ["compile_layer", "CompiledArtifacts", "find_compiler", "CompileError",
-           "artifact_stem"]
+           "artifact_stem", "OptionError", "ArtifactError", "SamoyedsError",
+           "check_chip", "normalize_pipeline_options", "verify_artifacts"]
 
 
-class CompileError(RuntimeError):
+class CompileError(SamoyedsError, RuntimeError):
     """samoyeds-compile failed; the message holds its diagnostics."""
+
+
+# The GPU pipeline emits PTX 8.5: sm_80 up to sm_90a. Chips outside that
+# range are refused here (the compiler cannot target them).
+_CHIP_RE = re.compile(r"sm_(\d{2,3})([af]?)")
+MIN_SM, MAX_SM = 80, 90
+# Integer options of --samoyeds-gpu-pipeline that a caller may set (chip and
+# format belong to samoyeds-compile). The compiler checks their meaning; the
+# range here keeps its size arithmetic far from overflow.
+PIPELINE_INT_OPTIONS = ("block-k", "min-blocks-per-sm", "stages", "warp-m", "warp-n",
+                        "warps-m", "warps-n")
+MAX_OPTION_VALUE = 4096
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_chip(chip):
+    """The chip name if the GPU pipeline can target it, else OptionError."""
+    if not isinstance(chip, str):
+        raise OptionError(f"chip must be a str such as 'sm_90a', got {chip!r}")
+    m = _CHIP_RE.fullmatch(chip)
+    if not m:
+        raise OptionError(f"chip {chip!r} is not of the form sm_XX, sm_XXa or sm_XXf")
+    sm = int(m.group(1))
+    if not MIN_SM <= sm <= MAX_SM or (m.group(2) and sm != 90):
+        raise OptionError(f"chip {chip!r} cannot be targeted: the GPU pipeline emits "
+                          f"PTX 8.5 for sm_{MIN_SM} to sm_{MAX_SM}a")
+    return chip
+
+
+def normalize_pipeline_options(options):
+    """The canonical option string ("key=value ..." in the given order) of
+    `options`: a str of space-separated key=value pairs, or a dict. Raises
+    OptionError on an unknown key, a repeated key, or a value that is not an
+    int in [0, MAX_OPTION_VALUE]."""
+    if options is None:
+        return ""
+    if isinstance(options, dict):
+        pairs = list(options.items())
+    elif isinstance(options, str):
+        pairs = []
+        for tok in options.split():
+            key, eq, value = tok.partition("=")
+            if not eq or not key or "=" in value:
+                raise OptionError(f"pipeline option {tok!r} is not of the form key=value")
+            pairs.append((key, value))
+    else:
+        raise OptionError(f"pipeline_options must be a str or a dict, got "
+                          f"{type(options).__name__}")
+    out, seen = [], set()
+    for key, value in pairs:
+        if not isinstance(key, str) or key not in PIPELINE_INT_OPTIONS:
+            hint = (" (chip is the chip argument; the format is the compiler's)"
+                    if key in ("chip", "format") else "")
+            raise OptionError(f"unknown pipeline option {key!r}{hint}; known: "
+                              f"{', '.join(PIPELINE_INT_OPTIONS)}")
+        if key in seen:
+            raise OptionError(f"pipeline option {key!r} given twice")
+        seen.add(key)
+        if isinstance(value, str):
+            if not re.fullmatch(r"\d+", value):
+                raise OptionError(f"pipeline option {key}={value!r}: the value must be a "
+                                  f"decimal integer")
+            value = int(value)
+        _paths.check_int(value, f"pipeline option {key}", 0, MAX_OPTION_VALUE)
+        out.append(f"{key}={value}")
+    return " ".join(out)
 
 
 @dataclasses.dataclass
@@ -90,6 +168,63 @@ def _stale(so_path, compiler):
         return False
 
 
+INTEGRITY_SUFFIX = ".integrity.json"
+
+
+def _sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _artifact_files(art):
+    return [art.so, art.manifest] + list(art.ptx) + list(art.cubin)
+
+
+def _write_integrity(art):
+    files = {os.path.basename(p): _sha256(p) for p in _artifact_files(art)}
+    path = os.path.join(os.path.dirname(art.so),
+                        os.path.basename(art.so)[:-3] + INTEGRITY_SUFFIX)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(dict(key=art.key, name=art.name, chip=art.chip, files=files), f, indent=1)
+    os.replace(tmp, path)
+
+
+def verify_artifacts(art):
+    """"" when the artifacts of `art` match their integrity record, else what
+    is wrong (missing record, foreign key, changed or missing file)."""
+    path = os.path.join(os.path.dirname(art.so),
+                        os.path.basename(art.so)[:-3] + INTEGRITY_SUFFIX)
+    try:
+        with open(path) as f:
+            rec = json.load(f)
+    except FileNotFoundError:
+        return f"no integrity record {os.path.basename(path)}"
+    except (OSError, ValueError) as e:
+        return f"unreadable integrity record {os.path.basename(path)}: {e}"
+    if not isinstance(rec, dict) or not isinstance(rec.get("files"), dict):
+        return f"malformed integrity record {os.path.basename(path)}"
+    if rec.get("key") != art.key or rec.get("name") != art.name or rec.get("chip") != art.chip:
+        return (f"{os.path.basename(path)} belongs to another layer "
+                f"(key {str(rec.get('key'))[:16]}, expected {art.key[:16]})")
+    want = rec["files"]
+    have = {os.path.basename(p) for p in _artifact_files(art)}
+    if set(want) != have:
+        return (f"the artifact files differ from the record (missing "
+                f"{sorted(set(want) - have)}, unexpected {sorted(have - set(want))})")
+    for p in _artifact_files(art):
+        try:
+            digest = _sha256(p)
+        except OSError as e:
+            return f"cannot read {os.path.basename(p)}: {e}"
+        if digest != want[os.path.basename(p)]:
+            return f"{os.path.basename(p)} does not match its recorded SHA-256 (corrupted?)"
+    return ""
+
+
 def compile_layer(cfg, out_dir, chip="sm_90a", name="moe_layer", pipeline_options="",
                   runtime_dir=None, force=False, compiler=None, timeout=None):
     """Compiles the layer `cfg` into `out_dir` (created if needed) and returns
@@ -100,20 +235,46 @@ def compile_layer(cfg, out_dir, chip="sm_90a", name="moe_layer", pipeline_option
     when no compiler is found and nothing is cached."""
     if not isinstance(cfg, MoEConfig):
         raise TypeError(f"expected a MoEConfig, got {type(cfg).__name__}")
+    check_chip(chip)
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+        raise OptionError(f"name must be an identifier ([A-Za-z_][A-Za-z0-9_]*), got {name!r}")
+    pipeline_options = normalize_pipeline_options(pipeline_options)
+    force = parse_bool(force, "force")
+    if timeout is not None and (isinstance(timeout, bool) or
+                                not isinstance(timeout, (int, float)) or not timeout > 0):
+        raise OptionError(f"timeout must be None or a positive number of seconds, "
+                          f"got {timeout!r}")
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise OptionError(f"out_dir must be a path, got {out_dir!r}")
+    for what, p in (("compiler", compiler), ("runtime_dir", runtime_dir)):
+        if p is not None and not isinstance(p, (str, os.PathLike)):
+            raise OptionError(f"{what} must be a path, got {p!r}")
     text = moe_mlir(cfg, name)
     key = cache_key(text, chip, pipeline_options)
     stem = f"{name}_{key[:16]}"
     out_dir = os.path.abspath(out_dir)
-    compiler = compiler or find_compiler()
+    compiler = os.fspath(compiler) if compiler else find_compiler()
     so = os.path.join(out_dir, stem + ".so")
     manifest = os.path.join(out_dir, stem + ".manifest.txt")
     if not force and os.path.exists(so) and os.path.exists(manifest) and not _stale(so, compiler):
-        return _collect(out_dir, stem, name, chip, key, cached=True)
+        art = _collect(out_dir, stem, name, chip, key, cached=True)
+        problem = verify_artifacts(art)
+        if not problem:
+            return art
+        if not compiler:
+            raise ArtifactError(f"cached artifacts {stem}.* in {out_dir} cannot be used: "
+                                f"{problem}; no samoyeds-compile to rebuild them "
+                                f"(set SAMOYEDS_BUILD_DIR)")
+        # Otherwise rebuilt below.
     if not compiler:
         raise FileNotFoundError(
             f"samoyeds-compile not found in {_paths.bin_dir()} (set SAMOYEDS_BUILD_DIR) and "
             f"no cached artifacts {stem}.* in {out_dir}")
     os.makedirs(out_dir, exist_ok=True)
+    # A fresh set: no file of an earlier (possibly corrupted) one survives.
+    for p in glob.glob(glob.escape(os.path.join(out_dir, stem)) + ".*"):
+        if p.endswith((".so", ".ptx", ".cubin", ".manifest.txt", ".host.o", INTEGRITY_SUFFIX)):
+            os.remove(p)
     src = os.path.join(out_dir, stem + ".mlir")
     with open(src, "w") as f:
         f.write(text)
@@ -135,4 +296,11 @@ def compile_layer(cfg, out_dir, chip="sm_90a", name="moe_layer", pipeline_option
         cfgd["fmt2"] = str(cfg.fmt2)
         json.dump(dict(config=cfgd, name=name, chip=chip, pipeline_options=pipeline_options,
                        key=key, compiler=compiler), f, indent=1)
-    return _collect(out_dir, stem, name, chip, key, cached=False)
+    # Leftovers of an earlier (corrupted) set must not join this one.
+    art = _collect(out_dir, stem, name, chip, key, cached=False)
+    for p in (art.so, art.manifest):
+        if not os.path.exists(p):
+            raise CompileError(f"samoyeds-compile reported success for {cfg.describe()} "
+                               f"but wrote no {os.path.basename(p)} in {out_dir}")
+    _write_integrity(art)
+    return art

@@ -333,10 +333,24 @@ class SamoyedsMoE(nn.Module):
         return dict(bias=self.bias, s13=self.packed("s13"), s2=self.packed("s2"),
                     sg=self.shared_gate)
 
-    def forward(self, hidden_states, return_router_logits=None):
+    def expert_counts(self, hidden_states):
+        """Tokens routed to each expert (E int64) for hidden_states [..., H].
+        Computed in torch from the layer's routing (gate, bias, the config's
+        route attributes; samoyeds.torch_ref.route_torch): the compiled layer
+        does not return its dispatch offsets, and the same float32 routing
+        selects the same experts except at exact ties."""
+        from .torch_ref import route_torch
+        x = hidden_states.reshape(-1, self.cfg.hidden)
+        logits = F.linear(x.float(), self.gate_weight.float())
+        _, ids, _ = route_torch(logits, self.cfg, self.bias)
+        return torch.bincount(ids.reshape(-1), minlength=self.cfg.experts)
+
+    def forward(self, hidden_states, return_router_logits=None, return_expert_counts=None):
         """hidden_states [..., H] -> [..., H] (the layer's dtype; leading
         dimensions are flattened into tokens). With return_router_logits,
-        also the T x E router logits (x . gate^T in the input dtype, as HF)."""
+        also the T x E router logits (x . gate^T in the input dtype, as HF).
+        With return_expert_counts (or the module attribute of that name), the
+        per-expert token counts (E int64, see expert_counts) come last."""
         h = self.cfg.hidden
         if hidden_states.shape[-1] != h:
             raise ValueError(f"hidden_states must be [..., {h}], got "
@@ -351,9 +365,14 @@ class SamoyedsMoE(nn.Module):
         y = layer(x, self.gate_weight, self.packed("w13"), self.packed("w2"), **self._args())
         y = y.reshape(*lead, h)
         rrl = self.return_router_logits if return_router_logits is None else return_router_logits
+        rec = (getattr(self, "return_expert_counts", False) if return_expert_counts is None
+               else return_expert_counts)
+        out = (y,)
         if rrl:
-            return y, F.linear(x, self.gate_weight.to(x.dtype))
-        return y
+            out += (F.linear(x, self.gate_weight.to(x.dtype)),)
+        if rec:
+            out += (self.expert_counts(x),)
+        return out if len(out) > 1 else y
 
     @torch.no_grad()
     def reference(self, hidden_states, h_round=False):

@@ -19,16 +19,17 @@ import os
 import threading
 
 from . import _paths
+from ._paths import ArtifactError, OptionError, SamoyedsError, parse_bool
 from .format import Format, PackedTensors, storage_shapes
 from .mlirgen import MoEConfig
 
-__all__ = ["CompiledMoE", "InputError", "DTypeError", "TensorInfo", "PackedInfo",
+__all__ = ["CompiledMoE", "InputError", "DTypeError", "OptionError", "ArtifactError", "TensorInfo", "PackedInfo",
            "validate_call", "describe", "load_runtime", "RUNTIME_LIB"]
 
 RUNTIME_LIB = "libsamoyeds_runtime.so"
 
 
-class InputError(ValueError):
+class InputError(SamoyedsError, ValueError):
     """An argument of a compiled layer call is not what the layer takes."""
 
 
@@ -275,6 +276,37 @@ def load_runtime(path=None):
         return lib
 
 
+def check_library(so_path):
+    """Refuses (ArtifactError) a layer library that is missing, not an ELF
+    shared object, or that does not match the SHA-256 of the integrity record
+    compile_layer wrote next to it (where there is one). dlopen of a
+    truncated or foreign file would crash or run the wrong code."""
+    so_path = os.fspath(so_path)
+    try:
+        with open(so_path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise ArtifactError(f"cannot read the layer library {so_path}: {e}") from None
+    if magic != b"\x7fELF":
+        raise ArtifactError(f"{so_path} is not an ELF shared library (corrupted?)")
+    record = so_path[:-3] + ".integrity.json" if so_path.endswith(".so") else None
+    if record and os.path.exists(record):
+        import hashlib
+        import json
+        try:
+            with open(record) as f:
+                want = json.load(f)["files"][os.path.basename(so_path)]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ArtifactError(f"unreadable integrity record {record}: {e}") from None
+        h = hashlib.sha256()
+        with open(so_path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        if h.hexdigest() != want:
+            raise ArtifactError(f"{so_path} does not match the SHA-256 of {record} "
+                                f"(corrupted or replaced); recompile it")
+
+
 def _last_error(rt):
     msg = rt.samoyeds_rt_last_error()
     return msg.decode(errors="replace") if msg else ""
@@ -299,6 +331,12 @@ class CompiledMoE:
         import torch
         if not isinstance(cfg, MoEConfig):
             raise TypeError(f"expected a MoEConfig, got {type(cfg).__name__}")
+        blocking = parse_bool(blocking, "blocking")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise OptionError(f"name must be an identifier, got {name!r}")
+        if not isinstance(so_path, (str, os.PathLike)):
+            raise OptionError(f"so_path must be a path, got {so_path!r}")
+        check_library(so_path)
         if not torch.cuda.is_available():
             raise RuntimeError("CompiledMoE needs a CUDA device (torch.cuda.is_available() "
                                "is False)")
@@ -337,6 +375,12 @@ class CompiledMoE:
 
     @classmethod
     def from_artifacts(cls, cfg, art, **kw):
+        """The layer of compile_layer's artifacts, after checking them against
+        their integrity record (ArtifactError when they do not match)."""
+        from .compiler import verify_artifacts
+        problem = verify_artifacts(art)
+        if problem:
+            raise ArtifactError(f"artifacts {art.so[:-3]}.* cannot be used: {problem}")
         return cls(cfg, art.so, name=art.name, **kw)
 
     def validate(self, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None):

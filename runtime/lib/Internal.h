@@ -73,14 +73,39 @@ bool threadBlocking();
 // Validates dimensions, raises the dynamic shared memory limit when needed
 // and launches (with a cluster dimension if cluster != nullptr). Records and
 // returns errors; a grid with a zero dimension is a successful no-op.
+// numParams >= 0: the number of entries of `params`, checked against the
+// kernel's parameter count where the driver reports it.
 int launchKernel(const char *where, CUfunction fn, const int64_t grid[3],
                  const int64_t block[3], const int64_t *cluster, int64_t smem,
-                 CUstream stream, void **params, void **extra);
+                 CUstream stream, void **params, void **extra,
+                 int64_t numParams = -1);
 
 // Loads a module image (cubin, fatbin or NUL-terminated PTX) with the JIT
 // error log captured into the error message. optLevel < 0: driver default.
 int loadModule(const char *where, const void *image, int optLevel,
                CUmodule *module);
+
+// ---- the C boundary ----------------------------------------------------------
+// Runs the body of a C function and turns a C++ exception escaping it into
+// the sticky error (SAMOYEDS_RT_ERROR_INTERNAL, "<where>: internal error:
+// ..."), returning `fail` then. No exception crosses an extern "C" function.
+int recordException(const char *where) noexcept;
+template <typename R, typename Fn>
+R guarded(const char *where, R fail, Fn &&fn) noexcept {
+  try {
+    return fn();
+  } catch (...) {
+    recordException(where);
+    return fail;
+  }
+}
+template <typename Fn> void guardedVoid(const char *where, Fn &&fn) noexcept {
+  try {
+    fn();
+  } catch (...) {
+    recordException(where);
+  }
+}
 
 } // namespace samoyeds_rt
 

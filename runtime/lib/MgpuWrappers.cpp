@@ -90,77 +90,85 @@ extern "C" {
 // ---- modules -------------------------------------------------------------------
 
 void *mgpuModuleLoad(void *data, size_t sizeBytes) {
-  char where[96];
-  std::snprintf(where, sizeof(where), "mgpuModuleLoad(%zu-byte image)",
-                sizeBytes);
-  CUmodule module = nullptr;
-  if (!data || sizeBytes == 0) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "%s: empty image", where);
-    rememberLoadFailure();
-    return nullptr;
-  }
-  if (loadModule(where, data, -1, &module)) {
-    rememberLoadFailure();
-    return nullptr;
-  }
-  return module;
+  return guarded<void *>("mgpuModuleLoad", nullptr, [&]() -> void * {
+    char where[96];
+    std::snprintf(where, sizeof(where), "mgpuModuleLoad(%zu-byte image)",
+                  sizeBytes);
+    CUmodule module = nullptr;
+    if (!data || sizeBytes == 0) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "%s: empty image", where);
+      rememberLoadFailure();
+      return nullptr;
+    }
+    if (loadModule(where, data, -1, &module)) {
+      rememberLoadFailure();
+      return nullptr;
+    }
+    return module;
+  });
 }
 
 void *mgpuModuleLoadJIT(void *data, int32_t optLevel) {
-  char where[96];
-  std::snprintf(where, sizeof(where), "mgpuModuleLoadJIT(PTX, O%d)", optLevel);
-  CUmodule module = nullptr;
-  if (loadModule(where, data, optLevel < 0 ? -1 : optLevel, &module)) {
-    rememberLoadFailure();
-    return nullptr;
-  }
-  return module;
+  return guarded<void *>("mgpuModuleLoadJIT", nullptr, [&]() -> void * {
+    char where[96];
+    std::snprintf(where, sizeof(where), "mgpuModuleLoadJIT(PTX, O%d)", optLevel);
+    CUmodule module = nullptr;
+    if (loadModule(where, data, optLevel < 0 ? -1 : optLevel, &module)) {
+      rememberLoadFailure();
+      return nullptr;
+    }
+    return module;
+  });
 }
 
 void mgpuModuleUnload(void *module) {
-  // Called from a global destructor: a null module (its load failed and was
-  // reported) and a driver that is already shutting down are not errors.
-  if (!module || !boundContext())
-    return;
-  // At process exit the driver may be torn down before this destructor runs
-  // (every call then fails with CUDA_ERROR_DEINITIALIZED): nothing to free.
-  CUcontext current = nullptr;
-  if (cuCtxGetCurrent(&current) == CUDA_ERROR_DEINITIALIZED)
-    return;
-  ScopedContext scope("mgpuModuleUnload");
-  if (scope.status())
-    return;
-  CUresult r = cuModuleUnload(static_cast<CUmodule>(module));
-  if (r != CUDA_SUCCESS && r != CUDA_ERROR_DEINITIALIZED)
-    recordCu(r, "mgpuModuleUnload", "cuModuleUnload");
+  guardedVoid("mgpuModuleUnload", [&] {
+    // Called from a global destructor: a null module (its load failed and was
+    // reported) and a driver that is already shutting down are not errors.
+    if (!module || !boundContext())
+      return;
+    // At process exit the driver may be torn down before this destructor runs
+    // (every call then fails with CUDA_ERROR_DEINITIALIZED): nothing to free.
+    CUcontext current = nullptr;
+    if (cuCtxGetCurrent(&current) == CUDA_ERROR_DEINITIALIZED)
+      return;
+    ScopedContext scope("mgpuModuleUnload");
+    if (scope.status())
+      return;
+    CUresult r = cuModuleUnload(static_cast<CUmodule>(module));
+    if (r != CUDA_SUCCESS && r != CUDA_ERROR_DEINITIALIZED)
+      recordCu(r, "mgpuModuleUnload", "cuModuleUnload");
+  });
 }
 
 void *mgpuModuleGetFunction(void *module, const char *name) {
-  if (!name)
-    name = "<null>";
-  if (!module) {
-    char failure[1536];
-    {
-      std::lock_guard<std::mutex> lock(loadFailMutex());
-      std::snprintf(failure, sizeof(failure), "%s",
-                    gLoadFailMsg[0] ? gLoadFailMsg : "no load was attempted");
+  return guarded<void *>("mgpuModuleGetFunction", nullptr, [&]() -> void * {
+    if (!name)
+      name = "<null>";
+    if (!module) {
+      char failure[1536];
+      {
+        std::lock_guard<std::mutex> lock(loadFailMutex());
+        std::snprintf(failure, sizeof(failure), "%s",
+                      gLoadFailMsg[0] ? gLoadFailMsg : "no load was attempted");
+      }
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "mgpuModuleGetFunction('%s'): the module holding this kernel "
+                  "is not loaded (last failed module load: %s)",
+                  name, failure);
+      return nullptr;
     }
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "mgpuModuleGetFunction('%s'): the module holding this kernel "
-                "is not loaded (last failed module load: %s)",
-                name, failure);
-    return nullptr;
-  }
-  ScopedContext scope("mgpuModuleGetFunction");
-  if (scope.status())
-    return nullptr;
-  CUfunction fn = nullptr;
-  char where[512];
-  std::snprintf(where, sizeof(where), "mgpuModuleGetFunction('%s')", name);
-  if (recordCu(cuModuleGetFunction(&fn, static_cast<CUmodule>(module), name),
-               where, "cuModuleGetFunction"))
-    return nullptr;
-  return fn;
+    ScopedContext scope("mgpuModuleGetFunction");
+    if (scope.status())
+      return nullptr;
+    CUfunction fn = nullptr;
+    char where[512];
+    std::snprintf(where, sizeof(where), "mgpuModuleGetFunction('%s')", name);
+    if (recordCu(cuModuleGetFunction(&fn, static_cast<CUmodule>(module), name),
+                 where, "cuModuleGetFunction"))
+      return nullptr;
+    return fn;
+  });
 }
 
 // ---- launches ------------------------------------------------------------------
@@ -168,14 +176,18 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
 void mgpuLaunchKernel(void *function, int64_t gridX, int64_t gridY,
                       int64_t gridZ, int64_t blockX, int64_t blockY,
                       int64_t blockZ, int32_t smem, void *stream,
-                      void **params, void **extra, size_t /*paramsCount*/) {
-  if (threadPoisoned())
-    return;
-  const int64_t grid[3] = {gridX, gridY, gridZ};
-  const int64_t block[3] = {blockX, blockY, blockZ};
-  launchKernel("mgpuLaunchKernel", static_cast<CUfunction>(function), grid,
-               block, nullptr, smem, static_cast<CUstream>(stream), params,
-               extra);
+                      void **params, void **extra, size_t paramsCount) {
+  guardedVoid("mgpuLaunchKernel", [&] {
+    if (threadPoisoned())
+      return;
+    const int64_t grid[3] = {gridX, gridY, gridZ};
+    const int64_t block[3] = {blockX, blockY, blockZ};
+    // MLIR passes the number of parameter pointers: checked against the
+    // kernel where the driver can tell.
+    launchKernel("mgpuLaunchKernel", static_cast<CUfunction>(function), grid,
+                 block, nullptr, smem, static_cast<CUstream>(stream), params,
+                 extra, static_cast<int64_t>(paramsCount));
+  });
 }
 
 void mgpuLaunchClusterKernel(void *function, int64_t clusterX,
@@ -183,279 +195,319 @@ void mgpuLaunchClusterKernel(void *function, int64_t clusterX,
                              int64_t gridY, int64_t gridZ, int64_t blockX,
                              int64_t blockY, int64_t blockZ, int32_t smem,
                              void *stream, void **params, void **extra) {
-  if (threadPoisoned())
-    return;
-  const int64_t cluster[3] = {clusterX, clusterY, clusterZ};
-  const int64_t grid[3] = {gridX, gridY, gridZ};
-  const int64_t block[3] = {blockX, blockY, blockZ};
-  launchKernel("mgpuLaunchClusterKernel", static_cast<CUfunction>(function),
-               grid, block, cluster, smem, static_cast<CUstream>(stream),
-               params, extra);
+  guardedVoid("mgpuLaunchClusterKernel", [&] {
+    if (threadPoisoned())
+      return;
+    const int64_t cluster[3] = {clusterX, clusterY, clusterZ};
+    const int64_t grid[3] = {gridX, gridY, gridZ};
+    const int64_t block[3] = {blockX, blockY, blockZ};
+    launchKernel("mgpuLaunchClusterKernel", static_cast<CUfunction>(function),
+                 grid, block, cluster, smem, static_cast<CUstream>(stream),
+                 params, extra);
+  });
 }
 
 // ---- streams -------------------------------------------------------------------
 
 void *mgpuStreamCreate(void) {
-  // No stream is created: generated code runs on the calling thread's stream
-  // (samoyeds_rt_set_stream; NULL = legacy default stream). Initialise here so
-  // that a missing driver/device is reported before any work is attempted.
-  ensureInit("mgpuStreamCreate");
-  return threadStream();
+  return guarded<void *>("mgpuStreamCreate", nullptr, [&]() -> void * {
+    // No stream is created: generated code runs on the calling thread's stream
+    // (samoyeds_rt_set_stream; NULL = legacy default stream). Initialise here so
+    // that a missing driver/device is reported before any work is attempted.
+    ensureInit("mgpuStreamCreate");
+    return threadStream();
+  });
 }
 
 void mgpuStreamDestroy(void * /*stream*/) {
-  // The stream belongs to the caller (see mgpuStreamCreate).
+  guardedVoid("mgpuStreamDestroy", [&] {
+    // The stream belongs to the caller (see mgpuStreamCreate).
+  });
 }
 
 void mgpuStreamSynchronize(void *stream) {
-  if (!threadBlocking())
-    return;
-  ScopedContext scope("mgpuStreamSynchronize");
-  if (scope.status())
-    return;
-  CUstream s = static_cast<CUstream>(stream);
-  CUstreamCaptureStatus capture = CU_STREAM_CAPTURE_STATUS_NONE;
-  if (cuStreamIsCapturing(s, &capture) == CUDA_SUCCESS &&
-      capture != CU_STREAM_CAPTURE_STATUS_NONE)
-    return; // synchronizing a capturing stream would invalidate the capture
-  recordCu(cuStreamSynchronize(s), "mgpuStreamSynchronize",
-           "cuStreamSynchronize");
+  guardedVoid("mgpuStreamSynchronize", [&] {
+    if (!threadBlocking())
+      return;
+    ScopedContext scope("mgpuStreamSynchronize");
+    if (scope.status())
+      return;
+    CUstream s = static_cast<CUstream>(stream);
+    CUstreamCaptureStatus capture = CU_STREAM_CAPTURE_STATUS_NONE;
+    if (cuStreamIsCapturing(s, &capture) == CUDA_SUCCESS &&
+        capture != CU_STREAM_CAPTURE_STATUS_NONE)
+      return; // synchronizing a capturing stream would invalidate the capture
+    recordCu(cuStreamSynchronize(s), "mgpuStreamSynchronize",
+             "cuStreamSynchronize");
+  });
 }
 
 void mgpuStreamWaitEvent(void *stream, void *event) {
-  if (!event) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "mgpuStreamWaitEvent: event handle is null");
-    return;
-  }
-  ScopedContext scope("mgpuStreamWaitEvent");
-  if (scope.status())
-    return;
-  recordCu(cuStreamWaitEvent(static_cast<CUstream>(stream),
-                             static_cast<CUevent>(event), 0),
-           "mgpuStreamWaitEvent", "cuStreamWaitEvent");
+  guardedVoid("mgpuStreamWaitEvent", [&] {
+    if (!event) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "mgpuStreamWaitEvent: event handle is null");
+      return;
+    }
+    ScopedContext scope("mgpuStreamWaitEvent");
+    if (scope.status())
+      return;
+    recordCu(cuStreamWaitEvent(static_cast<CUstream>(stream),
+                               static_cast<CUevent>(event), 0),
+             "mgpuStreamWaitEvent", "cuStreamWaitEvent");
+  });
 }
 
 // ---- events --------------------------------------------------------------------
 
 void *mgpuEventCreate(void) {
-  ScopedContext scope("mgpuEventCreate");
-  if (scope.status())
-    return nullptr;
-  CUevent event = nullptr;
-  if (recordCu(cuEventCreate(&event, CU_EVENT_DISABLE_TIMING),
-               "mgpuEventCreate", "cuEventCreate"))
-    return nullptr;
-  return event;
+  return guarded<void *>("mgpuEventCreate", nullptr, [&]() -> void * {
+    ScopedContext scope("mgpuEventCreate");
+    if (scope.status())
+      return nullptr;
+    CUevent event = nullptr;
+    if (recordCu(cuEventCreate(&event, CU_EVENT_DISABLE_TIMING),
+                 "mgpuEventCreate", "cuEventCreate"))
+      return nullptr;
+    return event;
+  });
 }
 
 void mgpuEventDestroy(void *event) {
-  if (!event)
-    return;
-  ScopedContext scope("mgpuEventDestroy");
-  if (scope.status())
-    return;
-  recordCu(cuEventDestroy(static_cast<CUevent>(event)), "mgpuEventDestroy",
-           "cuEventDestroy");
+  guardedVoid("mgpuEventDestroy", [&] {
+    if (!event)
+      return;
+    ScopedContext scope("mgpuEventDestroy");
+    if (scope.status())
+      return;
+    recordCu(cuEventDestroy(static_cast<CUevent>(event)), "mgpuEventDestroy",
+             "cuEventDestroy");
+  });
 }
 
 void mgpuEventSynchronize(void *event) {
-  if (!event) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "mgpuEventSynchronize: event handle is null");
-    return;
-  }
-  ScopedContext scope("mgpuEventSynchronize");
-  if (scope.status())
-    return;
-  recordCu(cuEventSynchronize(static_cast<CUevent>(event)),
-           "mgpuEventSynchronize", "cuEventSynchronize");
+  guardedVoid("mgpuEventSynchronize", [&] {
+    if (!event) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "mgpuEventSynchronize: event handle is null");
+      return;
+    }
+    ScopedContext scope("mgpuEventSynchronize");
+    if (scope.status())
+      return;
+    recordCu(cuEventSynchronize(static_cast<CUevent>(event)),
+             "mgpuEventSynchronize", "cuEventSynchronize");
+  });
 }
 
 void mgpuEventRecord(void *event, void *stream) {
-  if (!event) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "mgpuEventRecord: event handle is null");
-    return;
-  }
-  ScopedContext scope("mgpuEventRecord");
-  if (scope.status())
-    return;
-  recordCu(cuEventRecord(static_cast<CUevent>(event),
-                         static_cast<CUstream>(stream)),
-           "mgpuEventRecord", "cuEventRecord");
+  guardedVoid("mgpuEventRecord", [&] {
+    if (!event) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "mgpuEventRecord: event handle is null");
+      return;
+    }
+    ScopedContext scope("mgpuEventRecord");
+    if (scope.status())
+      return;
+    recordCu(cuEventRecord(static_cast<CUevent>(event),
+                           static_cast<CUstream>(stream)),
+             "mgpuEventRecord", "cuEventRecord");
+  });
 }
 
 // ---- memory --------------------------------------------------------------------
 
 void *mgpuMemAlloc(uint64_t sizeBytes, void *stream, bool isHostShared) {
-  if (threadPoisoned() || sizeBytes == 0)
-    return nullptr;
-  ScopedContext scope("mgpuMemAlloc", /*checkDevice=*/true);
-  if (scope.status())
-    return nullptr;
-  char call[128];
-  CUdeviceptr ptr = 0;
-  bool synchronous = true;
-  CUresult r;
-  if (isHostShared) {
-    std::snprintf(call, sizeof(call), "cuMemAllocManaged(%llu bytes)",
-                  (unsigned long long)sizeBytes);
-    r = cuMemAllocManaged(&ptr, sizeBytes, CU_MEM_ATTACH_GLOBAL);
-  } else {
-    std::snprintf(call, sizeof(call), "cuMemAllocAsync(%llu bytes)",
-                  (unsigned long long)sizeBytes);
-    // Host code without async tokens passes no stream: use the thread's
-    // stream (samoyeds_rt_set_stream), where its kernels run.
-    if (!stream)
-      stream = threadStream();
-    r = cuMemAllocAsync(&ptr, sizeBytes, static_cast<CUstream>(stream));
-    synchronous = false;
-    if (r == CUDA_ERROR_NOT_SUPPORTED) {
-      std::snprintf(call, sizeof(call), "cuMemAlloc(%llu bytes)",
+  return guarded<void *>("mgpuMemAlloc", nullptr, [&]() -> void * {
+    if (threadPoisoned() || sizeBytes == 0)
+      return nullptr;
+    ScopedContext scope("mgpuMemAlloc", /*checkDevice=*/true);
+    if (scope.status())
+      return nullptr;
+    char call[128];
+    CUdeviceptr ptr = 0;
+    bool synchronous = true;
+    CUresult r;
+    if (isHostShared) {
+      std::snprintf(call, sizeof(call), "cuMemAllocManaged(%llu bytes)",
                     (unsigned long long)sizeBytes);
-      r = cuMemAlloc(&ptr, sizeBytes);
-      synchronous = true;
+      r = cuMemAllocManaged(&ptr, sizeBytes, CU_MEM_ATTACH_GLOBAL);
+    } else {
+      std::snprintf(call, sizeof(call), "cuMemAllocAsync(%llu bytes)",
+                    (unsigned long long)sizeBytes);
+      // Host code without async tokens passes no stream: use the thread's
+      // stream (samoyeds_rt_set_stream), where its kernels run.
+      if (!stream)
+        stream = threadStream();
+      r = cuMemAllocAsync(&ptr, sizeBytes, static_cast<CUstream>(stream));
+      synchronous = false;
+      if (r == CUDA_ERROR_NOT_SUPPORTED) {
+        std::snprintf(call, sizeof(call), "cuMemAlloc(%llu bytes)",
+                      (unsigned long long)sizeBytes);
+        r = cuMemAlloc(&ptr, sizeBytes);
+        synchronous = true;
+      }
     }
-  }
-  if (recordCu(r, "mgpuMemAlloc", call))
-    return nullptr;
-  void *p = reinterpret_cast<void *>(ptr);
-  if (synchronous) {
-    std::lock_guard<std::mutex> lock(allocMutex());
-    syncAllocations().insert(p);
-  }
-  return p;
+    if (recordCu(r, "mgpuMemAlloc", call))
+      return nullptr;
+    void *p = reinterpret_cast<void *>(ptr);
+    if (synchronous) {
+      std::lock_guard<std::mutex> lock(allocMutex());
+      syncAllocations().insert(p);
+    }
+    return p;
+  });
 }
 
 void mgpuMemFree(void *ptr, void *stream) {
-  if (!ptr)
-    return;
-  ScopedContext scope("mgpuMemFree");
-  if (scope.status())
-    return;
-  bool synchronous;
-  {
-    std::lock_guard<std::mutex> lock(allocMutex());
-    synchronous = syncAllocations().erase(ptr) != 0;
-  }
-  CUdeviceptr p = reinterpret_cast<CUdeviceptr>(ptr);
-  if (synchronous)
-    recordCu(cuMemFree(p), "mgpuMemFree", "cuMemFree");
-  else
-    recordCu(cuMemFreeAsync(p, static_cast<CUstream>(stream ? stream
-                                                             : threadStream())),
-             "mgpuMemFree", "cuMemFreeAsync");
+  guardedVoid("mgpuMemFree", [&] {
+    if (!ptr)
+      return;
+    ScopedContext scope("mgpuMemFree");
+    if (scope.status())
+      return;
+    bool synchronous;
+    {
+      std::lock_guard<std::mutex> lock(allocMutex());
+      synchronous = syncAllocations().erase(ptr) != 0;
+    }
+    CUdeviceptr p = reinterpret_cast<CUdeviceptr>(ptr);
+    if (synchronous)
+      recordCu(cuMemFree(p), "mgpuMemFree", "cuMemFree");
+    else
+      recordCu(cuMemFreeAsync(p, static_cast<CUstream>(stream ? stream
+                                                               : threadStream())),
+               "mgpuMemFree", "cuMemFreeAsync");
+  });
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream) {
-  if (threadPoisoned() || sizeBytes == 0)
-    return;
-  if (!dst || !src) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "mgpuMemcpy: null %s pointer for a %zu-byte copy",
-                dst ? "source" : "destination", sizeBytes);
-    return;
-  }
-  ScopedContext scope("mgpuMemcpy", /*checkDevice=*/true);
-  if (scope.status())
-    return;
-  char call[96];
-  std::snprintf(call, sizeof(call), "cuMemcpyAsync(%zu bytes)", sizeBytes);
-  recordCu(cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
-                         reinterpret_cast<CUdeviceptr>(src), sizeBytes,
-                         static_cast<CUstream>(stream)),
-           "mgpuMemcpy", call);
+  guardedVoid("mgpuMemcpy", [&] {
+    if (threadPoisoned() || sizeBytes == 0)
+      return;
+    if (!dst || !src) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "mgpuMemcpy: null %s pointer for a %zu-byte copy",
+                  dst ? "source" : "destination", sizeBytes);
+      return;
+    }
+    ScopedContext scope("mgpuMemcpy", /*checkDevice=*/true);
+    if (scope.status())
+      return;
+    char call[96];
+    std::snprintf(call, sizeof(call), "cuMemcpyAsync(%zu bytes)", sizeBytes);
+    recordCu(cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                           reinterpret_cast<CUdeviceptr>(src), sizeBytes,
+                           static_cast<CUstream>(stream)),
+             "mgpuMemcpy", call);
+  });
 }
 
 void mgpuMemset32(void *dst, uint32_t value, size_t count, void *stream) {
-  if (threadPoisoned() || count == 0)
-    return;
-  if (!dst) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "mgpuMemset32: null destination");
-    return;
-  }
-  ScopedContext scope("mgpuMemset32", /*checkDevice=*/true);
-  if (scope.status())
-    return;
-  recordCu(cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
-                            static_cast<CUstream>(stream)),
-           "mgpuMemset32", "cuMemsetD32Async");
+  guardedVoid("mgpuMemset32", [&] {
+    if (threadPoisoned() || count == 0)
+      return;
+    if (!dst) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "mgpuMemset32: null destination");
+      return;
+    }
+    ScopedContext scope("mgpuMemset32", /*checkDevice=*/true);
+    if (scope.status())
+      return;
+    recordCu(cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                              static_cast<CUstream>(stream)),
+             "mgpuMemset32", "cuMemsetD32Async");
+  });
 }
 
 void mgpuMemset16(void *dst, uint16_t value, size_t count, void *stream) {
-  if (threadPoisoned() || count == 0)
-    return;
-  if (!dst) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "mgpuMemset16: null destination");
-    return;
-  }
-  ScopedContext scope("mgpuMemset16", /*checkDevice=*/true);
-  if (scope.status())
-    return;
-  recordCu(cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
-                            static_cast<CUstream>(stream)),
-           "mgpuMemset16", "cuMemsetD16Async");
+  guardedVoid("mgpuMemset16", [&] {
+    if (threadPoisoned() || count == 0)
+      return;
+    if (!dst) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "mgpuMemset16: null destination");
+      return;
+    }
+    ScopedContext scope("mgpuMemset16", /*checkDevice=*/true);
+    if (scope.status())
+      return;
+    recordCu(cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                              static_cast<CUstream>(stream)),
+             "mgpuMemset16", "cuMemsetD16Async");
+  });
 }
 
 void mgpuMemHostRegister(void *ptr, uint64_t sizeBytes) {
-  if (!ptr || sizeBytes == 0)
-    return;
-  ScopedContext scope("mgpuMemHostRegister");
-  if (scope.status())
-    return;
-  recordCu(cuMemHostRegister(ptr, sizeBytes, 0), "mgpuMemHostRegister",
-           "cuMemHostRegister");
+  guardedVoid("mgpuMemHostRegister", [&] {
+    if (!ptr || sizeBytes == 0)
+      return;
+    ScopedContext scope("mgpuMemHostRegister");
+    if (scope.status())
+      return;
+    recordCu(cuMemHostRegister(ptr, sizeBytes, 0), "mgpuMemHostRegister",
+             "cuMemHostRegister");
+  });
 }
 
 void mgpuMemHostUnregister(void *ptr) {
-  if (!ptr)
-    return;
-  ScopedContext scope("mgpuMemHostUnregister");
-  if (scope.status())
-    return;
-  recordCu(cuMemHostUnregister(ptr), "mgpuMemHostUnregister",
-           "cuMemHostUnregister");
+  guardedVoid("mgpuMemHostUnregister", [&] {
+    if (!ptr)
+      return;
+    ScopedContext scope("mgpuMemHostUnregister");
+    if (scope.status())
+      return;
+    recordCu(cuMemHostUnregister(ptr), "mgpuMemHostUnregister",
+             "cuMemHostUnregister");
+  });
 }
 
 void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
                                int64_t elementSizeBytes) {
-  if (!descriptor || rank < 0 || elementSizeBytes <= 0) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "mgpuMemHostRegisterMemRef: invalid descriptor/rank/element "
-                "size");
-    return;
-  }
-  MemRefView v = viewMemRef(descriptor, rank);
-  // Only dense row-major memrefs: register exactly the bytes they cover.
-  int64_t expected = 1, elements = 1;
-  for (int64_t i = rank - 1; i >= 0; --i) {
-    if (v.sizes[i] > 1 && v.strides[i] != expected) {
+  guardedVoid("mgpuMemHostRegisterMemRef", [&] {
+    if (!descriptor || rank < 0 || elementSizeBytes <= 0) {
       recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                  "mgpuMemHostRegisterMemRef: only contiguous row-major "
-                  "memrefs can be registered (dim %lld has stride %lld, "
-                  "expected %lld)",
-                  (long long)i, (long long)v.strides[i], (long long)expected);
+                  "mgpuMemHostRegisterMemRef: invalid descriptor/rank/element "
+                  "size");
       return;
     }
-    expected *= v.sizes[i];
-    elements *= v.sizes[i];
-  }
-  mgpuMemHostRegister(v.aligned + v.offset * elementSizeBytes,
-                      static_cast<uint64_t>(elements * elementSizeBytes));
+    MemRefView v = viewMemRef(descriptor, rank);
+    // Only dense row-major memrefs: register exactly the bytes they cover.
+    int64_t expected = 1, elements = 1;
+    for (int64_t i = rank - 1; i >= 0; --i) {
+      if (v.sizes[i] > 1 && v.strides[i] != expected) {
+        recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                    "mgpuMemHostRegisterMemRef: only contiguous row-major "
+                    "memrefs can be registered (dim %lld has stride %lld, "
+                    "expected %lld)",
+                    (long long)i, (long long)v.strides[i], (long long)expected);
+        return;
+      }
+      expected *= v.sizes[i];
+      elements *= v.sizes[i];
+    }
+    mgpuMemHostRegister(v.aligned + v.offset * elementSizeBytes,
+                        static_cast<uint64_t>(elements * elementSizeBytes));
+  });
 }
 
 void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
                                  int64_t elementSizeBytes) {
-  if (!descriptor || rank < 0 || elementSizeBytes <= 0)
-    return;
-  MemRefView v = viewMemRef(descriptor, rank);
-  mgpuMemHostUnregister(v.aligned + v.offset * elementSizeBytes);
+  guardedVoid("mgpuMemHostUnregisterMemRef", [&] {
+    if (!descriptor || rank < 0 || elementSizeBytes <= 0)
+      return;
+    MemRefView v = viewMemRef(descriptor, rank);
+    mgpuMemHostUnregister(v.aligned + v.offset * elementSizeBytes);
+  });
 }
 
-void mgpuSetDefaultDevice(int32_t device) { samoyeds_rt_set_device(device); }
+void mgpuSetDefaultDevice(int32_t device) {
+  guardedVoid("mgpuSetDefaultDevice", [&] {
+    samoyeds_rt_set_device(device);
+  });
+}
 
 // ---- TMA descriptors ------------------------------------------------------------
 
@@ -463,81 +515,83 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
                                      int64_t dataType, int64_t interleave,
                                      int64_t swizzle, int64_t l2Promotion,
                                      int64_t oobFill, int64_t *boxDims) {
-  static const int kElementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
-  const char *where = "mgpuTensorMapEncodeTiledMemref";
-  if (threadPoisoned())
-    return nullptr;
-  if (rank < 1 || rank > 5 || !descriptor || !boxDims || dataType < 0 ||
-      dataType >= (int64_t)(sizeof(kElementBytes) / sizeof(int))) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "%s: unsupported rank %lld / data type %lld or null argument",
-                where, (long long)rank, (long long)dataType);
-    return nullptr;
-  }
-  const int64_t elemBytes = kElementBytes[dataType];
-  MemRefView v = viewMemRef(descriptor, rank);
-  if (v.strides[rank - 1] != 1 && v.sizes[rank - 1] > 1) {
-    recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                "%s: innermost dimension must be contiguous (stride %lld)",
-                where, (long long)v.strides[rank - 1]);
-    return nullptr;
-  }
-  // CUtensorMap dimensions are innermost first.
-  cuuint64_t globalDim[5] = {1, 1, 1, 1, 1};
-  cuuint64_t globalStrides[5] = {0, 0, 0, 0, 0};
-  cuuint32_t boxDim[5] = {1, 1, 1, 1, 1};
-  cuuint32_t elementStrides[5] = {1, 1, 1, 1, 1};
-  for (int64_t i = 0; i < rank; ++i) {
-    globalDim[i] = static_cast<cuuint64_t>(v.sizes[rank - 1 - i]);
-    boxDim[i] = static_cast<cuuint32_t>(boxDims[rank - 1 - i]);
-  }
-  for (int64_t i = 0; i + 1 < rank; ++i)
-    globalStrides[i] =
-        static_cast<cuuint64_t>(v.strides[rank - 2 - i] * elemBytes);
-  void *address = v.aligned + v.offset * elemBytes;
-
-  ScopedContext scope(where, /*checkDevice=*/true);
-  if (scope.status())
-    return nullptr;
-  CUtensorMap map;
-  std::memset(&map, 0, sizeof(map));
-  if (recordCu(cuTensorMapEncodeTiled(
-                   &map, static_cast<CUtensorMapDataType>(dataType),
-                   static_cast<cuuint32_t>(rank), address, globalDim,
-                   globalStrides, boxDim, elementStrides,
-                   static_cast<CUtensorMapInterleave>(interleave),
-                   static_cast<CUtensorMapSwizzle>(swizzle),
-                   static_cast<CUtensorMapL2promotion>(l2Promotion),
-                   static_cast<CUtensorMapFloatOOBfill>(oobFill)),
-               where, "cuTensorMapEncodeTiled"))
-    return nullptr;
-
-  // Kernels read the descriptor through a global-memory pointer. Identical
-  // descriptors share one device copy; the copies live until the cache is
-  // full, when the context is synchronized (no kernel can still read them)
-  // and all are freed.
-  TensorMapCache &cache = tensorMapCache();
-  std::lock_guard<std::mutex> lock(cache.mutex);
-  std::string key(reinterpret_cast<const char *>(&map), sizeof(map));
-  auto it = cache.entries.find(key);
-  if (it != cache.entries.end())
-    return reinterpret_cast<void *>(it->second);
-  if (cache.entries.size() >= kTensorMapCacheLimit) {
-    if (recordCu(cuCtxSynchronize(), where, "cuCtxSynchronize"))
+  return guarded<void *>("mgpuTensorMapEncodeTiledMemref", nullptr, [&]() -> void * {
+    static const int kElementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
+    const char *where = "mgpuTensorMapEncodeTiledMemref";
+    if (threadPoisoned())
       return nullptr;
-    for (auto &entry : cache.entries)
-      cuMemFree(entry.second);
-    cache.entries.clear();
-  }
-  CUdeviceptr dmap = 0;
-  if (recordCu(cuMemAlloc(&dmap, sizeof(map)), where, "cuMemAlloc"))
-    return nullptr;
-  if (recordCu(cuMemcpyHtoD(dmap, &map, sizeof(map)), where, "cuMemcpyHtoD")) {
-    cuMemFree(dmap);
-    return nullptr;
-  }
-  cache.entries.emplace(std::move(key), dmap);
-  return reinterpret_cast<void *>(dmap);
+    if (rank < 1 || rank > 5 || !descriptor || !boxDims || dataType < 0 ||
+        dataType >= (int64_t)(sizeof(kElementBytes) / sizeof(int))) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "%s: unsupported rank %lld / data type %lld or null argument",
+                  where, (long long)rank, (long long)dataType);
+      return nullptr;
+    }
+    const int64_t elemBytes = kElementBytes[dataType];
+    MemRefView v = viewMemRef(descriptor, rank);
+    if (v.strides[rank - 1] != 1 && v.sizes[rank - 1] > 1) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "%s: innermost dimension must be contiguous (stride %lld)",
+                  where, (long long)v.strides[rank - 1]);
+      return nullptr;
+    }
+    // CUtensorMap dimensions are innermost first.
+    cuuint64_t globalDim[5] = {1, 1, 1, 1, 1};
+    cuuint64_t globalStrides[5] = {0, 0, 0, 0, 0};
+    cuuint32_t boxDim[5] = {1, 1, 1, 1, 1};
+    cuuint32_t elementStrides[5] = {1, 1, 1, 1, 1};
+    for (int64_t i = 0; i < rank; ++i) {
+      globalDim[i] = static_cast<cuuint64_t>(v.sizes[rank - 1 - i]);
+      boxDim[i] = static_cast<cuuint32_t>(boxDims[rank - 1 - i]);
+    }
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      globalStrides[i] =
+          static_cast<cuuint64_t>(v.strides[rank - 2 - i] * elemBytes);
+    void *address = v.aligned + v.offset * elemBytes;
+
+    ScopedContext scope(where, /*checkDevice=*/true);
+    if (scope.status())
+      return nullptr;
+    CUtensorMap map;
+    std::memset(&map, 0, sizeof(map));
+    if (recordCu(cuTensorMapEncodeTiled(
+                     &map, static_cast<CUtensorMapDataType>(dataType),
+                     static_cast<cuuint32_t>(rank), address, globalDim,
+                     globalStrides, boxDim, elementStrides,
+                     static_cast<CUtensorMapInterleave>(interleave),
+                     static_cast<CUtensorMapSwizzle>(swizzle),
+                     static_cast<CUtensorMapL2promotion>(l2Promotion),
+                     static_cast<CUtensorMapFloatOOBfill>(oobFill)),
+                 where, "cuTensorMapEncodeTiled"))
+      return nullptr;
+
+    // Kernels read the descriptor through a global-memory pointer. Identical
+    // descriptors share one device copy; the copies live until the cache is
+    // full, when the context is synchronized (no kernel can still read them)
+    // and all are freed.
+    TensorMapCache &cache = tensorMapCache();
+    std::lock_guard<std::mutex> lock(cache.mutex);
+    std::string key(reinterpret_cast<const char *>(&map), sizeof(map));
+    auto it = cache.entries.find(key);
+    if (it != cache.entries.end())
+      return reinterpret_cast<void *>(it->second);
+    if (cache.entries.size() >= kTensorMapCacheLimit) {
+      if (recordCu(cuCtxSynchronize(), where, "cuCtxSynchronize"))
+        return nullptr;
+      for (auto &entry : cache.entries)
+        cuMemFree(entry.second);
+      cache.entries.clear();
+    }
+    CUdeviceptr dmap = 0;
+    if (recordCu(cuMemAlloc(&dmap, sizeof(map)), where, "cuMemAlloc"))
+      return nullptr;
+    if (recordCu(cuMemcpyHtoD(dmap, &map, sizeof(map)), where, "cuMemcpyHtoD")) {
+      cuMemFree(dmap);
+      return nullptr;
+    }
+    cache.entries.emplace(std::move(key), dmap);
+    return reinterpret_cast<void *>(dmap);
+  });
 }
 
 } // extern "C"

@@ -10,13 +10,19 @@
 #include "Internal.h"
 
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <mutex>
+#include <new>
 #include <vector>
+
+#include <dlfcn.h>
 
 namespace samoyeds_rt {
 namespace {
@@ -230,12 +236,54 @@ ScopedContext::~ScopedContext() {
 CUstream threadStream() { return tlsStream; }
 bool threadBlocking() { return tlsNonBlocking == 0; }
 
+int recordException(const char *where) noexcept {
+  try {
+    throw;
+  } catch (const std::bad_alloc &) {
+    return recordError(SAMOYEDS_RT_ERROR_INTERNAL,
+                       "%s: internal error: out of host memory", where);
+  } catch (const std::exception &e) {
+    return recordError(SAMOYEDS_RT_ERROR_INTERNAL, "%s: internal error: %s",
+                       where, e.what());
+  } catch (...) {
+    return recordError(SAMOYEDS_RT_ERROR_INTERNAL,
+                       "%s: internal error: unknown exception", where);
+  }
+}
+
+/// The number of parameters of `fn` as the driver reports it
+/// (cuFuncGetParamInfo, CUDA 12.4+ drivers; looked up at run time so that an
+/// older driver still loads the runtime), or -1 when it cannot tell.
+int64_t kernelParamCount(CUfunction fn) {
+  using GetParamInfo = CUresult (*)(CUfunction, size_t, size_t *, size_t *);
+  static const GetParamInfo get = reinterpret_cast<GetParamInfo>(
+      dlsym(RTLD_DEFAULT, "cuFuncGetParamInfo"));
+  if (!get)
+    return -1;
+  constexpr int64_t kMaxParams = 4096;
+  for (int64_t i = 0; i < kMaxParams; ++i) {
+    size_t offset = 0, size = 0;
+    CUresult r = get(fn, static_cast<size_t>(i), &offset, &size);
+    if (r == CUDA_ERROR_INVALID_VALUE)
+      return i; // Past the last parameter.
+    if (r != CUDA_SUCCESS)
+      return -1;
+  }
+  return -1;
+}
+
 int launchKernel(const char *where, CUfunction fn, const int64_t grid[3],
                  const int64_t block[3], const int64_t *cluster, int64_t smem,
-                 CUstream stream, void **params, void **extra) {
+                 CUstream stream, void **params, void **extra,
+                 int64_t numParams) {
   if (!fn)
     return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
                        "%s: kernel function handle is null", where);
+  if (numParams > 0 && !params && !extra)
+    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                       "%s: %lld kernel parameters announced but params is "
+                       "null",
+                       where, (long long)numParams);
   const int64_t kMaxDim = 0xffffffffLL;
   for (int i = 0; i < 3; ++i) {
     if (grid[i] < 0 || grid[i] > kMaxDim || block[i] <= 0 ||
@@ -260,6 +308,15 @@ int launchKernel(const char *where, CUfunction fn, const int64_t grid[3],
   ScopedContext scope(where, /*checkDevice=*/true);
   if (scope.status())
     return scope.status();
+
+  // The driver reads as many parameter pointers as the kernel has.
+  if (numParams >= 0 && !extra) {
+    int64_t expected = kernelParamCount(fn);
+    if (expected >= 0 && expected != numParams)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "%s: the kernel takes %lld parameters, %lld given",
+                         where, (long long)expected, (long long)numParams);
+  }
 
   if (smem > 48 * 1024) {
     int maxOptin = 0;
@@ -375,178 +432,231 @@ using namespace samoyeds_rt;
 
 extern "C" {
 
-int samoyeds_rt_init(void) { return ensureInit("samoyeds_rt_init"); }
+int samoyeds_rt_init(void) {
+  return guarded<int>("samoyeds_rt_init", SAMOYEDS_RT_ERROR_INTERNAL, [&]() -> int {
+    return ensureInit("samoyeds_rt_init");
+  });
+}
 
 int samoyeds_rt_set_device(int ordinal) {
-  if (ordinal < 0)
-    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                       "samoyeds_rt_set_device: negative ordinal %d", ordinal);
-  std::lock_guard<std::mutex> lock(initMutex());
-  if (gContext.load(std::memory_order_relaxed)) {
-    if (ordinal == gOrdinal)
-      return 0;
-    return recordError(SAMOYEDS_RT_ERROR_ALREADY_INITIALIZED,
-                       "samoyeds_rt_set_device(%d): the runtime is already "
-                       "bound to device %d (modules are loaded there)",
-                       ordinal, gOrdinal);
-  }
-  gRequestedOrdinal = ordinal;
-  return 0;
+  return guarded<int>("samoyeds_rt_set_device", SAMOYEDS_RT_ERROR_INTERNAL, [&]() -> int {
+    if (ordinal < 0)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_set_device: negative ordinal %d", ordinal);
+    std::lock_guard<std::mutex> lock(initMutex());
+    if (gContext.load(std::memory_order_relaxed)) {
+      if (ordinal == gOrdinal)
+        return 0;
+      return recordError(SAMOYEDS_RT_ERROR_ALREADY_INITIALIZED,
+                         "samoyeds_rt_set_device(%d): the runtime is already "
+                         "bound to device %d (modules are loaded there)",
+                         ordinal, gOrdinal);
+    }
+    gRequestedOrdinal = ordinal;
+    return 0;
+  });
 }
 
 int samoyeds_rt_get_device(void) {
-  if (ensureInit("samoyeds_rt_get_device"))
-    return -1;
-  return gOrdinal;
+  return guarded<int>("samoyeds_rt_get_device", -1, [&]() -> int {
+    if (ensureInit("samoyeds_rt_get_device"))
+      return -1;
+    return gOrdinal;
+  });
 }
 
 const char *samoyeds_rt_last_error(void) {
-  ErrorState &e = tlsError;
-  if (e.code == 0)
-    return "";
-  if (e.further == 0)
-    return e.first;
-  std::snprintf(e.view, sizeof(e.view),
-                "%.2047s [+%lu further error(s); latest: %.2047s]", e.first,
-                e.further, e.last);
-  return e.view;
+  return guarded<const char *>("samoyeds_rt_last_error", "internal error", [&]() -> const char * {
+    ErrorState &e = tlsError;
+    if (e.code == 0)
+      return "";
+    if (e.further == 0)
+      return e.first;
+    std::snprintf(e.view, sizeof(e.view),
+                  "%.2047s [+%lu further error(s); latest: %.2047s]", e.first,
+                  e.further, e.last);
+    return e.view;
+  });
 }
 
-int samoyeds_rt_peek_error(void) { return tlsError.code; }
+int samoyeds_rt_peek_error(void) {
+  return guarded<int>("samoyeds_rt_peek_error", SAMOYEDS_RT_ERROR_INTERNAL, [&]() -> int {
+    return tlsError.code;
+  });
+}
 
 int samoyeds_rt_clear_error(void) {
-  ErrorState &e = tlsError;
-  int code = e.code;
-  e.code = 0;
-  e.further = 0;
-  e.first[0] = '\0';
-  e.last[0] = '\0';
-  return code;
+  return guarded<int>("samoyeds_rt_clear_error", SAMOYEDS_RT_ERROR_INTERNAL, [&]() -> int {
+    ErrorState &e = tlsError;
+    int code = e.code;
+    e.code = 0;
+    e.further = 0;
+    e.first[0] = '\0';
+    e.last[0] = '\0';
+    return code;
+  });
 }
 
 void samoyeds_rt_set_stream(void *cuStream) {
-  tlsStream = static_cast<CUstream>(cuStream);
+  guardedVoid("samoyeds_rt_set_stream", [&] {
+    tlsStream = static_cast<CUstream>(cuStream);
+  });
 }
 
-void *samoyeds_rt_get_stream(void) { return tlsStream; }
+void *samoyeds_rt_get_stream(void) {
+  return guarded<void *>("samoyeds_rt_get_stream", nullptr, [&]() -> void * {
+    return tlsStream;
+  });
+}
 
 int samoyeds_rt_set_blocking(int blocking) {
-  int previous = tlsNonBlocking == 0 ? 1 : 0;
-  tlsNonBlocking = blocking ? 0 : 1;
-  return previous;
+  return guarded<int>("samoyeds_rt_set_blocking", 1, [&]() -> int {
+    int previous = tlsNonBlocking == 0 ? 1 : 0;
+    tlsNonBlocking = blocking ? 0 : 1;
+    return previous;
+  });
 }
 
 int samoyeds_rt_synchronize(void) {
-  ScopedContext scope("samoyeds_rt_synchronize");
-  if (scope.status())
-    return scope.status();
-  return recordCu(cuStreamSynchronize(tlsStream), "samoyeds_rt_synchronize",
-                  "cuStreamSynchronize");
+  return guarded<int>("samoyeds_rt_synchronize", SAMOYEDS_RT_ERROR_INTERNAL, [&]() -> int {
+    ScopedContext scope("samoyeds_rt_synchronize");
+    if (scope.status())
+      return scope.status();
+    return recordCu(cuStreamSynchronize(tlsStream), "samoyeds_rt_synchronize",
+                    "cuStreamSynchronize");
+  });
 }
 
 int samoyeds_rt_module_load_data(const void *image, size_t size,
                                  void **module) {
-  if (!module)
-    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                       "samoyeds_rt_module_load_data: module out-pointer is "
-                       "null");
-  *module = nullptr;
-  if (!image || size == 0)
-    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                       "samoyeds_rt_module_load_data: empty image");
-  // A private NUL-terminated copy: PTX text must be NUL-terminated.
-  std::vector<char> copy(static_cast<const char *>(image),
-                         static_cast<const char *>(image) + size);
-  copy.push_back('\0');
-  CUmodule m = nullptr;
-  int rc = loadModule("samoyeds_rt_module_load_data", copy.data(), -1, &m);
-  *module = m;
-  return rc;
+  return guarded<int>("samoyeds_rt_module_load_data", SAMOYEDS_RT_ERROR_INTERNAL, [&]() -> int {
+    if (!module)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_module_load_data: module out-pointer is "
+                         "null");
+    *module = nullptr;
+    if (!image || size == 0)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_module_load_data: empty image");
+    // No object is larger than PTRDIFF_MAX bytes: the end pointer of such an
+    // image cannot be formed.
+    if (size > static_cast<size_t>(PTRDIFF_MAX) / 2)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_module_load_data: image size %zu is too "
+                         "large",
+                         size);
+    // A private NUL-terminated copy: PTX text must be NUL-terminated.
+    std::vector<char> copy(static_cast<const char *>(image),
+                           static_cast<const char *>(image) + size);
+    copy.push_back('\0');
+    CUmodule m = nullptr;
+    int rc = loadModule("samoyeds_rt_module_load_data", copy.data(), -1, &m);
+    *module = m;
+    return rc;
+  });
 }
 
 int samoyeds_rt_module_load_file(const char *path, void **module) {
-  if (!module)
-    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                       "samoyeds_rt_module_load_file: module out-pointer is "
-                       "null");
-  *module = nullptr;
-  if (!path)
-    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                       "samoyeds_rt_module_load_file: path is null");
-  std::FILE *f = std::fopen(path, "rb");
-  if (!f)
-    return recordError(SAMOYEDS_RT_ERROR_IO,
-                       "samoyeds_rt_module_load_file: cannot open '%s': %s",
-                       path, std::strerror(errno));
-  std::vector<char> data;
-  char buf[65536];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof(buf), f)) > 0)
-    data.insert(data.end(), buf, buf + got);
-  bool readError = std::ferror(f) != 0;
-  std::fclose(f);
-  if (readError)
-    return recordError(SAMOYEDS_RT_ERROR_IO,
-                       "samoyeds_rt_module_load_file: error reading '%s'",
-                       path);
-  if (data.empty())
-    return recordError(SAMOYEDS_RT_ERROR_IO,
-                       "samoyeds_rt_module_load_file: '%s' is empty", path);
-  data.push_back('\0');
-  CUmodule m = nullptr;
-  char where[512];
-  std::snprintf(where, sizeof(where), "samoyeds_rt_module_load_file('%s')",
-                path);
-  int rc = loadModule(where, data.data(), -1, &m);
-  *module = m;
-  return rc;
+  return guarded<int>("samoyeds_rt_module_load_file", SAMOYEDS_RT_ERROR_INTERNAL, [&]() -> int {
+    if (!module)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_module_load_file: module out-pointer is "
+                         "null");
+    *module = nullptr;
+    if (!path)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_module_load_file: path is null");
+    std::FILE *f = std::fopen(path, "rb");
+    if (!f)
+      return recordError(SAMOYEDS_RT_ERROR_IO,
+                         "samoyeds_rt_module_load_file: cannot open '%s': %s",
+                         path, std::strerror(errno));
+    std::vector<char> data;
+    char buf[65536];
+    size_t got;
+    while ((got = std::fread(buf, 1, sizeof(buf), f)) > 0)
+      data.insert(data.end(), buf, buf + got);
+    bool readError = std::ferror(f) != 0;
+    std::fclose(f);
+    if (readError)
+      return recordError(SAMOYEDS_RT_ERROR_IO,
+                         "samoyeds_rt_module_load_file: error reading '%s'",
+                         path);
+    if (data.empty())
+      return recordError(SAMOYEDS_RT_ERROR_IO,
+                         "samoyeds_rt_module_load_file: '%s' is empty", path);
+    data.push_back('\0');
+    CUmodule m = nullptr;
+    char where[512];
+    std::snprintf(where, sizeof(where), "samoyeds_rt_module_load_file('%s')",
+                  path);
+    int rc = loadModule(where, data.data(), -1, &m);
+    *module = m;
+    return rc;
+  });
 }
 
 int samoyeds_rt_module_unload(void *module) {
-  if (!module)
-    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                       "samoyeds_rt_module_unload: module handle is null");
-  ScopedContext scope("samoyeds_rt_module_unload");
-  if (scope.status())
-    return scope.status();
-  return recordCu(cuModuleUnload(static_cast<CUmodule>(module)),
-                  "samoyeds_rt_module_unload", "cuModuleUnload");
+  return guarded<int>("samoyeds_rt_module_unload", SAMOYEDS_RT_ERROR_INTERNAL, [&]() -> int {
+    if (!module)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_module_unload: module handle is null");
+    ScopedContext scope("samoyeds_rt_module_unload");
+    if (scope.status())
+      return scope.status();
+    return recordCu(cuModuleUnload(static_cast<CUmodule>(module)),
+                    "samoyeds_rt_module_unload", "cuModuleUnload");
+  });
 }
 
 int samoyeds_rt_get_function(void *module, const char *name, void **fn) {
-  if (!fn)
-    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                       "samoyeds_rt_get_function: function out-pointer is "
-                       "null");
-  *fn = nullptr;
-  if (!module || !name)
-    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                       "samoyeds_rt_get_function: %s is null",
-                       module ? "name" : "module handle");
-  ScopedContext scope("samoyeds_rt_get_function");
-  if (scope.status())
-    return scope.status();
-  CUfunction f = nullptr;
-  char where[512];
-  std::snprintf(where, sizeof(where), "samoyeds_rt_get_function('%s')", name);
-  int rc = recordCu(
-      cuModuleGetFunction(&f, static_cast<CUmodule>(module), name), where,
-      "cuModuleGetFunction");
-  *fn = rc ? nullptr : f;
-  return rc;
+  return guarded<int>("samoyeds_rt_get_function", SAMOYEDS_RT_ERROR_INTERNAL, [&]() -> int {
+    if (!fn)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_get_function: function out-pointer is "
+                         "null");
+    *fn = nullptr;
+    if (!module || !name)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_get_function: %s is null",
+                         module ? "name" : "module handle");
+    ScopedContext scope("samoyeds_rt_get_function");
+    if (scope.status())
+      return scope.status();
+    CUfunction f = nullptr;
+    char where[512];
+    std::snprintf(where, sizeof(where), "samoyeds_rt_get_function('%s')", name);
+    int rc = recordCu(
+        cuModuleGetFunction(&f, static_cast<CUmodule>(module), name), where,
+        "cuModuleGetFunction");
+    *fn = rc ? nullptr : f;
+    return rc;
+  });
 }
 
-int samoyeds_rt_launch(void *fn, const unsigned int grid[3],
-                       const unsigned int block[3], unsigned int smem,
-                       void *stream, void **params) {
-  if (!grid || !block)
-    return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
-                       "samoyeds_rt_launch: grid or block array is null");
-  int64_t g[3] = {grid[0], grid[1], grid[2]};
-  int64_t b[3] = {block[0], block[1], block[2]};
-  return launchKernel("samoyeds_rt_launch", static_cast<CUfunction>(fn), g, b,
-                      nullptr, smem, static_cast<CUstream>(stream), params,
-                      nullptr);
+int samoyeds_rt_launch(void *fn, const unsigned int *grid, size_t grid_len,
+                       const unsigned int *block, size_t block_len,
+                       unsigned int smem, void *stream, void **params,
+                       size_t num_params) {
+  return guarded<int>("samoyeds_rt_launch", SAMOYEDS_RT_ERROR_INTERNAL,
+                      [&]() -> int {
+    if (!grid || !block)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_launch: grid or block array is null");
+    if (grid_len < 1 || grid_len > 3 || block_len < 1 || block_len > 3)
+      return recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                         "samoyeds_rt_launch: grid and block must have 1 to 3 "
+                         "entries, got %zu and %zu",
+                         grid_len, block_len);
+    int64_t g[3] = {1, 1, 1}, b[3] = {1, 1, 1};
+    for (size_t i = 0; i < grid_len; ++i)
+      g[i] = grid[i];
+    for (size_t i = 0; i < block_len; ++i)
+      b[i] = block[i];
+    return launchKernel("samoyeds_rt_launch", static_cast<CUfunction>(fn), g,
+                        b, nullptr, smem, static_cast<CUstream>(stream),
+                        params, nullptr, static_cast<int64_t>(num_params));
+  });
 }
 
 } // extern "C"

@@ -71,10 +71,41 @@ static void test_without_device_paths(void) {
   expect_error(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "module", "null module");
 
   unsigned grid[3] = {1, 1, 1}, block[3] = {0, 1, 1};
-  CHECK(samoyeds_rt_launch(NULL, grid, block, 0, NULL, NULL) ==
+  CHECK(samoyeds_rt_launch(NULL, grid, 3, block, 3, 0, NULL, NULL, 0) ==
             SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
         "null function");
   expect_error(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "null", "null function");
+  /* The dimension arrays carry their lengths (1 to 3). */
+  CHECK(samoyeds_rt_launch((void *)1, grid, 4, block, 3, 0, NULL, NULL, 0) ==
+            SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+        "4-entry grid");
+  expect_error(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "1 to 3 entries, got 4",
+               "4-entry grid");
+  CHECK(samoyeds_rt_launch((void *)1, grid, 3, block, 0, 0, NULL, NULL, 0) ==
+            SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+        "empty block");
+  expect_error(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "got 3 and 0",
+               "empty block");
+  CHECK(samoyeds_rt_launch((void *)1, grid, 1, grid, 1, 0, NULL, NULL, 2) ==
+            SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+        "params announced but null");
+  expect_error(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "params is null",
+               "null params");
+
+  /* An image size no buffer can have: an error, not an exception through
+   * the C function (that aborted the process). */
+  CHECK(samoyeds_rt_module_load_data(kPtx, (size_t)-1, &module) ==
+            SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+        "oversized image");
+  CHECK(module == NULL, "module not reset");
+  expect_error(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "too large",
+               "oversized image");
+  /* A size the host cannot copy: std::bad_alloc is caught at the boundary. */
+  CHECK(samoyeds_rt_module_load_data(kPtx, (size_t)1 << 52, &module) ==
+            SAMOYEDS_RT_ERROR_INTERNAL,
+        "unallocatable image");
+  expect_error(SAMOYEDS_RT_ERROR_INTERNAL, "out of host memory",
+               "unallocatable image");
 
   /* Generated-code path: a kernel of a module that failed to load. */
   void *f = mgpuModuleGetFunction(NULL, "saxpy");
@@ -172,8 +203,17 @@ static void test_gpu(void) {
   unsigned n = N;
   void *params[2] = {&dev, &n};
   unsigned grid[3] = {(N + 127) / 128, 1, 1}, block[3] = {128, 1, 1};
-  rc = samoyeds_rt_launch(fn, grid, block, 0, NULL, params);
+  rc = samoyeds_rt_launch(fn, grid, 3, block, 3, 0, NULL, params, 2);
   CHECK(rc == 0, "launch: %s", samoyeds_rt_last_error());
+  /* A parameter count that is not the kernel's (drivers of CUDA 12.4+ tell):
+   * rejected before the driver reads past params. */
+  rc = samoyeds_rt_launch(fn, grid, 3, block, 3, 0, NULL, params, 1);
+  CHECK(rc == SAMOYEDS_RT_ERROR_INVALID_ARGUMENT || rc == 0,
+        "short params: %d %s", rc, samoyeds_rt_last_error());
+  if (rc)
+    expect_error(rc, "the kernel takes 2 parameters, 1 given", "short params");
+  else
+    printf("driver cannot report the parameter count: not checked\n");
   /* The same through the ABI, on the thread's stream. */
   void *s = mgpuStreamCreate();
   mgpuLaunchKernel(fn, (N + 255) / 256, 1, 1, 256, 1, 1, 0, s, params, NULL, 2);
@@ -188,13 +228,13 @@ static void test_gpu(void) {
 
   /* A launch the driver refuses. */
   unsigned bigBlock[3] = {4096, 1, 1};
-  rc = samoyeds_rt_launch(fn, grid, bigBlock, 0, NULL, params);
+  rc = samoyeds_rt_launch(fn, grid, 3, bigBlock, 3, 0, NULL, params, 2);
   CHECK(rc == 1 /* CUDA_ERROR_INVALID_VALUE */, "oversized block: %d", rc);
   expect_error(1, "cuLaunchKernel", "oversized block");
 
   /* Zero blocks: nothing to do, no error. */
   unsigned noGrid[3] = {0, 1, 1};
-  CHECK(samoyeds_rt_launch(fn, noGrid, block, 0, NULL, params) == 0,
+  CHECK(samoyeds_rt_launch(fn, noGrid, 3, block, 3, 0, NULL, params, 2) == 0,
         "empty grid");
 
   mgpuMemset32(dev, 0x3f800000u, N, NULL);

@@ -70,10 +70,10 @@ class Libs:
             wi = np.ascontiguousarray(w[idx])
             rc = self.fmt.samoyeds_format_pack_f32(
                 ctypes.c_int64(n), ctypes.c_int64(m), ctypes.c_int64(v), ctypes.c_int64(r),
-                ctypes.c_int64(c), wi.ctypes.data_as(P(ctypes.c_float)),
-                vals[idx].ctypes.data_as(P(ctypes.c_float)),
-                meta[idx].ctypes.data_as(P(ctypes.c_uint16)),
-                ridx[idx].ctypes.data_as(P(ctypes.c_uint8)))
+                ctypes.c_int64(c), wi.ctypes.data_as(P(ctypes.c_float)), L(wi),
+                vals[idx].ctypes.data_as(P(ctypes.c_float)), L(vals[idx]),
+                meta[idx].ctypes.data_as(P(ctypes.c_uint16)), L(meta[idx]),
+                ridx[idx].ctypes.data_as(P(ctypes.c_uint8)), L(ridx[idx]))
             if rc != 0:
                 raise RuntimeError(self.fmt.samoyeds_format_last_error().decode())
         return vals, meta, ridx
@@ -83,15 +83,21 @@ class Libs:
         dense = np.zeros(lead + (r, c), np.float32)
         P = ctypes.POINTER
         for idx in np.ndindex(*lead) if lead else [()]:
+            vi, mi, ri = (np.ascontiguousarray(a[idx]) for a in (vals, meta, ridx))
             rc = self.fmt.samoyeds_format_unpack_f32(
                 ctypes.c_int64(n), ctypes.c_int64(m), ctypes.c_int64(v), ctypes.c_int64(r),
-                ctypes.c_int64(c), np.ascontiguousarray(vals[idx]).ctypes.data_as(P(ctypes.c_float)),
-                np.ascontiguousarray(meta[idx]).ctypes.data_as(P(ctypes.c_uint16)),
-                np.ascontiguousarray(ridx[idx]).ctypes.data_as(P(ctypes.c_uint8)),
-                dense[idx].ctypes.data_as(P(ctypes.c_float)))
+                ctypes.c_int64(c), vi.ctypes.data_as(P(ctypes.c_float)), L(vi),
+                mi.ctypes.data_as(P(ctypes.c_uint16)), L(mi),
+                ri.ctypes.data_as(P(ctypes.c_uint8)), L(ri),
+                dense[idx].ctypes.data_as(P(ctypes.c_float)), L(dense[idx]))
             if rc != 0:
                 raise RuntimeError(self.fmt.samoyeds_format_last_error().decode())
         return dense
+
+
+def L(a):
+    """The length in elements that the format C API takes after a buffer."""
+    return ctypes.c_int64(a.size)
 
 
 class Weight:

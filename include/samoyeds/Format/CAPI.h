@@ -4,7 +4,8 @@
  * samoyeds/Format/Format.h. Every function that can fail returns 0 on success
  * and nonzero on error; the error message is then available from
  * samoyeds_format_last_error() on the same thread. Arrays are dense row-major;
- * see docs/format.md for their sizes and layout.
+ * see docs/format.md for their sizes and layout. No C++ exception crosses
+ * these functions: one is reported as an error ("internal error: ...").
  *
  *===----------------------------------------------------------------------===*/
 
@@ -36,41 +37,47 @@ SAMOYEDS_FORMAT_EXPORT int samoyeds_format_verify(int64_t n, int64_t m,
                                                   int64_t v, int64_t rows,
                                                   int64_t cols);
 
+/* Every buffer argument is followed by its length in elements (not bytes):
+ * a buffer shorter than the shape needs is an error ("values has 10
+ * elements, the shape needs 64"), never a read or write past its end. A
+ * longer buffer is fine; only the first elements are used. */
+
 /* Sizes in elements: out[0] = condRows (rows*n/m), out[1] = valueCols
  * (cols/2), out[2] = metaCols (cols/16), out[3] = slices (cols/v),
- * out[4] = device metadata words (uint32). */
+ * out[4] = device metadata words (uint32). out_len >= 5. */
 SAMOYEDS_FORMAT_EXPORT int samoyeds_format_packed_shape(int64_t n, int64_t m,
                                                         int64_t v, int64_t rows,
                                                         int64_t cols,
-                                                        int64_t out[5]);
+                                                        int64_t *out,
+                                                        int64_t out_len);
 
 /* Prune by magnitude and compress. dense: rows x cols float; values:
  * condRows x valueCols float; meta: condRows x metaCols uint16; rowidx:
  * slices x condRows uint8. */
-SAMOYEDS_FORMAT_EXPORT int
-samoyeds_format_pack_f32(int64_t n, int64_t m, int64_t v, int64_t rows,
-                         int64_t cols, const float *dense, float *values,
-                         uint16_t *meta, uint8_t *rowidx);
+SAMOYEDS_FORMAT_EXPORT int samoyeds_format_pack_f32(
+    int64_t n, int64_t m, int64_t v, int64_t rows, int64_t cols,
+    const float *dense, int64_t dense_len, float *values, int64_t values_len,
+    uint16_t *meta, int64_t meta_len, uint8_t *rowidx, int64_t rowidx_len);
 
 /* Inverse of pack; validates metadata and row indices. */
-SAMOYEDS_FORMAT_EXPORT int
-samoyeds_format_unpack_f32(int64_t n, int64_t m, int64_t v, int64_t rows,
-                           int64_t cols, const float *values,
-                           const uint16_t *meta, const uint8_t *rowidx,
-                           float *dense);
+SAMOYEDS_FORMAT_EXPORT int samoyeds_format_unpack_f32(
+    int64_t n, int64_t m, int64_t v, int64_t rows, int64_t cols,
+    const float *values, int64_t values_len, const uint16_t *meta,
+    int64_t meta_len, const uint8_t *rowidx, int64_t rowidx_len, float *dense,
+    int64_t dense_len);
 
 /* Canonical metadata -> device (mma.sp m16n8k32) layout; device holds
  * packed_shape out[4] uint32 words. */
-SAMOYEDS_FORMAT_EXPORT int
-samoyeds_format_meta_to_device(int64_t n, int64_t m, int64_t v, int64_t rows,
-                               int64_t cols, const uint16_t *meta,
-                               uint32_t *device);
+SAMOYEDS_FORMAT_EXPORT int samoyeds_format_meta_to_device(
+    int64_t n, int64_t m, int64_t v, int64_t rows, int64_t cols,
+    const uint16_t *meta, int64_t meta_len, uint32_t *device,
+    int64_t device_len);
 
 /* Device -> canonical metadata. */
-SAMOYEDS_FORMAT_EXPORT int
-samoyeds_format_meta_from_device(int64_t n, int64_t m, int64_t v, int64_t rows,
-                                 int64_t cols, const uint32_t *device,
-                                 uint16_t *meta);
+SAMOYEDS_FORMAT_EXPORT int samoyeds_format_meta_from_device(
+    int64_t n, int64_t m, int64_t v, int64_t rows, int64_t cols,
+    const uint32_t *device, int64_t device_len, uint16_t *meta,
+    int64_t meta_len);
 
 #ifdef __cplusplus
 }

@@ -207,6 +207,11 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
   Ids ids = threadIds(b, kRouteThreads);
   Value tok = ids.gid;
   Value numTok = dim(b, logits, 0);
+  // (C3) one weights / indices row per token: with a static result type and
+  // dynamic logits the sizes can differ at run time; the kernel traps (the
+  // runtime's sticky error) instead of writing past the results.
+  trapIf(b, ori(b, cmpi(b, P::ne, dim(b, weights, 0), numTok),
+                cmpi(b, P::ne, dim(b, indices, 0), numTok)));
   ifThen(b, cmpi(b, P::ult, tok, numTok), [&](Builder &b) {
     const float inf = std::numeric_limits<float>::infinity();
     Value zero = cIdx(b, 0), numExperts = cIdx(b, s.experts);
@@ -453,6 +458,11 @@ void buildDispatchScan(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s) {
     // The offsets are i32: a list longer than 2^31-1 cannot be described.
     trapIf(b, cmpi(b, P::ugt, listLen,
                    cIdx(b, std::numeric_limits<int32_t>::max())));
+    // A static list type with a dynamic T or k: the list must have exactly
+    // T*k + E*(tile-1) entries, else the scatter would write past it. The
+    // trap becomes the runtime's sticky error; the scatter does not run.
+    trapIf(b, cmpi(b, P::ne, listLen,
+                   add(b, flat, cIdx(b, s.experts * (s.tile - 1)))));
     store(b, cI32(b, 0), offsets, {zero});
     forReduce(
         b, zero, experts, {zero}, [&](Builder &b, Value e, ValueRange acc) {
@@ -553,6 +563,12 @@ void buildCombineGather(Builder &b, gpu::GPUFuncOp fn, bool weighted,
         inv = fn.getArgument(2), out = fn.getArgument(3);
   Ids t = threadIds(b, kElemThreads);
   Value numTok = dim(b, out, 0), h = dim(b, out, 1), k = dim(b, weights, 1);
+  // (C3) the result is tokens x row width: where a static result type meets
+  // dynamic operands the sizes can differ at run time; trap (the runtime's
+  // sticky error) rather than read past weights, inv or rows.
+  trapIf(b, ori(b, cmpi(b, P::ne, numTok, dim(b, weights, 0)),
+                cmpi(b, P::ne, h, dim(b, rows, 1))));
+  Value numRows = dim(b, rows, 0);
   ifThen(b, cmpi(b, P::ult, t.gid, mul(b, numTok, h)), [&](Builder &b) {
     Value tok = divu(b, t.gid, h), c = remu(b, t.gid, h);
     Value zero = cIdx(b, 0);
@@ -568,6 +584,8 @@ void buildCombineGather(Builder &b, gpu::GPUFuncOp fn, bool weighted,
           {
             OpBuilder::InsertionGuard g(b);
             b.setInsertionPointToStart(ifOp.thenBlock());
+            // (C1) a row per list entry: an entry past the rows traps.
+            trapIf(b, cmpi(b, P::uge, src, numRows));
             Value v = toF32(b, load(b, rows, {src, c}));
             if (weighted)
               v = fmul(b, toF32(b, load(b, weights, {tok, j})), v);
@@ -653,7 +671,9 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
   Value flat = mul(b, dim(b, ids, 0), dim(b, ids, 1));
   Value len = add(b, flat, cIdx(b, s.experts * (s.tile - 1)));
   Value list = allocResult(b, op.getList().getType(), {len});
-  Value offsets = allocResult(b, op.getOffsets().getType(), {});
+  // The offsets may be typed tensor<?xi32>: their size is E + 1.
+  Value offsets =
+      allocResult(b, op.getOffsets().getType(), {cIdx(b, s.experts + 1)});
   // Per (chunk, expert) counts, then their exclusive prefixes; the last row
   // holds each expert's total (so the buffer is never empty).
   Value chunks = ceilDiv(b, flat, kDispatchChunk);

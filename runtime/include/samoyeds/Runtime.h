@@ -64,7 +64,10 @@ enum {
    * one the runtime bound its context (and loaded its modules) to. */
   SAMOYEDS_RT_ERROR_DEVICE_MISMATCH = -3,
   /* Device selection after the runtime already bound its context. */
-  SAMOYEDS_RT_ERROR_ALREADY_INITIALIZED = -4
+  SAMOYEDS_RT_ERROR_ALREADY_INITIALIZED = -4,
+  /* A C++ exception inside the runtime (out of memory for a host copy, ...):
+   * caught at the C function it would have escaped from, never propagated. */
+  SAMOYEDS_RT_ERROR_INTERNAL = -5
 };
 
 /* Initialise the driver and bind the runtime's context: the primary context
@@ -149,12 +152,18 @@ SAMOYEDS_RT_API int samoyeds_rt_get_function(void *module, const char *name,
 /* Launch fn with the given grid/block dimensions, dynamic shared memory
  * bytes (values above 48 KiB raise the kernel's opt-in limit first) and
  * kernel parameters (params[i] points to the value of parameter i, as for
- * cuLaunchKernel). stream may be NULL (legacy default stream). A grid with a
- * zero dimension launches nothing and succeeds. Does not synchronize. */
-SAMOYEDS_RT_API int samoyeds_rt_launch(void *fn, const unsigned int grid[3],
-                                       const unsigned int block[3],
-                                       unsigned int smem, void *stream,
-                                       void **params);
+ * cuLaunchKernel). grid and block hold grid_len and block_len entries (1 to
+ * 3; missing dimensions are 1). params holds num_params pointers; where the
+ * driver can tell (cuFuncGetParamInfo, CUDA 12.4+) a count that differs from
+ * the kernel's is an error, not a launch that reads past params. stream may
+ * be NULL (legacy default stream). A grid with a zero dimension launches
+ * nothing and succeeds. Does not synchronize. */
+SAMOYEDS_RT_API int samoyeds_rt_launch(void *fn, const unsigned int *grid,
+                                       size_t grid_len,
+                                       const unsigned int *block,
+                                       size_t block_len, unsigned int smem,
+                                       void *stream, void **params,
+                                       size_t num_params);
 
 #ifdef __cplusplus
 } /* extern "C" */

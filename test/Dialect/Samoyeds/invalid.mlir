@@ -859,6 +859,34 @@ func.func @f(%i: tensor<?x2xi32>) {
 
 // -----
 
+func.func @f(%i: tensor<?x2xi32>) {
+  // C2: a static list shorter than the padding E*(tile-1) = 8*63 = 504 (the
+  // CPU code wrote past it).
+  // expected-error @below {{'samoyeds.dispatch' op (C2) list must have T*k + E*(tile-1) >= 504 entries (E = 8, tile = 64), got 5}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<5xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // C2: 509 - 504 = 5 = T*k is not a multiple of k = 2.
+  // expected-error @below {{'samoyeds.dispatch' op (C2) list length 509 minus E*(tile-1) = 504 is not a multiple of k = 2}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<509xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<0x?xi32>) {
+  // C2: no token: T*k = 0 whatever k is.
+  // expected-error @below {{'samoyeds.dispatch' op (C2) list must have T*k + E*(tile-1) = 504 entries, got 506}}
+  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<0x?xi32> -> tensor<506xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
 func.func @f(%i: tensor<9223372036854775807x2xi32>) {
   // C2: T*k overflows int64.
   // expected-error @below {{'samoyeds.dispatch' op (C2) the list length T*k + E*(tile-1) with T = 9223372036854775807, k = 2, E = 8, tile = 1 exceeds 2147483647 (offsets are i32)}}
@@ -1059,6 +1087,17 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
   // C5: top_k >= 1.
   // expected-error @below {{'samoyeds.ssmm' op (C5) top_k (0) must be >= 1}}
   %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, top_k = 0} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  // C5: a negative top_k (compared signed; a fuzz find, the GPU lowering
+  // aborted on the kernel name row_..._k-2147483648).
+  // expected-error @below {{'samoyeds.ssmm' op (C5) top_k (-2147483648) must be >= 1}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, top_k = -2147483648} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 

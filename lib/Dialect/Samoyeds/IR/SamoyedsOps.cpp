@@ -314,6 +314,26 @@ LogicalResult DispatchOp::verify() {
   if (!sizesAgree(len, expected))
     return emitOpError() << "(C2) list must have T*k + E*(tile-1) = "
                          << expected << " entries, got " << len;
+  // A static list with a dynamic T or k: T*k = len - E*(tile-1) must be a
+  // non-negative multiple of the static one of T and k (the rest is checked
+  // at run time by the lowerings).
+  if (!ShapedType::isDynamic(len) && ShapedType::isDynamic(expected)) {
+    int64_t padding = experts * (getTile() - 1); // Checked by C2 above.
+    if (len < padding)
+      return emitOpError() << "(C2) list must have T*k + E*(tile-1) >= "
+                           << padding << " entries (E = " << experts
+                           << ", tile = " << getTile() << "), got " << len;
+    int64_t known = ShapedType::isDynamic(t) ? k : t;
+    if (!ShapedType::isDynamic(known) && known > 0 &&
+        (len - padding) % known != 0)
+      return emitOpError()
+             << "(C2) list length " << len << " minus E*(tile-1) = " << padding
+             << " is not a multiple of " << (ShapedType::isDynamic(t) ? "k" : "T")
+             << " = " << known;
+    if (known == 0 && len != padding)
+      return emitOpError() << "(C2) list must have T*k + E*(tile-1) = "
+                           << padding << " entries, got " << len;
+  }
   int64_t offs = getOffsets().getType().getDimSize(0);
   if (!sizesAgree(offs, experts + 1))
     return emitOpError() << "(C3) offsets must have num_experts + 1 = "
@@ -363,10 +383,13 @@ LogicalResult SsmmOp::verify() {
   if (!sizesAgree(res.getDimSize(0), len) || res.getDimSize(1) != outCols)
     return emitOpError() << "(C4) result must be " << dimStr(len) << "x"
                          << outCols << ", got " << shapeStr(res.getShape());
-  if (getTopK() < 1)
-    return emitOpError() << "(C5) top_k (" << getTopK() << ") must be >= 1";
-  if (getScale() && !sizesAgree(getScale().getType().getDimSize(1), getTopK()))
-    return emitOpError() << "(C6) scale must have top_k = " << getTopK()
+  // I64Attr accessors return uint64_t: compare as the signed value the IR
+  // spells (top_k = -1 was accepted and reached the kernel name).
+  const int64_t topK = static_cast<int64_t>(getTopK());
+  if (topK < 1)
+    return emitOpError() << "(C5) top_k (" << topK << ") must be >= 1";
+  if (getScale() && !sizesAgree(getScale().getType().getDimSize(1), topK))
+    return emitOpError() << "(C6) scale must have top_k = " << topK
                          << " columns, got "
                          << dimStr(getScale().getType().getDimSize(1));
   return success();

@@ -1,6 +1,7 @@
 // samoyeds-decompose-moe: a whole MoE layer into route, dispatch, ssmm, combine.
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -99,8 +100,22 @@ struct DecomposeMoe : OpRewritePattern<MoeOp> {
     int64_t k = op.getTopK(), tile = op.getTile();
     auto w13 = cast<PackedType>(op.getW13().getType());
     int64_t inter = w13.getRows() / 2;
-    int64_t len = ShapedType::isDynamic(t) ? ShapedType::kDynamic
-                                           : t * k + experts * (tile - 1);
+    // The list length T*k + E*(tile-1); (C9) bounds it, checked arithmetic
+    // keeps this independent of the verifier having run.
+    int64_t len = ShapedType::kDynamic;
+    if (!ShapedType::isDynamic(t)) {
+      std::optional<int64_t> pairs = llvm::checkedMul(t, k);
+      std::optional<int64_t> padding = llvm::checkedMul(experts, tile - 1);
+      std::optional<int64_t> sum =
+          pairs && padding ? llvm::checkedAdd(*pairs, *padding) : std::nullopt;
+      if (!sum)
+        return op.emitOpError()
+               << "samoyeds-decompose-moe: the list length T*k + E*(tile-1) "
+                  "overflows int64 (T = "
+               << t << ", k = " << k << ", E = " << experts
+               << ", tile = " << tile << ")";
+      len = *sum;
+    }
 
     Value logits = matmulTransposedB(b, loc, x, op.getGateWeight());
     auto route = RouteOp::create(
@@ -203,6 +218,10 @@ struct SamoyedsDecomposeMoePass
     RewritePatternSet patterns(&getContext());
     patterns.add<DecomposeMoe>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // A moe left over could not be decomposed (its error is reported).
+    if (getOperation()->walk([](MoeOp) { return WalkResult::interrupt(); })
+            .wasInterrupted())
       signalPassFailure();
   }
 };

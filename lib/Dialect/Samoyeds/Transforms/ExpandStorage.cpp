@@ -49,6 +49,18 @@ struct SamoyedsExpandStoragePass
       Block &entry = fn.front();
       OpBuilder b = OpBuilder::atBlockBegin(&entry);
       SmallVector<Type> newInputs;
+      // The attributes of the other arguments (llvm.noalias, writability...)
+      // stay with them; the three storage arguments of a packed one get none.
+      SmallVector<DictionaryAttr> newArgAttrs;
+      DictionaryAttr none = DictionaryAttr::get(&getContext());
+      for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
+        if (isa<PackedType>(fn.getArgument(i).getType())) {
+          newArgAttrs.append(3, none);
+          continue;
+        }
+        DictionaryAttr d = fn.getArgAttrDict(i);
+        newArgAttrs.push_back(d ? d : none);
+      }
       // Walk backwards so inserted arguments do not shift pending indices.
       for (int64_t i = fn.getNumArguments() - 1; i >= 0; --i) {
         BlockArgument arg = entry.getArgument(i);
@@ -65,11 +77,10 @@ struct SamoyedsExpandStoragePass
       }
       for (BlockArgument a : entry.getArguments())
         newInputs.push_back(a.getType());
-      // Argument attributes are per position; packed arguments carry none
-      // that survive expansion.
       fn.removeArgAttrsAttr();
       fn.setFunctionType(
           FunctionType::get(&getContext(), newInputs, fn.getResultTypes()));
+      fn.setAllArgAttrs(newArgAttrs);
     });
     if (failed)
       signalPassFailure();

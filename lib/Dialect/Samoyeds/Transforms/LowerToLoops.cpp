@@ -114,6 +114,33 @@ Value toTensor(Builder &b, Type tensorType, Value mem) {
                                            /*writable=*/true);
 }
 
+/// Run-time size checks (cf.assert: the program stops with the message, as
+/// for an out-of-range expert index). The verifiers compare static sizes;
+/// where one side of a contract is dynamic, the loops of a lowering would
+/// index one buffer with the size of another, so the sizes are compared
+/// before anything is read or written. Nothing is emitted when both sizes are
+/// static (the verifier has checked them).
+///
+/// Checks dim(`mem`, `d`) of a tensor of type `type` against `want` (a
+/// static size, or kDynamic with `wantV` its run-time value, or kDynamic and
+/// no value: nothing to check).
+void assertSize(Builder &b, Operation *op, Value mem, RankedTensorType type,
+                int64_t d, int64_t want, Value wantV, StringRef what) {
+  if (!type.isDynamicDim(d) && !ShapedType::isDynamic(want))
+    return;
+  // A dynamic `want` without a value: the other side is sized from this one
+  // (e.g. a dynamic result allocated with the list's length).
+  if (ShapedType::isDynamic(want) && !wantV)
+    return;
+  Value have = dim(b, mem, d);
+  Value expected = ShapedType::isDynamic(want) ? wantV : cIdx(b, want);
+  std::string msg;
+  llvm::raw_string_ostream os(msg);
+  os << op->getName() << ": " << what << " differ at run time";
+  cf::AssertOp::create(
+      b, cmpi(b, arith::CmpIPredicate::eq, have, expected), os.str());
+}
+
 /// Casts a buffer of ours (identity layout, static sizes) to the dynamically
 /// sized memref of its rank that the runtime functions take.
 Value castToDynamic(Builder &b, Value mem) {
@@ -352,6 +379,24 @@ LogicalResult Lowering::lowerRoute(RouteOp op) {
   Value t = dim(b, logits, 0);
   RankedTensorType wType = op.getWeights().getType(),
                    iType = op.getIndices().getType();
+  RankedTensorType lType = op.getLogits().getType();
+  // (C3) weights and indices have a row per token; (C4) bias one entry per
+  // expert: where a side is dynamic, checked before anything is written.
+  if (lType.isDynamicDim(0)) {
+    if (!wType.isDynamicDim(0))
+      cf::AssertOp::create(
+          b, cmpi(b, arith::CmpIPredicate::eq, t, cIdx(b, wType.getDimSize(0))),
+          "samoyeds.route: the tokens of logits and weights/indices differ at "
+          "run time");
+    else if (!iType.isDynamicDim(0))
+      cf::AssertOp::create(
+          b, cmpi(b, arith::CmpIPredicate::eq, t, cIdx(b, iType.getDimSize(0))),
+          "samoyeds.route: the tokens of logits and weights/indices differ at "
+          "run time");
+  }
+  if (bias)
+    assertSize(b, op, bias, op.getBias().getType(), 0, experts, Value(),
+               "the entries of bias and the expert count");
   Value kv = cIdx(b, k);
   Value weights = allocFor(b, wType, dynamicOnly(wType, {t, kv}));
   Value indices = allocFor(b, iType, dynamicOnly(iType, {t, kv}));
@@ -483,6 +528,18 @@ LogicalResult Lowering::lowerDispatch(DispatchOp op) {
   Value numExperts = cIdx(b, experts), tileV = cIdx(b, tile);
   RankedTensorType listType = op.getList().getType(),
                    offType = op.getOffsets().getType();
+  // A static list with a dynamic T or k: the verifier checked what it could;
+  // the run-time T*k must give exactly that length before anything is
+  // written (else the loops below would write past the list).
+  if (!listType.isDynamicDim(0) &&
+      !op.getIndices().getType().hasStaticShape())
+    cf::AssertOp::create(
+        b,
+        cmpi(b, arith::CmpIPredicate::eq, len,
+             cIdx(b, listType.getDimSize(0))),
+        "samoyeds.dispatch: the list type has " +
+            std::to_string(listType.getDimSize(0)) +
+            " entries but T*k + E*(tile-1) differs at run time");
   Value list = allocFor(b, listType, dynamicOnly(listType, {len}));
   Value offsets =
       allocFor(b, offType, dynamicOnly(offType, {cIdx(b, experts + 1)}));
@@ -565,7 +622,21 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
   Value zero = cIdx(b, 0);
   Value len = dim(b, list, 0);
   RankedTensorType resType = op.getResult().getType();
+  RankedTensorType listType = op.getList().getType();
   Type resElt = resType.getElementType();
+  // (C3) without gather one input row per list entry; (C4) one result row
+  // per list entry; (C2) E + 1 offsets: checked where a side is dynamic (the
+  // loops index input and result with the list's length).
+  if (!op.getGather())
+    assertSize(b, op, input, op.getInput().getType(), 0,
+               listType.getDimSize(0), len,
+               "the rows of input and the list length");
+  assertSize(b, op, list, listType, 0, resType.getDimSize(0), Value(),
+             "the list length and the result rows");
+  if (offsets)
+    assertSize(b, op, offsets, op.getOffsets().getType(), 0,
+               type.getNumExperts() + 1, Value(),
+               "the offsets and the expert count + 1");
   Value out =
       allocFor(b, resType, dynamicOnly(resType, {len, cIdx(b, outCols)}));
   Value acc = allocStatic(b, {rows}, f32);
@@ -701,6 +772,16 @@ LogicalResult Lowering::lowerCombine(CombineOp op) {
   Value flat = mul(b, t, k);
   RankedTensorType resType = op.getResult().getType();
   Type resElt = resType.getElementType();
+  // (C1) a row per list entry, (C3) the result is tokens x row width: where
+  // a side is dynamic, checked before the loops index with the other.
+  RankedTensorType rowsType = op.getRows().getType(),
+                   wType = op.getWeights().getType();
+  assertSize(b, op, rows, rowsType, 0, op.getList().getType().getDimSize(0),
+             len, "the rows and the list length");
+  assertSize(b, op, weights, wType, 0, resType.getDimSize(0), Value(),
+             "the tokens of weights and result");
+  assertSize(b, op, rows, rowsType, 1, resType.getDimSize(1), Value(),
+             "the row widths of rows and result");
   Value out = allocFor(b, resType, dynamicOnly(resType, {t, h}));
   // Accumulate in f32 (in place when the result is f32).
   Value acc = out;

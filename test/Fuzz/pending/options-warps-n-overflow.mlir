@@ -1,0 +1,17 @@
+// PENDING (issue 8; not run by lit: the fix is in a file under restructuring).
+// Today: SIGFPE (rc 136) in convert-samoyeds-to-gpu: warps-m * warps-n * 32 overflows int64 (SamoyedsToGPU.cpp / KernelConfig).
+// Expected: exit 1 with the diagnostic below, no LLVM ERROR, no signal.
+// RUN: not samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_90a format=isa warps-n=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s
+// CHECK: error: 'samoyeds.ssmm' op GPU lowering: warps-m ({{[0-9]+}}) and warps-n (4611686018427387904) must be >= 1, with at most 32 warps in all
+// CHECK-NOT: {{LLVM ERROR|Stack dump|PLEASE submit}}
+
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+func.func @mixtral_moe(%x: tensor<?x4096xbf16>, %gate: tensor<8x4096xbf16>,
+                       %w13: !samoyeds.packed<8x28672x4096xbf16, #fmt>,
+                       %w2: !samoyeds.packed<8x4096x14336xbf16, #fmt>) -> tensor<?x4096xbf16> {
+  %y = samoyeds.moe %x, %gate, %w13, %w2 {top_k = 2, renormalize, tile = 64}
+         : tensor<?x4096xbf16>, tensor<8x4096xbf16>,
+           !samoyeds.packed<8x28672x4096xbf16, #fmt>,
+           !samoyeds.packed<8x4096x14336xbf16, #fmt> -> tensor<?x4096xbf16>
+  return %y : tensor<?x4096xbf16>
+}

@@ -1,0 +1,83 @@
+// Where the verifier cannot compare two sizes (one is dynamic), the CPU code
+// compares them at run time (cf.assert) before it reads or writes: the
+// lowering used to index one buffer with the size of another. One RUN line
+// per contract; each program stops with the message, before its print.
+//
+// RUN: samoyeds-opt --samoyeds-cpu-pipeline %s | \
+// RUN:   not --crash stdbuf -oL mlir-runner -e combine_rows -entry-point-result=void \
+// RUN:   -shared-libs=%runner_libs 2>&1 | FileCheck %s --check-prefix=ROWS
+// ROWS: samoyeds.combine: the rows and the list length differ at run time
+// ROWS-NOT: sizes =
+//
+// RUN: samoyeds-opt --samoyeds-cpu-pipeline %s | \
+// RUN:   not --crash stdbuf -oL mlir-runner -e combine_result -entry-point-result=void \
+// RUN:   -shared-libs=%runner_libs 2>&1 | FileCheck %s --check-prefix=RESULT
+// RESULT: samoyeds.combine: the tokens of weights and result differ at run time
+// RESULT-NOT: sizes =
+//
+// RUN: samoyeds-opt --samoyeds-cpu-pipeline %s | \
+// RUN:   not --crash stdbuf -oL mlir-runner -e route_tokens -entry-point-result=void \
+// RUN:   -shared-libs=%runner_libs 2>&1 | FileCheck %s --check-prefix=ROUTE
+// ROUTE: samoyeds.route: the tokens of logits and weights/indices differ at run time
+// ROUTE-NOT: sizes =
+//
+// The consistent call runs.
+// RUN: samoyeds-opt --samoyeds-cpu-pipeline %s | \
+// RUN:   stdbuf -oL mlir-runner -e combine_ok -entry-point-result=void \
+// RUN:   -shared-libs=%runner_libs 2>&1 | FileCheck %s --check-prefix=OK
+// Entry 2 is the sentinel (T*k = 2) and adds nothing.
+// OK: sizes = [2, 4]
+// OK-NEXT: {{\[}}[1, 1, 1, 1],
+// OK-NEXT: [2, 2, 2, 2]]
+
+func.func private @printMemrefF32(memref<*xf32>) attributes {llvm.emit_c_interface}
+
+func.func @print(%t: tensor<2x4xf32>) {
+  %m = bufferization.to_buffer %t : tensor<2x4xf32> to memref<2x4xf32>
+  %u = memref.cast %m : memref<2x4xf32> to memref<*xf32>
+  call @printMemrefF32(%u) : (memref<*xf32>) -> ()
+  return
+}
+
+// Three rows for a list of two entries.
+func.func @combine_rows() {
+  %r = arith.constant dense<1.0> : tensor<3x4xf32>
+  %rows = tensor.cast %r : tensor<3x4xf32> to tensor<?x4xf32>
+  %list = arith.constant dense<[0, 1]> : tensor<2xi32>
+  %w = arith.constant dense<1.0> : tensor<2x1xf32>
+  %y = samoyeds.combine %rows, %list, %w : tensor<?x4xf32>, tensor<2xi32>, tensor<2x1xf32> -> tensor<2x4xf32>
+  call @print(%y) : (tensor<2x4xf32>) -> ()
+  return
+}
+
+// Weights of 3 tokens, a result of 2 (token 2 was written past the result).
+func.func @combine_result() {
+  %rows = arith.constant dense<1.0> : tensor<3x4xf32>
+  %list = arith.constant dense<[0, 1, 2]> : tensor<3xi32>
+  %w0 = arith.constant dense<1.0> : tensor<3x1xf32>
+  %w = tensor.cast %w0 : tensor<3x1xf32> to tensor<?x1xf32>
+  %y = samoyeds.combine %rows, %list, %w : tensor<3x4xf32>, tensor<3xi32>, tensor<?x1xf32> -> tensor<2x4xf32>
+  call @print(%y) : (tensor<2x4xf32>) -> ()
+  return
+}
+
+// Logits of 3 tokens, weights and indices of 2.
+func.func @route_tokens() {
+  %l0 = arith.constant dense<0.5> : tensor<3x4xf32>
+  %l = tensor.cast %l0 : tensor<3x4xf32> to tensor<?x4xf32>
+  %w, %ids = samoyeds.route %l {top_k = 1} : tensor<?x4xf32> -> tensor<2x1xf32>, tensor<2x1xi32>
+  %m = bufferization.to_buffer %w : tensor<2x1xf32> to memref<2x1xf32>
+  %u = memref.cast %m : memref<2x1xf32> to memref<*xf32>
+  call @printMemrefF32(%u) : (memref<*xf32>) -> ()
+  return
+}
+
+func.func @combine_ok() {
+  %r = arith.constant dense<1.0> : tensor<3x4xf32>
+  %rows = tensor.cast %r : tensor<3x4xf32> to tensor<?x4xf32>
+  %list = arith.constant dense<[0, 1, 2]> : tensor<3xi32>
+  %w = arith.constant dense<[[1.0], [2.0]]> : tensor<2x1xf32>
+  %y = samoyeds.combine %rows, %list, %w {weighted} : tensor<?x4xf32>, tensor<3xi32>, tensor<2x1xf32> -> tensor<2x4xf32>
+  call @print(%y) : (tensor<2x4xf32>) -> ()
+  return
+}
