@@ -88,17 +88,17 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   // dimension, a block per 128 of it and per index of the others ->
   // gpu.launch -> outlined kernels.
   pm.addPass(createConvertLinalgToParallelLoopsPass());
-  pm.addPass(samoyeds::createSamoyedsTileParallelLoops());
+  pm.addPass(mlir::samoyeds::createSamoyedsTileParallelLoops());
   pm.addPass(createGpuMapParallelLoopsPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(samoyeds::createSamoyedsGPUHostBuffers());
+  pm.addPass(mlir::samoyeds::createSamoyedsGPUHostBuffers());
   // gpu.alloc / dealloc lower to runtime calls only in their async form: one
   // token chain per function (mgpuStreamCreate returns the caller's stream).
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(samoyeds::createSamoyedsEmitCInterface());
+  pm.addPass(mlir::samoyeds::createSamoyedsEmitCInterface());
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = opts.chip;

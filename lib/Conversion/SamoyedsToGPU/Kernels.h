@@ -56,8 +56,9 @@ LogicalResult lowerCombine(CombineOp op, gpu::GPUModuleOp gpuModule);
 
 /// Lowering of a `linalg.generic` marked `samoyeds.row_dot` (tensors, lhs of
 /// rank 2, rhs of rank 2 or 1, init) into a warp-per-row kernel and its
-/// launch, replacing the op.
-void lowerRowDot(linalg::GenericOp op, gpu::GPUModuleOp gpuModule);
+/// launch, replacing the op; a diagnostic when the op does not have that
+/// shape or its reduction size is dynamic.
+LogicalResult lowerRowDot(linalg::GenericOp op, gpu::GPUModuleOp gpuModule);
 
 } // namespace gpukernels
 } // namespace samoyeds

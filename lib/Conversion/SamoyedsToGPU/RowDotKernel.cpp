@@ -17,18 +17,33 @@ using namespace mlir::samoyeds::gpukernels;
 /// out[m][n] = init[m][n] + sum_k f32(lhs[m][k]) * f32(rhs[n][k]) (rhs of
 /// rank 1: n absent). Block of 8 warps, a warp per row m: lanes stride k
 /// (coalesced), a butterfly of shuffles sums them, lane 0 writes.
-void mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
-                                             gpu::GPUModuleOp gpuModule) {
+LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
+                                                      gpu::GPUModuleOp gpuModule) {
+  // The marker is a discardable attribute: any generic can carry it, so the
+  // shape the kernel assumes is checked here rather than trusted.
+  auto fail = [&]() {
+    return op.emitOpError() << "marked samoyeds.row_dot: ";
+  };
+  if (op.getDpsInputs().size() != 2 || op.getDpsInits().size() != 1 ||
+      op.getNumResults() != 1)
+    return fail() << "expected 2 inputs, 1 init and 1 result";
+  auto lt = dyn_cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  auto rt = dyn_cast<RankedTensorType>(op.getDpsInputs()[1].getType());
+  auto ot = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+  if (!lt || !rt || !ot || lt.getRank() != 2 || (rt.getRank() != 1 && rt.getRank() != 2) ||
+      ot.getRank() != rt.getRank())
+    return fail() << "expected a rank-2 lhs, a rank-1 or rank-2 rhs and a result "
+                     "of the rhs's rank";
+  bool vec = rt.getRank() == 1;
+  int64_t k = lt.getDimSize(1);
+  int64_t n = vec ? 1 : rt.getDimSize(0);
+  if (ShapedType::isDynamic(k) || ShapedType::isDynamic(n))
+    return fail() << "the reduction size (" << (ShapedType::isDynamic(k) ? "?" : std::to_string(k))
+                  << ") and the rhs rows must be static";
   Location loc = op.getLoc();
   OpBuilder hb(op);
   Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
   Value init = op.getDpsInits()[0];
-  auto lt = cast<RankedTensorType>(lhs.getType());
-  auto rt = cast<RankedTensorType>(rhs.getType());
-  auto ot = cast<RankedTensorType>(op.getResult(0).getType());
-  bool vec = rt.getRank() == 1;
-  int64_t k = lt.getDimSize(1);
-  int64_t n = vec ? 1 : rt.getDimSize(0);
   SmallVector<Value> buffers = {toBuffer(hb, loc, lhs),
                                 toBuffer(hb, loc, rhs),
                                 toBuffer(hb, loc, init)};
@@ -145,4 +160,5 @@ void mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
                                                    /*writable=*/true);
   op.getResult(0).replaceAllUsesWith(result);
   op.erase();
+  return success();
 }

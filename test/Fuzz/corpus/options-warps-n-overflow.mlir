@@ -1,6 +1,6 @@
-// PENDING (issue 8; not run by lit: the fix is in a file under restructuring).
-// Today: SIGFPE (rc 136) in convert-samoyeds-to-gpu: warps-m * warps-n * 32 overflows int64 (SamoyedsToGPU.cpp / KernelConfig).
-// Expected: exit 1 with the diagnostic below, no LLVM ERROR, no signal.
+// Fuzz find (issue 8), fixed: the kernel configuration checks ranges before any
+// size product, and the chip table rejects chips the emitted PTX cannot target.
+// Was: SIGFPE (rc 136) in convert-samoyeds-to-gpu: warps-m * warps-n * 32 overflows int64 (SamoyedsToGPU.cpp / KernelConfig).
 // RUN: not samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_90a format=isa warps-n=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s
 // CHECK: error: 'samoyeds.ssmm' op GPU lowering: warps-m ({{[0-9]+}}) and warps-n (4611686018427387904) must be >= 1, with at most 32 warps in all
 // CHECK-NOT: {{LLVM ERROR|Stack dump|PLEASE submit}}
