@@ -17,6 +17,13 @@ if [ -d "$ROOT/python/tests" ]; then
   echo "== python (pytest)"
   (cd "$ROOT" && SAMOYEDS_BUILD_DIR="$BUILD" /usr/bin/python3 -m pytest -q python/tests) || status=1
 fi
+echo "== generated docs (docs/generated/ must match the ODS they come from)"
+if ninja -C "$BUILD" samoyeds-docs >/dev/null && (cd "$ROOT" && git diff --quiet -- docs/generated); then
+  echo "docs/generated: up to date"
+else
+  echo "docs/generated is stale: run 'ninja -C build samoyeds-docs' and commit the result"
+  (cd "$ROOT" && git diff --stat -- docs/generated); status=1
+fi
 echo "== fuzz (bounded mutation run of samoyeds-opt, test/Fuzz/README.md)"
 # Deterministic by default (seed 1); a crash fails the run and its reduced
 # input is saved under $BUILD/fuzz-found. SAMOYEDS_FUZZ_TIME=0 skips it.
