@@ -75,6 +75,9 @@ bool threadBlocking();
 // returns errors; a grid with a zero dimension is a successful no-op.
 // numParams >= 0: the number of entries of `params`, checked against the
 // kernel's parameter count where the driver reports it.
+/// Drops the cached kernel parameter counts (on module unload).
+void forgetKernelParamCounts();
+
 int launchKernel(const char *where, CUfunction fn, const int64_t grid[3],
                  const int64_t block[3], const int64_t *cluster, int64_t smem,
                  CUstream stream, void **params, void **extra,

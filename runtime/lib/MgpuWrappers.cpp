@@ -135,6 +135,7 @@ void mgpuModuleUnload(void *module) {
     ScopedContext scope("mgpuModuleUnload");
     if (scope.status())
       return;
+    forgetKernelParamCounts();
     CUresult r = cuModuleUnload(static_cast<CUmodule>(module));
     if (r != CUDA_SUCCESS && r != CUDA_ERROR_DEINITIALIZED)
       recordCu(r, "mgpuModuleUnload", "cuModuleUnload");

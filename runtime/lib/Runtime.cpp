@@ -253,23 +253,50 @@ int recordException(const char *where) noexcept {
 
 /// The number of parameters of `fn` as the driver reports it
 /// (cuFuncGetParamInfo, CUDA 12.4+ drivers; looked up at run time so that an
-/// older driver still loads the runtime), or -1 when it cannot tell.
+/// older driver still loads the runtime), or -1 when it cannot tell. The
+/// driver answers only per index, so the count is found by probing until an
+/// index is out of range: once per function (cached), not per launch, since
+/// every layer call launches the same kernels. The one out-of-range probe per
+/// kernel is an API error by design. A module unload forgets the cache (a
+/// later function may reuse a handle). compute-sanitizer runs of the device
+/// checks pass --report-api-errors no for that reason (scripts/device/run_ssmm.sh).
+namespace {
+std::mutex paramCountMutex;
+std::vector<std::pair<CUfunction, int64_t>> paramCountCache;
+} // namespace
+
+void forgetKernelParamCounts() {
+  std::lock_guard<std::mutex> lock(paramCountMutex);
+  paramCountCache.clear();
+}
+
 int64_t kernelParamCount(CUfunction fn) {
   using GetParamInfo = CUresult (*)(CUfunction, size_t, size_t *, size_t *);
   static const GetParamInfo get = reinterpret_cast<GetParamInfo>(
       dlsym(RTLD_DEFAULT, "cuFuncGetParamInfo"));
   if (!get)
     return -1;
+  {
+    std::lock_guard<std::mutex> lock(paramCountMutex);
+    for (const auto &e : paramCountCache)
+      if (e.first == fn)
+        return e.second;
+  }
   constexpr int64_t kMaxParams = 4096;
+  int64_t count = -1;
   for (int64_t i = 0; i < kMaxParams; ++i) {
     size_t offset = 0, size = 0;
     CUresult r = get(fn, static_cast<size_t>(i), &offset, &size);
-    if (r == CUDA_ERROR_INVALID_VALUE)
-      return i; // Past the last parameter.
+    if (r == CUDA_ERROR_INVALID_VALUE) {
+      count = i; // Past the last parameter.
+      break;
+    }
     if (r != CUDA_SUCCESS)
-      return -1;
+      return -1; // not cached: the driver may answer later
   }
-  return -1;
+  std::lock_guard<std::mutex> lock(paramCountMutex);
+  paramCountCache.emplace_back(fn, count);
+  return count;
 }
 
 int launchKernel(const char *where, CUfunction fn, const int64_t grid[3],
@@ -604,6 +631,7 @@ int samoyeds_rt_module_unload(void *module) {
     ScopedContext scope("samoyeds_rt_module_unload");
     if (scope.status())
       return scope.status();
+    forgetKernelParamCounts();
     return recordCu(cuModuleUnload(static_cast<CUmodule>(module)),
                     "samoyeds_rt_module_unload", "cuModuleUnload");
   });
