@@ -1,4 +1,4 @@
-// HostLaunch: the host side of a generated kernel: operand buffers, the result buffer, the guarded launch and the replacement of the op.
+// HostLaunch: the host side of a generated kernel: operand buffers, the result buffer, the launch and the replacement of the op.
 //
 // convert-samoyeds-to-gpu bufferizes its ops by hand: tensors in
 // (`bufferization.to_buffer`, read-only), a fresh `memref.alloc` out, and
@@ -15,12 +15,6 @@
 namespace mlir {
 namespace samoyeds {
 namespace gpukernels {
-
-/// gpu.launch_func of `fn` inside `scf.if count > 0`: CUDA rejects a grid
-/// with a zero dimension, and `count` is the dynamic one.
-void launchUnlessEmpty(OpBuilder &b, Location loc, gpu::GPUFuncOp fn,
-                       gpu::KernelDim3 grid, gpu::KernelDim3 block, Value smem,
-                       ValueRange args, Value count);
 
 /// The buffers of one ssmm, in kernel-argument order: values, metadata,
 /// row_indices, input, list, [offsets], [scale], then the fresh result

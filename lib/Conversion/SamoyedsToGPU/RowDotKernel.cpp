@@ -150,11 +150,9 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
     return arith::ConstantIndexOp::create(hb, loc, v).getResult();
   };
   Value blocks = arith::CeilDivUIOp::create(hb, loc, rows, cst(kWarps));
-  launchUnlessEmpty(
-      hb, loc, fn,
-      gpu::KernelDim3{blocks, cst((n + nChunk - 1) / nChunk), cst(1)},
-      gpu::KernelDim3{cst(32 * kWarps), cst(1), cst(1)}, Value(), buffers,
-      blocks);
+  gpu::LaunchFuncOp::create(
+      hb, loc, fn, gpu::KernelDim3{blocks, cst((n + nChunk - 1) / nChunk), cst(1)},
+      gpu::KernelDim3{cst(32 * kWarps), cst(1), cst(1)}, Value(), buffers);
   Value result = bufferization::ToTensorOp::create(hb, loc, ot, out,
                                                    /*restrict=*/true,
                                                    /*writable=*/true);
