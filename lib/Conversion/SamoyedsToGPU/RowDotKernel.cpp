@@ -40,6 +40,15 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
   if (ShapedType::isDynamic(k) || ShapedType::isDynamic(n))
     return fail() << "the reduction size (" << (ShapedType::isDynamic(k) ? "?" : std::to_string(k))
                   << ") and the rhs rows must be static";
+  // The kernel sizes its grid and loads from these: zero sizes or sizes that
+  // disagree between the operands are refused, not divided by.
+  int64_t rk = rt.getDimSize(rt.getRank() - 1);
+  int64_t on = vec ? 1 : ot.getDimSize(1);
+  if (k < 1 || n < 1 || rk != k || (!ShapedType::isDynamic(on) && on != n))
+    return fail() << "the reduction size (" << k << ") must be >= 1 and the rhs's ("
+                  << (ShapedType::isDynamic(rk) ? "?" : std::to_string(rk))
+                  << "), the rhs rows (" << n << ") >= 1 and the result's columns ("
+                  << (ShapedType::isDynamic(on) ? "?" : std::to_string(on)) << ")";
   Location loc = op.getLoc();
   OpBuilder hb(op);
   Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
