@@ -1,4 +1,6 @@
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-raise-sparse-matmul | FileCheck %s
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-raise-sparse-matmul=pack-arguments \
+// RUN:   | FileCheck %s --check-prefix=PACK
 
 // Upstream's 2:4 encoding (the sparsifier's form for the Sparse Tensor Core).
 #NV_24 = #sparse_tensor.encoding<{
@@ -17,8 +19,11 @@
 // CHECK: %[[Y:.*]] = samoyeds.ssmm %[[P]], %[[X]], %[[L]] {gather} : !samoyeds.packed<256x512xf16, #samoyeds.format<n = 1, m = 1, v = 128>>, tensor<?x512xf16>, tensor<?xi32> -> tensor<?x256xf32>
 // CHECK-NOT: linalg.matmul
 // CHECK: return %[[Y]]
-// CPU-LABEL: llvm.func @matmul_transpose_b(
-// CPU: llvm.call @_mlir_ciface_samoyeds_rt_pack_f32
+// With pack-arguments the caller passes the packed weight.
+// PACK-LABEL: func.func @matmul_transpose_b(
+// PACK-SAME: %[[X:.*]]: tensor<?x512xf16>, %[[W:.*]]: !samoyeds.packed<256x512xf16, #samoyeds.format<n = 1, m = 1, v = 128>>) -> tensor<?x256xf32>
+// PACK-NOT: samoyeds.pack
+// PACK: samoyeds.ssmm %[[W]], %[[X]], %{{.*}} {gather}
 func.func @matmul_transpose_b(%x: tensor<?x512xf16>, %w: tensor<256x512xf16, #NV_24>)
     -> tensor<?x256xf32> {
   %c0 = arith.constant 0 : index
@@ -51,6 +56,8 @@ func.func @matmul_transpose_b(%x: tensor<?x512xf16>, %w: tensor<256x512xf16, #NV
 // CHECK: %[[YT:.*]] = linalg.transpose ins(%[[Y]] : tensor<?x64xbf16>) outs(%{{.*}} : tensor<64x?xbf16>) permutation = [1, 0]
 // CHECK: %[[S:.*]] = linalg.add ins(%[[YT]], %[[C]] : tensor<64x?xbf16>, tensor<64x?xbf16>) outs(%[[C]] : tensor<64x?xbf16>)
 // CHECK: return %[[S]]
+// PACK-LABEL: func.func @matmul_sparse_lhs(
+// PACK: samoyeds.pack
 func.func @matmul_sparse_lhs(%a: tensor<64x128xbf16>, %b: tensor<128x?xbf16>,
     %c: tensor<64x?xbf16>) -> tensor<64x?xbf16> {
   %s = sparse_tensor.convert %a : tensor<64x128xbf16> to tensor<64x128xbf16, #NV_24>
@@ -71,6 +78,8 @@ func.func @matmul_sparse_lhs(%a: tensor<64x128xbf16>, %b: tensor<128x?xbf16>,
 // CHECK: samoyeds.pack %{{.*}} : tensor<32x96xf16> -> !samoyeds.packed<32x96xf16, #samoyeds.format<n = 1, m = 1, v = 32>>
 // CHECK: samoyeds.ssmm {{.*}} {gather} : {{.*}}, tensor<8x96xf16>, tensor<8xi32> -> tensor<8x32xf32>
 // CHECK-NOT: linalg.generic
+// PACK-LABEL: func.func @generic(
+// PACK-SAME: !samoyeds.packed<32x96xf16, #samoyeds.format<n = 1, m = 1, v = 32>>
 func.func @generic(%x: tensor<8x96xf16>, %w: tensor<32x96xf16, #NV_24>) -> tensor<8x32xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<8x32xf32>
@@ -106,6 +115,8 @@ func.func @generic(%x: tensor<8x96xf16>, %w: tensor<32x96xf16, #NV_24>) -> tenso
 // CHECK-COUNT-4: linalg.matmul
 // CHECK-NOT: samoyeds.
 // CHECK: return
+// PACK-LABEL: func.func @not_raised(
+// PACK-NOT: samoyeds.
 func.func @not_raised(%x: tensor<8x128xf16>, %w: tensor<128x64xf16, #NV_24>,
     %v: tensor<64x128xf16, #NV_24>, %u: tensor<64x128xf16, #CSR>,
     %x48: tensor<8x48xf16>, %w48: tensor<64x48xf16, #NV_24>, %z: tensor<8x64xf32>)

@@ -149,7 +149,18 @@ FormatAttr plain24(MLIRContext *ctx, int64_t cols) {
   return FormatAttr::get(ctx, 1, 1, v);
 }
 
-void raise(const Candidate &c, Value dense) {
+/// The packed type of the weight of `c`: R x C, C along the reduction.
+PackedType packedTypeOf(const Candidate &c) {
+  linalg::LinalgOp op = c.op;
+  auto t = cast<RankedTensorType>(op.getDpsInputs()[c.sparseIdx].getType());
+  int64_t r = t.getDimSize(1 - c.structDim), cols = t.getDimSize(c.structDim);
+  return PackedType::get(t.getContext(), {r, cols}, t.getElementType(),
+                         plain24(t.getContext(), cols));
+}
+
+/// Rewrites `c` into ssmm. The weight is `dense` (a tensor laid out as the
+/// sparse operand), packed here, or `packed`, a value of packedTypeOf(c).
+void raise(const Candidate &c, Value dense, Value packed) {
   linalg::LinalgOp op = c.op;
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -157,11 +168,12 @@ void raise(const Candidate &c, Value dense) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
 
   // The weight as R x C (C along the reduction), packed exactly (it is 2:4).
-  Value w = c.structDim == 1 ? dense : transpose2D(b, loc, dense);
-  auto wType = cast<RankedTensorType>(w.getType());
-  auto packed = PackedType::get(ctx, wType.getShape(), wType.getElementType(),
-                                plain24(ctx, wType.getDimSize(1)));
-  Value pack = PackOp::create(b, loc, packed, w);
+  Value pack = packed;
+  if (!pack) {
+    Value w = c.structDim == 1 ? dense : transpose2D(b, loc, dense);
+    pack = PackOp::create(b, loc, packedTypeOf(c), w);
+  }
+  auto wType = cast<PackedType>(pack.getType());
 
   // The tokens as T x C.
   unsigned xIdx = 1 - c.sparseIdx;
@@ -184,7 +196,7 @@ void raise(const Candidate &c, Value dense) {
   auto oType = cast<RankedTensorType>(init.getType());
   Value y = SsmmOp::create(
                 b, loc,
-                RankedTensorType::get({t, wType.getDimSize(0)},
+                RankedTensorType::get({t, wType.getRows()},
                                       oType.getElementType()),
                 pack, x, list, Value(), Value(), b.getI64IntegerAttr(1),
                 b.getUnitAttr(), EpilogueAttr::get(ctx, Epilogue::none))
@@ -203,6 +215,7 @@ void raise(const Candidate &c, Value dense) {
 
 struct RaiseSparseMatmul
     : samoyeds::impl::SamoyedsRaiseSparseMatmulBase<RaiseSparseMatmul> {
+  using SamoyedsRaiseSparseMatmulBase::SamoyedsRaiseSparseMatmulBase;
   void runOnOperation() override {
     SmallVector<Candidate> cands;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -230,27 +243,45 @@ struct RaiseSparseMatmul
         denseArgs.insert(arg);
     }
 
+    // With pack-arguments, such an argument becomes the packed weight itself
+    // when all its matmuls read it the same way.
+    llvm::DenseMap<Value, Type> argTypes;
+    for (Candidate &c : cands) {
+      auto arg = dyn_cast<BlockArgument>(c.op.getDpsInputs()[c.sparseIdx]);
+      if (!arg || !denseArgs.contains(arg))
+        continue;
+      auto t = cast<RankedTensorType>(arg.getType());
+      Type dense = RankedTensorType::get(t.getShape(), t.getElementType());
+      Type want = packArguments ? Type(packedTypeOf(c)) : dense;
+      auto [it, inserted] = argTypes.try_emplace(arg, want);
+      if (!inserted && it->second != want)
+        it->second = dense;
+    }
+
     llvm::SetVector<Operation *> converts;
     for (Candidate &c : cands) {
       Value sparse = c.op.getDpsInputs()[c.sparseIdx];
       OpBuilder b(c.op);
-      Value dense;
+      Value dense, packed;
       if (auto arg = dyn_cast<BlockArgument>(sparse)) {
-        if (denseArgs.contains(arg))
-          dense = arg; // retyped below
+        if (!denseArgs.contains(arg))
+          continue;
+        if (isa<PackedType>(argTypes[arg]))
+          packed = arg; // retyped below
+        else
+          dense = arg;
       } else {
         dense = denseSource(b, sparse);
         if (Operation *def = sparse.getDefiningOp())
           converts.insert(def);
       }
-      if (!dense)
+      if (!dense && !packed)
         continue;
-      raise(c, dense);
+      raise(c, dense, packed);
     }
 
     for (BlockArgument arg : denseArgs) {
-      auto t = cast<RankedTensorType>(arg.getType());
-      arg.setType(RankedTensorType::get(t.getShape(), t.getElementType()));
+      arg.setType(argTypes[arg]);
       auto func = cast<func::FuncOp>(arg.getOwner()->getParentOp());
       SmallVector<Type> inputs(func.getArgumentTypes());
       inputs[arg.getArgNumber()] = arg.getType();

@@ -95,7 +95,8 @@ def SamoyedsRaiseSparseMatmul
     The weight's dense values come from the `sparse_tensor.convert` that made
     the sparse tensor, from a constant, or, for a `func.func` argument used only
     by raised matmuls, from the argument itself, which becomes a dense tensor
-    (the caller passes the 2:4 weight dense). Requirements, else the op is left
+    (the caller passes the 2:4 weight dense), or, with `pack-arguments`, the
+    packed weight. Requirements, else the op is left
     alone: f16 or bf16 inputs of one type, a static weight with a reduction size
     that is a multiple of 32, a float result. Accumulation is in f32 (ssmm's),
     also for an f16 result.
@@ -116,6 +117,14 @@ def SamoyedsRaiseSparseMatmul
     %y = samoyeds.ssmm %p, %x, %l {gather} : ... -> tensor<?x256xf32>
     ```
   }];
+  let options = [
+    Option<"packArguments", "pack-arguments", "bool", /*default=*/"false",
+           "A sparse weight argument becomes `!samoyeds.packed` (of the R x C "
+           "weight, C along the reduction) instead of a dense tensor: the "
+           "caller passes it packed (the format library, samoyeds.pack in "
+           "Python). samoyeds-gpu-pipeline needs this: it packs no weight at "
+           "run time.">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
