@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Uses samoyeds the way other projects do, from outside the source tree:
 #   1. cmake --install the build into a fresh prefix;
-#   2. upstream mlir-opt-22 with the installed plugins runs a pipeline;
+#   2. upstream mlir-opt-22 with the installed plugins runs a pipeline, and
+#      the C API test builds and runs against the installed libSamoyedsCAPI.so;
 #   3. examples/external (find_package(Samoyeds)) configures, builds and runs
 #      its own opt tool against the installed tree;
 #   4. pip installs python/ (offline) into a fresh venv, bundling the build's
@@ -34,6 +35,14 @@ echo "-- 2. upstream mlir-opt + installed plugins: raise + samoyeds-cpu-pipeline
 grep -q "llvm.func @proj" "$WORK/plugin.mlir" || { echo "FAIL: no llvm.func @proj"; exit 1; }
 if grep -q "samoyeds\.\|sparse_tensor\." "$WORK/plugin.mlir"; then
   echo "FAIL: samoyeds or sparse_tensor ops left"; exit 1
+fi
+
+if [ -e "$PREFIX/lib/libSamoyedsCAPI.so" ]; then
+  echo "-- 2b. the C API from the installed tree (test/CAPI/samoyeds-capi-test.c)"
+  cc -I"$PREFIX/include" -I/usr/lib/llvm-22/include "$ROOT/test/CAPI/samoyeds-capi-test.c" \
+    -o "$WORK/capi-test" -L"$PREFIX/lib" -lSamoyedsCAPI -Wl,-rpath,"$PREFIX/lib"
+  "$WORK/capi-test" >"$WORK/capi.txt" 2>&1 || { cat "$WORK/capi.txt"; echo "FAIL: C API"; exit 1; }
+  grep -q "cpu pipeline parsed: 1, ran: 1" "$WORK/capi.txt" || { echo "FAIL: C API pipeline"; exit 1; }
 fi
 
 echo "-- 3. examples/external: find_package(Samoyeds) from $PREFIX"
