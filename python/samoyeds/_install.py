@@ -7,7 +7,7 @@ this order:
 
 1. the bundle inside the package, samoyeds/_bundle/{bin,lib}: the tools and
    shared libraries copied from a build tree when the wheel was built with
-   SAMOYEDS_BUILD_DIR set (python/setup.py; docs/python.md, "Installing");
+   SAMOYEDS_BUILD_DIR set (python/setup.py; docs/integration.md section 5);
 2. SAMOYEDS_PREFIX: a prefix made by `cmake --install build --prefix X`
    (X/bin/samoyeds-opt, X/lib/libsamoyeds_format_c.so, ...);
 3. samoyeds-opt on PATH: its directory and ../lib.
