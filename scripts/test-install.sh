@@ -120,6 +120,17 @@ with open(layer, "w") as f:
 r = subprocess.run([opt, "--samoyeds-cpu-pipeline", layer], capture_output=True, text=True)
 assert r.returncode == 0 and "llvm.func @moe_layer" in r.stdout, r.stderr[-2000:]
 print("installed samoyeds-opt:", opt)
+# With ptxas and LLVM's tools present, the installed samoyeds-compile builds a
+# whole layer (PTX, host code, .so linked to the bundled GPU runtime).
+try:
+    _install.require(compiler=True)
+except _install.MissingComponentError as e:
+    print("compile_layer skipped:", e)
+else:
+    art = compiler.compile_layer(samoyeds.MoEConfig(hidden=128, ffn=128, experts=4, top_k=2),
+                                 out_dir=os.path.join(work, "cache"))
+    assert os.path.isfile(art.so) and art.ptx, art
+    print("compile_layer with the installed compiler:", os.path.basename(art.so))
 
 # What is missing is said by name (here: no GPU).
 st = _install.status()
@@ -156,7 +167,7 @@ except _install.MissingComponentError as e:
     print("without a build tree:", msg)
 try:
     samoyeds.compile_layer(samoyeds.MoEConfig(hidden=128, ffn=128, experts=4, top_k=2),
-                           out_dir="cache")
+                           out_dir="cache-without-compiler")
     raise SystemExit("FAIL: compile_layer without a compiler")
 except FileNotFoundError as e:
     assert "samoyeds-compile not found" in str(e), e
