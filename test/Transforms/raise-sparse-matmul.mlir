@@ -142,3 +142,30 @@ func.func @not_raised(%x: tensor<8x128xf16>, %w: tensor<128x64xf16, #NV_24>,
   return %y0, %y1, %y2, %y3, %v : tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>,
          tensor<8x64xf32>, tensor<64x128xf16, #NV_24>
 }
+
+// -----
+
+// 2:4 along dimension 0 of a K x N weight (y = x . w, the plain matmul): the
+// weight is transposed to R x C before packing; a dynamic result type gets a
+// cast.
+#T24 = #sparse_tensor.encoding<{
+  map = (i, j) -> (j : dense, i floordiv 4 : dense, i mod 4 : structured[2, 4])
+}>
+// CHECK-LABEL: func.func @plain_k_by_n(
+// CHECK-SAME: %[[X:.*]]: tensor<4x128xbf16>, %[[W:.*]]: tensor<128x64xbf16>, %[[Z:.*]]: tensor<?x?xf32>)
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<128x64xbf16>) outs(%{{.*}} : tensor<64x128xbf16>) permutation = [1, 0]
+// CHECK: %[[P:.*]] = samoyeds.pack %[[WT]] : tensor<64x128xbf16> -> !samoyeds.packed<64x128xbf16, #samoyeds.format<n = 1, m = 1, v = 128>>
+// CHECK: %[[Y:.*]] = samoyeds.ssmm %[[P]], %[[X]], %{{.*}} {gather} : {{.*}} -> tensor<4x64xf32>
+// CHECK: %[[C:.*]] = tensor.cast %[[Y]] : tensor<4x64xf32> to tensor<?x?xf32>
+// CHECK: linalg.add ins(%[[C]], %[[Z]] : tensor<?x?xf32>, tensor<?x?xf32>)
+// The packed argument is the R x C weight (the transpose of the K x N one).
+// PACK-LABEL: func.func @plain_k_by_n(
+// PACK-SAME: %{{.*}}: !samoyeds.packed<64x128xbf16, #samoyeds.format<n = 1, m = 1, v = 128>>
+// PACK-NOT: linalg.transpose
+// PACK: samoyeds.ssmm {{.*}} -> tensor<4x64xf32>
+func.func @plain_k_by_n(%x: tensor<4x128xbf16>, %w: tensor<128x64xbf16, #T24>,
+    %z: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %y = linalg.matmul ins(%x, %w : tensor<4x128xbf16>, tensor<128x64xbf16, #T24>)
+         outs(%z : tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}

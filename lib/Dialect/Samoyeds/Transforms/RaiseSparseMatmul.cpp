@@ -173,7 +173,9 @@ void raise(const Candidate &c, Value dense, Value packed) {
     Value w = c.structDim == 1 ? dense : transpose2D(b, loc, dense);
     pack = PackOp::create(b, loc, packedTypeOf(c), w);
   }
-  auto wType = cast<PackedType>(pack.getType());
+  // (A packed argument is retyped after all rewrites: its type is still the
+  // sparse tensor here, so the packed type comes from the candidate.)
+  PackedType wType = packedTypeOf(c);
 
   // The tokens as T x C.
   unsigned xIdx = 1 - c.sparseIdx;
