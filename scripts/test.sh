@@ -32,4 +32,14 @@ if [ "${SAMOYEDS_FUZZ_TIME:-150}" != 0 ]; then
     --time "${SAMOYEDS_FUZZ_TIME:-150}" --seed "${SAMOYEDS_FUZZ_SEED:-1}" \
     --jobs 2 --corpus "$BUILD/fuzz-found" || status=1
 fi
+
+# ---- install: samoyeds used from outside the tree (scripts/test-install.sh) ----
+# cmake --install + upstream mlir-opt with the installed plugins,
+# examples/external through find_package(Samoyeds), and pip install of python/
+# into a fresh venv. SAMOYEDS_TEST_INSTALL=0 skips it.
+if [ "${SAMOYEDS_TEST_INSTALL:-1}" != 0 ]; then
+  echo "== install (cmake package, plugins, pip package)"
+  bash "$ROOT/scripts/test-install.sh" "$BUILD" || status=1
+fi
+# ---- end install ----
 exit $status

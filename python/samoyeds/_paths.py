@@ -4,6 +4,7 @@
   lib/*.so); default <repo>/build.
 - SAMOYEDS_LIB_DIR: a directory with libsamoyeds_format_c.so and/or
   libsamoyeds_runtime.so (takes precedence for the libraries).
+- then, for an installed package, the places of _install.py.
 """
 
 import os
@@ -29,6 +30,7 @@ def lib_dirs():
     dirs.append(os.path.join(build_dir(), "lib"))
     dirs.append(os.path.join(REPO_ROOT, "build", "lib"))
     dirs.append(os.path.join(REPO_ROOT, "build-device", "lib"))
+    dirs.extend(_installed().lib_dirs())  # installed package, see _install.py
     out = []
     for d in dirs:
         if d not in out:
@@ -46,9 +48,21 @@ def find_lib(name):
 
 
 def find_tool(name):
-    """<build>/bin/<name> if it exists, else None."""
+    """<build>/bin/<name> if it exists, else the installed package's (see
+    _install.py), else None."""
     p = os.path.join(bin_dir(), name)
-    return p if os.path.isfile(p) and os.access(p, os.X_OK) else None
+    if os.path.isfile(p) and os.access(p, os.X_OK):
+        return p
+    return _installed().find_tool(name)
+
+
+# --- installed package (pip install): python/samoyeds/_install.py ----------
+# Consulted after the source-tree locations above: the bundle in the package,
+# SAMOYEDS_PREFIX, samoyeds-opt on PATH.
+def _installed():
+    from . import _install
+    return _install
+# ---------------------------------------------------------------------------
 
 
 # ---------------------------------------------------------------------------

@@ -268,8 +268,9 @@ def compile_layer(cfg, out_dir, chip="sm_90a", name="moe_layer", pipeline_option
         # Otherwise rebuilt below.
     if not compiler:
         raise FileNotFoundError(
-            f"samoyeds-compile not found in {_paths.bin_dir()} (set SAMOYEDS_BUILD_DIR) and "
-            f"no cached artifacts {stem}.* in {out_dir}")
+            f"samoyeds-compile not found in {_paths.bin_dir()} (set SAMOYEDS_BUILD_DIR) "
+            f"nor in the installed package's places ({', '.join(_paths._installed().bin_dirs())}"
+            f"; set SAMOYEDS_PREFIX) and no cached artifacts {stem}.* in {out_dir}")
     os.makedirs(out_dir, exist_ok=True)
     # A fresh set: no file of an earlier (possibly corrupted) one survives.
     for p in glob.glob(glob.escape(os.path.join(out_dir, stem)) + ".*"):

@@ -89,7 +89,9 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   // gpu.launch -> outlined kernels.
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(mlir::samoyeds::createSamoyedsTileParallelLoops());
-  pm.addPass(createGpuMapParallelLoopsPass());
+  // A func.func pass: nested, so that the pipeline also builds under an
+  // explicit builtin.module(...) anchor (mlir-opt --pass-pipeline, plugins).
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLowerAffinePass());

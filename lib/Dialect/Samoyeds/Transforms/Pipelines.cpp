@@ -33,6 +33,8 @@ void mlir::samoyeds::buildSamoyedsCPUPipeline(OpPassManager &pm) {
   addSamoyedsBufferization(pm);
   bufferization::BufferDeallocationPipelineOptions deallocOpts;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOpts);
+  // The clones that deallocation inserts (a returned argument buffer).
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());

@@ -71,4 +71,64 @@ def SamoyedsLowerToLoops : Pass<"samoyeds-lower-to-loops", "::mlir::ModuleOp"> {
                            "::mlir::cf::ControlFlowDialect"];
 }
 
+def SamoyedsRaiseSparseMatmul
+    : Pass<"samoyeds-raise-sparse-matmul", "::mlir::ModuleOp"> {
+  let summary = "Raise 2:4 sparse_tensor matmuls (upstream's sparsifier form) to samoyeds.ssmm";
+  let description = [{
+    Imports programs written for upstream's 2:4 path. A `linalg.matmul` (default,
+    transposed or any other `indexing_maps`) or a `linalg.generic` contraction
+    with one reduction and two parallel loops, on tensors, whose one input (the
+    weight) has a `#sparse_tensor.encoding` with a `structured[2, 4]` level along
+    the reduction dimension, such as upstream's
+    ```mlir
+    #NV_24 = #sparse_tensor.encoding<{map = (i, j) -> (i : dense,
+               j floordiv 4 : dense, j mod 4 : structured[2, 4])}>
+    ```
+    becomes `samoyeds.ssmm` of the weight packed to the plain 2:4 format
+    (`#samoyeds.format<n = 1, m = 1, v = V>`, N = M: every row kept; V the largest
+    of 128, 64, 32 dividing the reduction size), reading the other input's rows
+    through an identity list (`gather`, `top_k = 1`). Transposes are inserted
+    where the operands or the result are laid out the other way (`C = A * B` with
+    a sparse `A`: `C^T = ssmm(A, B^T)`); a non-zero accumulator is added back
+    with `linalg.add`.
+
+    The weight's dense values come from the `sparse_tensor.convert` that made
+    the sparse tensor, from a constant, or, for a `func.func` argument used only
+    by raised matmuls, from the argument itself, which becomes a dense tensor
+    (the caller passes the 2:4 weight dense), or, with `pack-arguments`, the
+    packed weight. Requirements, else the op is left
+    alone: f16 or bf16 inputs of one type, a static weight with a reduction size
+    that is a multiple of 32, a float result. Accumulation is in f32 (ssmm's),
+    also for an f16 result.
+
+    Before:
+    ```mlir
+    %y = linalg.matmul indexing_maps = [affine_map<(t, r, c) -> (t, c)>,
+                                        affine_map<(t, r, c) -> (r, c)>,
+                                        affine_map<(t, r, c) -> (t, r)>]
+           ins(%x, %w : tensor<?x512xf16>, tensor<256x512xf16, #NV_24>)
+           outs(%zero : tensor<?x256xf32>) -> tensor<?x256xf32>
+    ```
+    After:
+    ```mlir
+    %p = samoyeds.pack %wd : tensor<256x512xf16>
+           -> !samoyeds.packed<256x512xf16, #samoyeds.format<n = 1, m = 1, v = 128>>
+    %l = tensor.generate %t { ... index_cast ... } : tensor<?xi32>
+    %y = samoyeds.ssmm %p, %x, %l {gather} : ... -> tensor<?x256xf32>
+    ```
+  }];
+  let options = [
+    Option<"packArguments", "pack-arguments", "bool", /*default=*/"false",
+           "A sparse weight argument becomes `!samoyeds.packed` (of the R x C "
+           "weight, C along the reduction) instead of a dense tensor: the "
+           "caller passes it packed (the format library, samoyeds.pack in "
+           "Python). samoyeds-gpu-pipeline needs this: it packs no weight at "
+           "run time.">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::samoyeds::SamoyedsDialect"];
+}
+
 #endif // SAMOYEDS_PASSES_TD
