@@ -8,6 +8,7 @@ Submodules (numpy only unless noted):
   samoyeds.reference numpy reference of a layer (routing and experts)
   samoyeds.runtime  CompiledMoE: call a compiled layer on torch CUDA tensors (torch)
   samoyeds.layer    SamoyedsMoE: a torch.nn.Module, from HF blocks (torch)
+  samoyeds.torch_op the samoyeds::moe_layer torch.library custom op (torch >= 2.4)
   samoyeds.prune    prune_matrix / Calibration (numpy or torch); prune(model, ...) and
                     patch_model(model, ...) for transformers MoE models (torch)
   samoyeds.balance  update_bias, load_imbalance, LoadMonitor (load balancing)

@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import torch_op
 from .format import Format, Packed, PackedTensors, _as_format, pack_torch
 from .mlirgen import MoEConfig
 
@@ -179,6 +180,15 @@ def extract_hf(block):
 # ---------------------------------------------------------------------------
 
 
+def _compiling():
+    """True while torch.compile (dynamo) traces."""
+    comp = getattr(torch, "compiler", None)
+    if comp is not None and hasattr(comp, "is_compiling"):
+        return bool(comp.is_compiling())
+    dyn = getattr(torch, "_dynamo", None)
+    return bool(dyn is not None and hasattr(dyn, "is_compiling") and dyn.is_compiling())
+
+
 def _default_cache_dir():
     return os.environ.get("SAMOYEDS_CACHE_DIR") or os.path.join(
         os.path.expanduser("~"), ".cache", "samoyeds")
@@ -212,6 +222,9 @@ class SamoyedsMoE(nn.Module):
         self._compiled_spec = compiled
         self._layer = None
         self._packed_meta = {}
+        # the id of this layer in the registry of the samoyeds::moe_layer op
+        self._op_id = torch_op.new_layer_id()
+        torch_op.register_loader(self._op_id, self, dt)
         gate = torch.as_tensor(gate)
         if tuple(gate.shape) != (cfg.experts, cfg.hidden):
             raise ValueError(f"gate must be {cfg.experts}x{cfg.hidden}, got "
@@ -254,6 +267,10 @@ class SamoyedsMoE(nn.Module):
             self.register_buffer("shared_gate", torch.as_tensor(sg).detach().to(dt).reshape(-1))
         else:
             self.shared_gate = None
+        # the buffer names of the packed arrays in the op's argument order
+        self._op_names = tuple(f"{n}_{part}" if n in self._packed_meta else None
+                               for n in ("w13", "w2", "s13", "s2")
+                               for part in ("values", "meta", "rowidx"))
 
     # -- construction from HF --------------------------------------------------
 
@@ -327,7 +344,30 @@ class SamoyedsMoE(nn.Module):
         else:
             self._layer = CompiledMoE.from_artifacts(self.cfg, spec, device=device,
                                                      blocking=self.blocking)
+        torch_op.register_layer(self._op_id, self._layer, _TORCH_DT[self.cfg.dtype])
         return self._layer
+
+    # -- dtype-preserving module casts -----------------------------------------
+
+    def _apply(self, fn, *args, **kwargs):
+        """Module casts (.half(), .to(dtype), .float(), ...) change only the
+        device of this layer's buffers: the packed values and the gate stay
+        the layer's dtype, meta int16, rowidx int8, the bias float32 (the
+        compiled layer takes exactly these). Other functions (.cuda(),
+        .to(device), .share_memory(), ...) apply as usual."""
+        def keep_dtype(t):
+            probe = fn(torch.empty(0, dtype=t.dtype, device=t.device))
+            if isinstance(probe, torch.Tensor) and probe.dtype != t.dtype:
+                return t.to(device=probe.device)
+            return fn(t)
+        return super()._apply(keep_dtype, *args, **kwargs)
+
+    def _op_tensors(self):
+        """The tensor arguments of samoyeds::moe_layer after x: gate, the
+        packed arrays of w13, w2, s13, s2 (None where absent), bias, sg."""
+        names = self._op_names   # constant attribute names (simple for torch.compile)
+        return ([self.gate_weight] + [None if n is None else getattr(self, n) for n in names]
+                + [self.bias, self.shared_gate])
 
     def _args(self):
         return dict(bias=self.bias, s13=self.packed("s13"), s2=self.packed("s2"),
@@ -359,10 +399,16 @@ class SamoyedsMoE(nn.Module):
         x = hidden_states.reshape(-1, h)
         if not x.is_contiguous():
             x = x.contiguous()
-        layer = self._compiled(x.device) if x.device.type == "cuda" else None
-        if layer is None:
+        if x.device.type != "cuda":
             raise ValueError(f"hidden_states must be on a CUDA device, got {x.device}")
-        y = layer(x, self.gate_weight, self.packed("w13"), self.packed("w2"), **self._args())
+        if not _compiling():
+            self._compiled(x.device)      # loads the layer and registers it for the op
+        if torch_op.available():
+            # the custom op (its fake kernel lets torch.compile trace through);
+            # runs on the current stream, non-blocking while capturing a graph
+            y = torch.ops.samoyeds.moe_layer(self._op_id, x, *self._op_tensors())
+        else:
+            y = torch_op.call_layer(self._op_id, x, *self._op_tensors())
         y = y.reshape(*lead, h)
         rrl = self.return_router_logits if return_router_logits is None else return_router_logits
         rec = (getattr(self, "return_expert_counts", False) if return_expert_counts is None
