@@ -45,7 +45,7 @@ set_target_properties(samoyeds-opt PROPERTIES
 set_target_properties(SamoyedsMLIR samoyeds_cpu_runtime samoyeds_format_c PROPERTIES
   INSTALL_RPATH "\$ORIGIN;${LLVM_LIBRARY_DIR}")
 
-install(TARGETS SamoyedsFormat samoyeds_format_c samoyeds_cpu_runtime SamoyedsMLIR
+install(TARGETS SamoyedsFormat SamoyedsKernelConfig samoyeds_format_c samoyeds_cpu_runtime SamoyedsMLIR
                 samoyeds-opt
   EXPORT MLIRTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

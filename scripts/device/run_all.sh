@@ -27,6 +27,10 @@ echo "== python package on torch"
 SAMOYEDS_CACHE_DIR=build-device/pytest-cache SAMOYEDS_LIB_DIR=build-device/lib \
   python3 -m pytest -q -p no:cacheprovider python/tests/test_torch.py > "$OUT/pytest_torch.txt" 2>&1 || status=1
 tail -3 "$OUT/pytest_torch.txt"
+echo "== torch custom op, CUDA graph capture and replay, torch.compile"
+SAMOYEDS_LIB_DIR=build-device/lib python3 scripts/device/graph_check.py --cache build-device/pytest-cache \
+  > "$OUT/graph_log.txt" 2>&1 || status=1
+grep -E "^(ok|FAIL)" "$OUT/graph_log.txt"; tail -1 "$OUT/graph_log.txt"
 echo "== SamoyedsMoE.from_hf on transformers' own MoE blocks"
 python3 scripts/device/hf_check.py --dir build-device > "$OUT/hf_log.txt" 2>&1 || status=1
 grep -E "^(ok|FAIL)" "$OUT/hf_log.txt"; tail -1 "$OUT/hf_log.txt"

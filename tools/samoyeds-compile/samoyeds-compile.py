@@ -45,6 +45,12 @@ def unescape_mlir_string(raw):
     return out.replace('\\"', '"').replace("\\\\", "\\")
 
 
+# The integer options of samoyeds-gpu-pipeline a caller may pass; chip and
+# format are this driver's own.
+PIPELINE_INT_OPTIONS = {"warp-m", "warp-n", "warps-m", "warps-n", "stages", "block-k",
+                        "min-blocks-per-sm"}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -57,6 +63,15 @@ def main():
                     help="directory of libsamoyeds_runtime.so to link the .so against")
     ap.add_argument("--no-shared", action="store_true", help="stop after the object")
     args = ap.parse_args()
+    # The options are spliced into one pipeline string: a value with spaces or
+    # '=' would inject options of its own (e.g. --chip "sm_90a format=bin").
+    if not re.fullmatch(r"sm_[0-9]{2,3}[af]?", args.chip):
+        sys.exit(f"samoyeds-compile: --chip {args.chip!r} is not of the form sm_XX, sm_XXa or sm_XXf")
+    for tok in args.pipeline_options.split():
+        key, eq, val = tok.partition("=")
+        if key not in PIPELINE_INT_OPTIONS or not eq or not re.fullmatch(r"[0-9]+", val):
+            sys.exit(f"samoyeds-compile: --pipeline-options: {tok!r} is not one of "
+                     f"{', '.join(sorted(PIPELINE_INT_OPTIONS))} = a non-negative integer")
 
     tool_dirs = [HERE, "/usr/lib/llvm-22/bin"]
     opt = find_tool("samoyeds-opt", tool_dirs)

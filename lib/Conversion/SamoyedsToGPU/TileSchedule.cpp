@@ -3,6 +3,8 @@
 
 #include "samoyeds/Utils/Builders.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
 using namespace mlir;
 using namespace mlir::samoyeds;
 using namespace mlir::samoyeds::gpukernels;
@@ -79,6 +81,13 @@ TokenRowSource::TokenRowSource(ImplicitLocOpBuilder &b, const KernelSpec &s,
   // Valid ids are < T * top_k: T from the input with gather, from the scale
   // (one weight per routed pair) otherwise.
   Value inRows = memref::DimOp::create(b, input, 0);
+  // A compact input (no gather) is read at the list position: it must have
+  // as many rows as the list (ssmm C3). With both sizes dynamic that is a
+  // run-time fact: the kernel traps (the runtime's sticky error) rather than
+  // read past the input.
+  if (!s.gather)
+    ifThen(b, ult(b, inRows, memref::DimOp::create(b, list, 0)),
+           [&](ImplicitLocOpBuilder &nb) { LLVM::Trap::create(nb); });
   bound = s.gather ? mul(b, inRows, cIdx(b, s.topK))
                    : (s.hasScale ? mul(b, memref::DimOp::create(b, scale, 0),
                                        cIdx(b, s.topK))

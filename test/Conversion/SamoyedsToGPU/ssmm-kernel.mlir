@@ -177,7 +177,15 @@ func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x51
 // CHECK: %[[LLEN:.*]] = memref.dim %[[LIST]]
 // CHECK-NEXT: %{{.*}} = arith.constant 64 : index
 // CHECK-NEXT: %[[TOK0:.*]] = arith.muli %[[BY]], %{{.*}} : index
-// The token rows are the list positions themselves: the list is not read.
+// The token rows are the list positions themselves: the list is not read,
+// and an input with fewer rows than the list (both dynamic) traps rather
+// than being read past its end (ssmm C3 at run time).
+// CHECK-NOT: memref.load %[[LIST]]
+// CHECK: %[[INROWS:.*]] = memref.dim %[[IN]], %{{.*}} : memref<?x512xf16>
+// CHECK: %[[LROWS:.*]] = memref.dim %[[LIST]], %{{.*}} : memref<?xi32>
+// CHECK-NEXT: %[[SHORT:.*]] = arith.cmpi ult, %[[INROWS]], %[[LROWS]] : index
+// CHECK-NEXT: scf.if %[[SHORT]] {
+// CHECK-NEXT: llvm.intr.trap
 // CHECK-NOT: memref.load %[[LIST]]
 // CHECK: %[[I:.*]] = arith.addi %[[TOK0]], %{{.*}} : index
 // CHECK-NEXT: %[[OK:.*]] = arith.cmpi ult, %[[I]], %[[LLEN]] : index

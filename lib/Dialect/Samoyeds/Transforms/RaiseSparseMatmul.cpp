@@ -201,7 +201,8 @@ void raise(const Candidate &c, Value dense, Value packed) {
                 RankedTensorType::get({t, wType.getRows()},
                                       oType.getElementType()),
                 pack, x, list, Value(), Value(), b.getI64IntegerAttr(1),
-                b.getUnitAttr(), EpilogueAttr::get(ctx, Epilogue::none))
+                b.getUnitAttr(), EpilogueAttr::get(ctx, Epilogue::none),
+                KernelConfigAttr())
                 .getResult();
   if (loopOf(maps[2], 0) != c.q)
     y = transpose2D(b, loc, y);
