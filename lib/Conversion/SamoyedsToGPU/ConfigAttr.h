@@ -20,6 +20,20 @@ namespace gpukernels {
 ::samoyeds::gpu::KernelConfig fromAttr(KernelConfigAttr a);
 KernelConfigAttr toAttr(MLIRContext *ctx, const ::samoyeds::gpu::KernelConfig &c);
 
+/// The tile options both passes take (0 = chosen), as overrides of the choice.
+inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
+                                                  int64_t warpsM, int64_t warpsN,
+                                                  int64_t stages, int64_t blockK) {
+  ::samoyeds::gpu::KernelConfig c;
+  c.warpM = warpM;
+  c.warpN = warpN;
+  c.warpsM = warpsM;
+  c.warpsN = warpsN;
+  c.stages = stages;
+  c.blockK = blockK;
+  return c;
+}
+
 /// The chip's facts, or a diagnostic on `where` (prefixed by `pass`).
 std::optional<::samoyeds::gpu::TargetInfo> lookupTarget(Operation *where, StringRef pass,
                                                         StringRef chip);

@@ -118,15 +118,8 @@ struct ConvertSamoyedsToGPUPass
                               << s.resultElt;
     // The op's configuration (samoyeds-select-kernel-config), else the
     // table/heuristic with this pass's options as overrides.
-    ::samoyeds::gpu::KernelConfig overrides;
-    overrides.warpM = warpM;
-    overrides.warpN = warpN;
-    overrides.warpsM = warpsM;
-    overrides.warpsN = warpsN;
-    overrides.stages = stages;
-    overrides.blockK = blockK;
     FailureOr<::samoyeds::gpu::KernelConfig> config =
-        resolveConfig(op, target, overrides);
+        resolveConfig(op, target, tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK));
     if (failed(config))
       return failure();
     s.tiling() = *config;

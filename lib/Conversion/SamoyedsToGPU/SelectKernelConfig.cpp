@@ -98,13 +98,7 @@ struct SelectKernelConfigPass
         gpukernels::lookupTarget(module, "samoyeds-select-kernel-config", chip);
     if (!target)
       return signalPassFailure();
-    sg::KernelConfig overrides;
-    overrides.warpM = warpM;
-    overrides.warpN = warpN;
-    overrides.warpsM = warpsM;
-    overrides.warpsN = warpsN;
-    overrides.stages = stages;
-    overrides.blockK = blockK;
+    sg::KernelConfig overrides = gpukernels::tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK);
     bool failed = false;
     for (SsmmOp op : ssmms) {
       FailureOr<sg::KernelConfig> c = gpukernels::resolveConfig(op, *target, overrides);
