@@ -173,6 +173,19 @@ int64_t numExperts(const char *fn, StridedMemRefType<A, 3> *a,
   return e;
 }
 
+/// Runs `body` so that no C++ exception (std::bad_alloc from a copy, say)
+/// crosses the C boundary into generated code: it becomes the runtime's
+/// usual abort with a message naming the function.
+template <typename Body> void guarded(const char *fn, Body body) {
+  try {
+    body();
+  } catch (const std::exception &e) {
+    fail(std::string(fn) + ": internal error: " + e.what());
+  } catch (...) {
+    fail(std::string(fn) + ": internal error: unknown exception");
+  }
+}
+
 } // namespace
 
 extern "C" {
@@ -183,9 +196,11 @@ void _mlir_ciface_samoyeds_rt_pack_f32(StridedMemRefType<float, 2> *dense,
                                        StridedMemRefType<int8_t, 2> *rowidx,
                                        int64_t n, int64_t m, int64_t v) {
   const char *fn = "samoyeds_rt_pack_f32";
-  packOne(fn, {n, m, v}, matrixOf(fn, "dense", dense),
-          matrixOf(fn, "values", values), matrixOf(fn, "meta", meta),
-          matrixOf(fn, "rowidx", rowidx));
+  guarded(fn, [&] {
+    packOne(fn, {n, m, v}, matrixOf(fn, "dense", dense),
+            matrixOf(fn, "values", values), matrixOf(fn, "meta", meta),
+            matrixOf(fn, "rowidx", rowidx));
+  });
 }
 
 void _mlir_ciface_samoyeds_rt_unpack_f32(StridedMemRefType<float, 2> *values,
@@ -194,9 +209,11 @@ void _mlir_ciface_samoyeds_rt_unpack_f32(StridedMemRefType<float, 2> *values,
                                          StridedMemRefType<float, 2> *dense,
                                          int64_t n, int64_t m, int64_t v) {
   const char *fn = "samoyeds_rt_unpack_f32";
-  unpackOne(fn, {n, m, v}, matrixOf(fn, "values", values),
-            matrixOf(fn, "meta", meta), matrixOf(fn, "rowidx", rowidx),
-            matrixOf(fn, "dense", dense));
+  guarded(fn, [&] {
+    unpackOne(fn, {n, m, v}, matrixOf(fn, "values", values),
+              matrixOf(fn, "meta", meta), matrixOf(fn, "rowidx", rowidx),
+              matrixOf(fn, "dense", dense));
+  });
 }
 
 void _mlir_ciface_samoyeds_rt_pack3_f32(StridedMemRefType<float, 3> *dense,
@@ -205,15 +222,17 @@ void _mlir_ciface_samoyeds_rt_pack3_f32(StridedMemRefType<float, 3> *dense,
                                         StridedMemRefType<int8_t, 3> *rowidx,
                                         int64_t n, int64_t m, int64_t v) {
   const char *fn = "samoyeds_rt_pack3_f32";
-  const int64_t experts = numExperts(fn, dense, values, meta, rowidx);
-  if (experts == 0) // Still reject an inconsistent format or shape.
-    checkAll(fn, {n, m, v}, expertOf(fn, "dense", dense, 0),
-             expertOf(fn, "values", values, 0), expertOf(fn, "meta", meta, 0),
-             expertOf(fn, "rowidx", rowidx, 0), /*requireData=*/false);
-  for (int64_t e = 0; e < experts; ++e)
-    packOne(std::string(fn) + " expert " + std::to_string(e), {n, m, v},
-            expertOf(fn, "dense", dense, e), expertOf(fn, "values", values, e),
-            expertOf(fn, "meta", meta, e), expertOf(fn, "rowidx", rowidx, e));
+  guarded(fn, [&] {
+    const int64_t experts = numExperts(fn, dense, values, meta, rowidx);
+    if (experts == 0) // Still reject an inconsistent format or shape.
+      checkAll(fn, {n, m, v}, expertOf(fn, "dense", dense, 0),
+               expertOf(fn, "values", values, 0), expertOf(fn, "meta", meta, 0),
+               expertOf(fn, "rowidx", rowidx, 0), /*requireData=*/false);
+    for (int64_t e = 0; e < experts; ++e)
+      packOne(std::string(fn) + " expert " + std::to_string(e), {n, m, v},
+              expertOf(fn, "dense", dense, e), expertOf(fn, "values", values, e),
+              expertOf(fn, "meta", meta, e), expertOf(fn, "rowidx", rowidx, e));
+  });
 }
 
 void _mlir_ciface_samoyeds_rt_unpack3_f32(StridedMemRefType<float, 3> *values,
@@ -222,16 +241,18 @@ void _mlir_ciface_samoyeds_rt_unpack3_f32(StridedMemRefType<float, 3> *values,
                                           StridedMemRefType<float, 3> *dense,
                                           int64_t n, int64_t m, int64_t v) {
   const char *fn = "samoyeds_rt_unpack3_f32";
-  const int64_t experts = numExperts(fn, values, meta, rowidx, dense);
-  if (experts == 0) // Still reject an inconsistent format or shape.
-    checkAll(fn, {n, m, v}, expertOf(fn, "dense", dense, 0),
-             expertOf(fn, "values", values, 0), expertOf(fn, "meta", meta, 0),
-             expertOf(fn, "rowidx", rowidx, 0), /*requireData=*/false);
-  for (int64_t e = 0; e < experts; ++e)
-    unpackOne(std::string(fn) + " expert " + std::to_string(e), {n, m, v},
-              expertOf(fn, "values", values, e), expertOf(fn, "meta", meta, e),
-              expertOf(fn, "rowidx", rowidx, e),
-              expertOf(fn, "dense", dense, e));
+  guarded(fn, [&] {
+    const int64_t experts = numExperts(fn, values, meta, rowidx, dense);
+    if (experts == 0) // Still reject an inconsistent format or shape.
+      checkAll(fn, {n, m, v}, expertOf(fn, "dense", dense, 0),
+               expertOf(fn, "values", values, 0), expertOf(fn, "meta", meta, 0),
+               expertOf(fn, "rowidx", rowidx, 0), /*requireData=*/false);
+    for (int64_t e = 0; e < experts; ++e)
+      unpackOne(std::string(fn) + " expert " + std::to_string(e), {n, m, v},
+                expertOf(fn, "values", values, e), expertOf(fn, "meta", meta, e),
+                expertOf(fn, "rowidx", rowidx, e),
+                expertOf(fn, "dense", dense, e));
+  });
 }
 
 } // extern "C"

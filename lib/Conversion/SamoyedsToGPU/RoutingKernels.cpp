@@ -211,6 +211,9 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
   // runtime's sticky error) instead of writing past the results.
   trapIf(b, ori(b, cmpi(b, P::ne, dim(b, weights, 0), numTok),
                 cmpi(b, P::ne, dim(b, indices, 0), numTok)));
+  // (C4) bias has E entries: read for every expert, so a shorter one traps.
+  if (bias)
+    trapIf(b, cmpi(b, P::ne, dim(b, bias, 0), cIdx(b, s.experts)));
   ifThen(b, cmpi(b, P::ult, tok, numTok), [&](Builder &b) {
     const float inf = std::numeric_limits<float>::infinity();
     Value zero = cIdx(b, 0), numExperts = cIdx(b, s.experts);
@@ -634,8 +637,9 @@ LogicalResult gpukernels::lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule) {
   int64_t dyn = ShapedType::kDynamic;
   SmallVector<Value> args = {castTo(b, logits, {dyn, s.experts})};
   if (s.hasBias)
-    args.push_back(castTo(b, gpukernels::toBuffer(b, b.getLoc(), op.getBias()),
-                          {s.experts}));
+    // Dynamic in the kernel signature: a bias of dynamic size is checked
+    // against E on the device (a static one is E by the verifier, C4).
+    args.push_back(castTo(b, gpukernels::toBuffer(b, b.getLoc(), op.getBias()), {dyn}));
   args.push_back(castTo(b, weights, {dyn, s.topK}));
   args.push_back(castTo(b, indices, {dyn, s.topK}));
   gpu::GPUFuncOp fn =
