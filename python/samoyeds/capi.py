@@ -15,10 +15,10 @@ import ctypes
 import numpy as np
 
 from . import _paths
-from .format import Format, _as_format, bf16_bits_to_f32, f32_to_bf16_bits
+from ._fmt import Format, _as_format
 
 __all__ = ["available", "load", "library_path", "verify", "packed_shape", "pack_f32",
-           "unpack_f32", "meta_to_device", "meta_from_device", "pack_into", "LIB_NAME"]
+           "unpack_f32", "meta_to_device", "meta_from_device", "LIB_NAME"]
 
 LIB_NAME = "libsamoyeds_format_c.so"
 _lib = None
@@ -187,19 +187,6 @@ def meta_from_device(device, fmt, rows, cols):
     return out
 
 
-def pack_into(fmt, f32, src, values, meta, rowidx):
-    """Backend of format.pack(backend='capi'): packs one matrix with the C
-    library and writes values in the dtype of `values` (from `src`'s dtype:
-    float32 as is, float16 exactly, bf16 bits exactly)."""
-    v32, m, r = pack_f32(f32, fmt)
-    meta[...] = m
-    rowidx[...] = r
-    if values.dtype == np.uint16:
-        values[...] = f32_to_bf16_bits(v32)
-    else:
-        values[...] = v32.astype(values.dtype)
-
-
 def unpack_packed(p):
     """format.Packed -> dense float32 through the C library (any rank)."""
     vals = p.values_f32()
@@ -208,5 +195,3 @@ def unpack_packed(p):
     return np.stack([unpack_f32(vals[e], p.meta[e], p.rowidx[e], p.fmt, *p.shape[1:])
                      for e in range(p.shape[0])])
 
-
-_ = bf16_bits_to_f32  # re-exported for callers comparing bf16 bits

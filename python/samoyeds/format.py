@@ -30,101 +30,9 @@ __all__ = [
     "bf16_bits_to_f32", "DTYPES",
 ]
 
-MAX_M = 256
-V_MULTIPLE = 32
-DTYPES = ("f32", "f16", "bf16")
-ELEM_BYTES = {"f32": 4, "f16": 2, "bf16": 2}
-_INT64_MAX = 2 ** 63 - 1
-
-
-# ---------------------------------------------------------------------------
-# Format
-# ---------------------------------------------------------------------------
-
-
-def _format_error(n, m, v):
-    """verifyFormat's message (C1-C5 of docs/format.md) or ""."""
-    if n < 1:
-        return f"N ({n}) must be at least 1"
-    if m < 1:
-        return f"M ({m}) must be at least 1"
-    if n > m:
-        return f"N ({n}) must not exceed M ({m})"
-    if m > MAX_M:
-        return f"M ({m}) must not exceed {MAX_M} (row indices are stored as uint8)"
-    if v <= 0 or v % V_MULTIPLE != 0:
-        return f"V ({v}) must be a positive multiple of {V_MULTIPLE}"
-    return ""
-
-
-class Format:
-    """A weight format N:M V=v: in every (M-row group, v-column slice) cell N
-    rows are kept, and 2 of every 4 values in them. Immutable, hashable;
-    invalid parameters raise ValueError with the format library's message."""
-
-    __slots__ = ("_n", "_m", "_v")
-
-    def __init__(self, n=1, m=2, v=128):
-        for name, x in (("n", n), ("m", m), ("v", v)):
-            if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-                raise ValueError(f"format parameter {name} must be an integer, got {x!r}")
-        n, m, v = int(n), int(m), int(v)
-        err = _format_error(n, m, v)
-        if err:
-            raise ValueError(f"invalid format {n}:{m} V={v}: {err}")
-        object.__setattr__(self, "_n", n)
-        object.__setattr__(self, "_m", m)
-        object.__setattr__(self, "_v", v)
-
-    def __setattr__(self, key, value):
-        raise AttributeError("Format is immutable")
-
-    n = property(lambda self: self._n)
-    m = property(lambda self: self._m)
-    v = property(lambda self: self._v)
-
-    @classmethod
-    def parse(cls, text):
-        """'1:2 V=128' (as str() prints it) -> Format."""
-        import re
-        mt = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*[Vv]\s*=\s*(\d+)\s*", text)
-        if not mt:
-            raise ValueError(f"cannot parse format {text!r} (expected e.g. '1:2 V=128')")
-        return cls(*(int(g) for g in mt.groups()))
-
-    @property
-    def density(self):
-        return self._n / self._m / 2.0
-
-    def mlir(self):
-        """The #samoyeds.format attribute."""
-        return f"#samoyeds.format<n = {self._n}, m = {self._m}, v = {self._v}>"
-
-    def __str__(self):
-        return f"{self._n}:{self._m} V={self._v}"
-
-    def __repr__(self):
-        return f"Format({self._n}, {self._m}, {self._v})"
-
-    def __eq__(self, other):
-        return isinstance(other, Format) and (self._n, self._m, self._v) == (
-            other._n, other._m, other._v)
-
-    def __hash__(self):
-        return hash((self._n, self._m, self._v))
-
-    def __reduce__(self):
-        return (Format, (self._n, self._m, self._v))
-
-
-def _as_format(fmt):
-    if isinstance(fmt, Format):
-        return fmt
-    if isinstance(fmt, str):
-        return Format.parse(fmt)
-    if isinstance(fmt, (tuple, list)) and len(fmt) == 3:
-        return Format(*fmt)
-    raise ValueError(f"expected a Format, 'N:M V=v' or (n, m, v), got {fmt!r}")
+from ._dtypes import bf16_bits_to_f32, f32_to_bf16_bits
+from ._fmt import _INT64_MAX, DTYPES, ELEM_BYTES, MAX_M, V_MULTIPLE, Format, _as_format, \
+    _format_error  # noqa: F401 (re-exported: the public API is samoyeds.format)
 
 
 def verify_shape(fmt, rows, cols):
@@ -169,26 +77,6 @@ def storage_shapes(fmt, shape):
     cr = ps["cond_rows"]
     return (lead + (cr, ps["value_cols"]), lead + (cr, ps["meta_cols"]),
             lead + (ps["slices"], cr))
-
-
-# ---------------------------------------------------------------------------
-# 16-bit conversions (as the C library: round to nearest even, NaN quieted)
-# ---------------------------------------------------------------------------
-
-
-def f32_to_bf16_bits(x):
-    """float32 array -> bf16 bit patterns (uint16), round to nearest even."""
-    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
-    nan = (u & 0x7FFFFFFF) > 0x7F800000
-    rounded = ((u.astype(np.uint64) + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
-    quiet = ((u >> 16) | 0x0040).astype(np.uint16)
-    return np.where(nan, quiet, rounded)
-
-
-def bf16_bits_to_f32(b):
-    """bf16 bit patterns (uint16 / int16) -> float32 (exact)."""
-    b = np.ascontiguousarray(b).view(np.uint16)
-    return (b.astype(np.uint32) << 16).view(np.float32)
 
 
 def _bf16_exact(x32):
@@ -321,6 +209,20 @@ def _default_threads():
         return max(1, min(16, os.cpu_count() or 1))
 
 
+def _pack_into_capi(fmt, f32, src, values, meta, rowidx):
+    """The C library's pack of one matrix (backend='capi'), values written in
+    the dtype of `values` (from `src`'s dtype: float32 as is, float16 exactly,
+    bf16 bits exactly)."""
+    from . import capi
+    v32, m, r = capi.pack_f32(f32, fmt)
+    meta[...] = m
+    rowidx[...] = r
+    if values.dtype == np.uint16:
+        values[...] = f32_to_bf16_bits(v32)
+    else:
+        values[...] = v32.astype(values.dtype)
+
+
 def pack(w, fmt, dtype=None, threads=None, backend="numpy"):
     """Prunes by magnitude and packs a dense R x C or E x R x C weight.
 
@@ -351,8 +253,7 @@ def pack(w, fmt, dtype=None, threads=None, backend="numpy"):
     experts = shape[0] if src.ndim == 3 else None
 
     if backend == "capi":
-        from . import capi
-        one = lambda i: capi.pack_into(fmt, f32_c if i is None else f32_c[i],
+        one = lambda i: _pack_into_capi(fmt, f32_c if i is None else f32_c[i],
                                        src_c if i is None else src_c[i],
                                        values if i is None else values[i],
                                        meta if i is None else meta[i],
