@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 
-from ._paths import SamoyedsError
+from ._paths import SamoyedsError, first_file
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 BUNDLE_DIR = os.path.join(PACKAGE_DIR, "_bundle")
@@ -75,11 +75,8 @@ def find_tool(name):
 
 
 def find_lib(name):
-    for d in lib_dirs():
-        p = os.path.join(d, name)
-        if os.path.isfile(p):
-            return p
-    return None
+    """The first existing <dir>/<name> of this module's lib_dirs(), or None."""
+    return first_file(lib_dirs(), name)
 
 
 def _system_tool(name, extra):

@@ -38,13 +38,18 @@ def lib_dirs():
     return out
 
 
-def find_lib(name):
-    """The first existing <dir>/<name> of lib_dirs(), or None."""
-    for d in lib_dirs():
+def first_file(dirs, name):
+    """The first existing <dir>/<name> of `dirs`, or None."""
+    for d in dirs:
         p = os.path.join(d, name)
         if os.path.isfile(p):
             return p
     return None
+
+
+def find_lib(name):
+    """The first existing <dir>/<name> of lib_dirs(), or None."""
+    return first_file(lib_dirs(), name)
 
 
 def find_tool(name):
