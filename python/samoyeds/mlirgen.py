@@ -10,14 +10,15 @@ The function is
         %w13: !samoyeds.packed<Ex2IxHxT, fmt13>, %w2: !samoyeds.packed<ExHxIxT, fmt2>
         [, %bias: tensor<Exf32>]
         [, %s13: !samoyeds.packed<2SxHxT, fmt13>, %s2: !samoyeds.packed<HxSxT, fmt2>]
-        [, %sg: tensor<HxT>]) -> tensor<?xHxT>
+        [, %sg: tensor<HxT>]) -> tensor<?xHxT> [, tensor<Exi64>]
 
-and its compiled C entry point (after samoyeds-expand-storage and
-buffer-results-to-out-params) is `_mlir_ciface_<name>` taking, each as a
-pointer to a memref descriptor, the arguments of `abi_arguments(cfg)`:
-x, gate, w13.values, w13.meta, w13.rowidx, w2.values, w2.meta, w2.rowidx,
-[bias], [s13.values, s13.meta, s13.rowidx, s2.values, s2.meta, s2.rowidx],
-[sg], out.
+(the second result, the per-expert token counts of the layer's dispatch,
+only with cfg.expert_counts) and its compiled C entry point (after
+samoyeds-expand-storage and buffer-results-to-out-params) is
+`_mlir_ciface_<name>` taking, each as a pointer to a memref descriptor, the
+arguments of `abi_arguments(cfg)`: x, gate, w13.values, w13.meta,
+w13.rowidx, w2.values, w2.meta, w2.rowidx, [bias], [s13.values, s13.meta,
+s13.rowidx, s2.values, s2.meta, s2.rowidx], [sg], out, [counts].
 """
 
 import dataclasses
@@ -55,7 +56,10 @@ class MoEConfig:
     shared experts are one MLP of the summed size); shared_gate: the shared
     output scaled by sigmoid(x . sg); fmt13 / fmt2: formats of W1|W3 and W2
     (shared weights use them too); dtype: 'bf16' | 'f16'; tile: the token
-    tile of the dispatch lists.
+    tile of the dispatch lists; expert_counts: the compiled layer also
+    returns the number of (token, slot) pairs routed to each expert (E
+    int64, from its dispatch) as a last out-parameter (off: the ABI and the
+    kernels of a layer without it are unchanged).
     """
 
     hidden: int
@@ -74,6 +78,7 @@ class MoEConfig:
     fmt2: Format = Format(1, 2, 128)
     dtype: str = "bf16"
     tile: int = 64
+    expert_counts: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "fmt13", _as_format(self.fmt13))
@@ -133,6 +138,9 @@ class MoEConfig:
         for name in ("hidden", "ffn", "experts", "top_k", "n_group", "topk_group", "tile"):
             integer(name, 1)
         integer("shared_ffn", 0)
+        if not isinstance(self.expert_counts, bool):
+            raise ValueError(f"MoEConfig.expert_counts must be a bool, got "
+                             f"{self.expert_counts!r}")
         if self.dtype not in DTYPES:
             raise ValueError(f"MoEConfig.dtype must be one of {DTYPES}, got {self.dtype!r}")
         if self.scoring not in SCORINGS:
@@ -205,6 +213,8 @@ class MoEConfig:
         if self.shared_ffn:
             parts.append(f"shared S={self.shared_ffn}" + (" gated" if self.shared_gate else ""))
         parts += [self.dtype, f"w13 {self.fmt13}", f"w2 {self.fmt2}", f"tile {self.tile}"]
+        if self.expert_counts:
+            parts.append("expert counts")
         return ", ".join(parts)
 
 
@@ -272,13 +282,18 @@ def moe_mlir(cfg, name="moe_layer"):
             extra += f"\n      shared_gate(%sg : {sgt})"
     attrs = ", ".join(_attrs(cfg))
     head = ",\n    ".join(args)
+    # The results: y, and with expert_counts the counts of the dispatch.
+    vals, types = "%y", xt
+    if cfg.expert_counts:
+        vals, types = "%y, %counts", f"{xt}, {_tensor([e], 'i64')}"
+    fres = f"({types})" if cfg.expert_counts else types
     return (f"// samoyeds.moe layer: {cfg.describe()}\n"
             f"module {{\n"
-            f"  func.func @{name}(\n    {head})\n      -> {xt} {{\n"
-            f"    %y = samoyeds.moe %x, %gate, %w13, %w2{extra}\n"
+            f"  func.func @{name}(\n    {head})\n      -> {fres} {{\n"
+            f"    {vals} = samoyeds.moe %x, %gate, %w13, %w2{extra}\n"
             f"      {{{attrs}}}\n"
-            f"      : {xt}, {gt},\n        {w13t},\n        {w2t}\n      -> {xt}\n"
-            f"    return %y : {xt}\n"
+            f"      : {xt}, {gt},\n        {w13t},\n        {w2t}\n      -> {types}\n"
+            f"    return {vals} : {types}\n"
             f"  }}\n"
             f"}}\n")
 
@@ -291,15 +306,16 @@ def moe_mlir(cfg, name="moe_layer"):
 @dataclasses.dataclass(frozen=True)
 class AbiArg:
     """One memref argument of _mlir_ciface_<name>: `name` (e.g. 'w13.meta'),
-    element type ('bf16', 'f16', 'f32', 'i16', 'i8') and shape (None for the
-    dynamic token dimension)."""
+    element type ('bf16', 'f16', 'f32', 'i16', 'i8', 'i64') and shape (None
+    for the dynamic token dimension)."""
     name: str
     elt: str
     shape: tuple
 
 
 def abi_arguments(cfg):
-    """The memref arguments of the compiled entry point, in order (out last)."""
+    """The memref arguments of the compiled entry point, in order: the
+    inputs, then the out-parameters out (and counts with cfg.expert_counts)."""
     t, h, e = cfg.dtype, cfg.hidden, cfg.experts
     out = [AbiArg("x", t, (None, h)), AbiArg("gate", t, (e, h))]
     shapes = cfg.weight_shapes()
@@ -317,4 +333,6 @@ def abi_arguments(cfg):
         if cfg.shared_gate:
             out.append(AbiArg("sg", t, (h,)))
     out.append(AbiArg("out", t, (None, h)))
+    if cfg.expert_counts:
+        out.append(AbiArg("counts", "i64", (e,)))
     return out

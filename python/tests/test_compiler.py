@@ -95,18 +95,25 @@ def test_no_compiler_no_cache(tmp_path, monkeypatch):
         compile_layer(TINY, tmp_path / "c")
 
 
-def test_real_compile(tmp_path):
+@pytest.mark.parametrize("counts", [False, True], ids=["plain", "expert_counts"])
+def test_real_compile(tmp_path, counts):
     """With a build that has samoyeds-compile (and ptxas): the layer compiles
-    and its manifest has the entry point with one descriptor per ABI argument."""
+    and its manifest has the entry point with one descriptor per ABI argument
+    (one more, the counts, with expert_counts; then the counting scan kernel
+    replaces the plain one)."""
     comp = find_compiler()
     if not comp:
         pytest.skip("samoyeds-compile not built")
     if not os.path.exists("/usr/local/cuda/bin/ptxas"):
         pytest.skip("ptxas not installed")
-    art = compile_layer(TINY, tmp_path, compiler=comp, timeout=600)
+    cfg = TINY.replace(expert_counts=counts)
+    art = compile_layer(cfg, tmp_path, compiler=comp, timeout=600)
     manifest = open(art.manifest).read()
     m = re.search(r"function _mlir_ciface_moe_layer \((\d+) memref descriptor pointers\)",
                   manifest)
     assert m, manifest
-    assert int(m.group(1)) == len(abi_arguments(TINY))
+    assert int(m.group(1)) == len(abi_arguments(cfg)) == 9 + counts
+    # (the dispatch tile is the kernels' token tile, set by the pipeline)
+    scans = re.findall(r"kernel \w+ dispatch_e4_t\d+_k2_(scan\w*)", manifest)
+    assert scans == ["scan_counts_i64" if counts else "scan"], scans
     assert os.path.exists(art.so) and art.cubin and art.ptx

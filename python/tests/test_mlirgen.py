@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from samoyeds.format import Format, f32_to_bf16_bits, pack
-from samoyeds.mlirgen import MoEConfig, abi_arguments, moe_mlir
+from samoyeds.mlirgen import AbiArg, MoEConfig, abi_arguments, moe_mlir
 from samoyeds.reference import moe_reference, route
 
 
@@ -74,6 +74,22 @@ def test_abi_arguments():
     assert args["w13.values"].shape == (8, 128, 128) and args["w13.meta"].elt == "i16"
     assert args["w2.rowidx"].shape == (8, 1, 128) and args["w2.rowidx"].elt == "i8"
     assert len(abi_arguments(MoEConfig.mixtral())) == 9
+    # expert_counts: one more out-parameter, last; nothing else changes.
+    counted = abi_arguments(MoEConfig.mixtral(expert_counts=True))
+    assert counted[:9] == abi_arguments(MoEConfig.mixtral())
+    assert counted[9] == AbiArg("counts", "i64", (8,)) and len(counted) == 10
+
+
+def test_expert_counts_option():
+    cfg = MoEConfig.mixtral()
+    text, with_counts = moe_mlir(cfg), moe_mlir(cfg.replace(expert_counts=True))
+    assert "counts" not in text and "-> tensor<?x4096xbf16> {" in text
+    assert "-> (tensor<?x4096xbf16>, tensor<8xi64>) {" in with_counts
+    assert "%y, %counts = samoyeds.moe" in with_counts
+    assert "return %y, %counts : tensor<?x4096xbf16>, tensor<8xi64>" in with_counts
+    assert "expert counts" in cfg.replace(expert_counts=True).describe()
+    with pytest.raises(ValueError, match="expert_counts must be a bool"):
+        MoEConfig.mixtral(expert_counts=1)
 
 
 # ---------------------------------------------------------------------------
@@ -85,7 +101,8 @@ FULL = MoEConfig(hidden=256, ffn=128, experts=8, top_k=2, scoring="sigmoid", ren
                  shared_ffn=128, shared_gate=True, fmt13=Format(2, 4, 64), dtype="f16", tile=16)
 CONFIGS = {"mixtral": MoEConfig.mixtral(), "deepseek": MoEConfig.deepseek(),
            "qwen": MoEConfig.qwen(), "full": FULL,
-           "odd_scaling": MoEConfig.mixtral(scaling_factor=1e-5, renormalize=False)}
+           "odd_scaling": MoEConfig.mixtral(scaling_factor=1e-5, renormalize=False),
+           "counts": FULL.replace(expert_counts=True)}
 
 
 def mlir_type(a):
@@ -104,12 +121,16 @@ def test_parses_and_verifies(samoyeds_opt, tmp_path, name):
     # The expanded signature is exactly the documented ABI (less `out`).
     r = run_opt(samoyeds_opt, text, "--samoyeds-expand-storage", tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr
-    sig = re.search(r"func\.func @moe_layer\((.*?)\) -> (tensor<[^>]*>)", r.stdout)
+    sig = re.search(r"func\.func @moe_layer\((.*?)\) -> (tensor<[^>]*>|\(.*?\)) \{",
+                    r.stdout)
     assert sig, r.stdout[:2000]
     got = re.findall(r"%arg\d+: (tensor<[^>]*>)", sig.group(1))
-    want = [mlir_type(a) for a in abi_arguments(cfg)]
-    assert got == want[:-1]
-    assert sig.group(2) == want[-1]
+    abi = abi_arguments(cfg)
+    outs = 2 if cfg.expert_counts else 1      # the results become the last arguments
+    want = [mlir_type(a) for a in abi]
+    assert got == want[:-outs]
+    assert sig.group(2) == (want[-1] if outs == 1 else f"({', '.join(want[-outs:])})")
+    assert [a.name for a in abi[-outs:]] == ["out", "counts"][:outs]
 
 
 def test_attributes_round_trip(samoyeds_opt, tmp_path):
@@ -177,9 +198,10 @@ def raw_bytes(arr, elt):
 
 def main_text(cfg, tokens, arrays):
     """func @main: constants, the call of @moe_layer (expanded ABI), the
-    result printed as f32 bit patterns (exact)."""
+    result printed as f32 bit patterns (exact), then (cfg.expert_counts) the
+    counts, truncated to i32."""
     t, h = tokens, cfg.hidden
-    args = abi_arguments(cfg)[:-1]
+    args = [a for a in abi_arguments(cfg) if a.name not in ("out", "counts")]
     lines, names, types = [], [], []
     for i, a in enumerate(args):
         shape = [tokens if d is None else d for d in a.shape]
@@ -195,8 +217,12 @@ def main_text(cfg, tokens, arrays):
     elt = cfg.dtype
     yt = f"tensor<?x{h}x{elt}>"
     st = f"tensor<{t}x{h}x{elt}>"
+    e = cfg.experts
+    res, rt = "%y", yt
+    if cfg.expert_counts:
+        res, rt = "%y, %counts", f"({yt}, tensor<{e}xi64>)"
     lines += [
-        f"    %y = func.call @moe_layer({', '.join(names)}) : ({', '.join(types)}) -> {yt}",
+        f"    {res} = func.call @moe_layer({', '.join(names)}) : ({', '.join(types)}) -> {rt}",
         f"    %ys = tensor.cast %y : {yt} to {st}",
         f"    %e = tensor.empty() : tensor<{t}x{h}xi32>",
         "    %bits = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, "
@@ -210,13 +236,29 @@ def main_text(cfg, tokens, arrays):
         f"    %buf = bufferization.to_buffer %bits : tensor<{t}x{h}xi32> to memref<{t}x{h}xi32>",
         f"    %u = memref.cast %buf : memref<{t}x{h}xi32> to memref<*xi32>",
         "    func.call @printMemrefI32(%u) : (memref<*xi32>) -> ()",
-        "    return",
     ]
+    if cfg.expert_counts:
+        lines += [
+            f"    %ce = tensor.empty() : tensor<{e}xi32>",
+            "    %c32 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, "
+            "affine_map<(d0) -> (d0)>], iterator_types = [\"parallel\"]} "
+            f"ins(%counts : tensor<{e}xi64>) outs(%ce : tensor<{e}xi32>) {{",
+            "    ^bb0(%a: i64, %o: i32):",
+            "      %n = arith.trunci %a : i64 to i32",
+            "      linalg.yield %n : i32",
+            f"    }} -> tensor<{e}xi32>",
+            f"    %cbuf = bufferization.to_buffer %c32 : tensor<{e}xi32> to memref<{e}xi32>",
+            f"    %cu = memref.cast %cbuf : memref<{e}xi32> to memref<*xi32>",
+            "    func.call @printMemrefI32(%cu) : (memref<*xi32>) -> ()",
+        ]
+    lines.append("    return")
     return ("  func.func private @printMemrefI32(memref<*xi32>) attributes "
             "{llvm.emit_c_interface}\n  func.func @main() {\n" + "\n".join(lines) + "\n  }\n")
 
 
-def make_layer(cfg, tokens, seed):
+def make_layer(cfg, tokens, seed, avoid=()):
+    """Random exact inputs and packed weights; tokens with a clear routing
+    margin, none of them routed to an expert in `avoid`."""
     rng = np.random.default_rng(seed)
     h, e, i = cfg.hidden, cfg.experts, cfg.ffn
     gate = exact(rng, (e, h), 4)    # logits O(1): the routing weights matter
@@ -224,10 +266,10 @@ def make_layer(cfg, tokens, seed):
     rows = []
     while len(rows) < tokens:      # tokens whose routing has a clear margin
         x = exact(rng, (1, h), 127)
-        _, _, margin = route(x.astype(np.float64) @ gate.T.astype(np.float64), cfg.top_k,
-                             cfg.scoring, bias, cfg.renormalize, cfg.n_group, cfg.topk_group,
-                             cfg.scaling_factor)
-        if margin[0] >= 1e-3:
+        _, ids, margin = route(x.astype(np.float64) @ gate.T.astype(np.float64), cfg.top_k,
+                               cfg.scoring, bias, cfg.renormalize, cfg.n_group,
+                               cfg.topk_group, cfg.scaling_factor)
+        if margin[0] >= 1e-3 and not set(ids[0].tolist()) & set(avoid):
             rows.append(x[0])
     x = np.stack(rows)
     dt = dict(bf16=None, f16="f16")[cfg.dtype]
@@ -253,10 +295,9 @@ def make_layer(cfg, tokens, seed):
     return x, gate, bias, sg, w, arrays
 
 
-@pytest.mark.parametrize("name", list(TINY))
-def test_cpu_execution_matches_numpy(samoyeds_opt, runner, samoyeds_ref, tmp_path, name):
-    cfg, tokens = TINY[name]
-    x, gate, bias, sg, w, arrays = make_layer(cfg, tokens, seed=len(name))
+def run_cpu(samoyeds_opt, runner, samoyeds_ref, tmp_path, cfg, tokens, arrays):
+    """The layer through samoyeds-cpu-pipeline | mlir-runner: the printed
+    tensors (y as f32 bit patterns, then the counts with expert_counts)."""
     r = run_opt(samoyeds_opt, moe_mlir(cfg), "--samoyeds-expand-storage", tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr
     module = r.stdout.rstrip()
@@ -274,7 +315,13 @@ def test_cpu_execution_matches_numpy(samoyeds_opt, runner, samoyeds_ref, tmp_pat
                          capture_output=True, text=True, timeout=300)
     assert exe.returncode == 0, exe.stderr[-4000:]
     printed = samoyeds_ref.parse_memrefs(exe.stdout)
-    assert len(printed) == 1 and printed[0].shape == (tokens, cfg.hidden)
+    assert len(printed) == 1 + cfg.expert_counts and printed[0].shape == (tokens, cfg.hidden)
+    return printed
+
+
+def check_y(samoyeds_ref, cfg, printed, x, gate, bias, sg, w):
+    """y against the lit tests' reference (with its error bound) and this
+    package's numpy reference."""
     got = samoyeds_ref.bits_to_f32(printed[0])
     assert np.isfinite(got).all()
 
@@ -297,3 +344,43 @@ def test_cpu_execution_matches_numpy(samoyeds_opt, runner, samoyeds_ref, tmp_pat
     rel = np.linalg.norm(got - ours) / np.linalg.norm(ours)
     assert rel < 1e-2, rel
     assert (info["margin"] >= 1e-3).all()
+
+
+@pytest.mark.parametrize("name", list(TINY))
+def test_cpu_execution_matches_numpy(samoyeds_opt, runner, samoyeds_ref, tmp_path, name):
+    cfg, tokens = TINY[name]
+    x, gate, bias, sg, w, arrays = make_layer(cfg, tokens, seed=len(name))
+    printed = run_cpu(samoyeds_opt, runner, samoyeds_ref, tmp_path, cfg, tokens, arrays)
+    check_y(samoyeds_ref, cfg, printed, x, gate, bias, sg, w)
+
+
+def counts_by_loops(cfg, x, gate, bias):
+    """The (token, slot) pairs per expert, counted in plain loops over the
+    numpy routing (samoyeds.reference.route in float64)."""
+    _, ids, _ = route(x.astype(np.float64) @ gate.T.astype(np.float64), cfg.top_k, cfg.scoring,
+                      bias, cfg.renormalize, cfg.n_group, cfg.topk_group, cfg.scaling_factor)
+    counts = [0] * cfg.experts
+    for row in ids:
+        for e in row:
+            counts[int(e)] += 1
+    return counts
+
+
+# Layers with expert_counts: T chosen so that the dispatch pads (T*k not a
+# multiple of the tile); the last expert gets no token at all.
+COUNTS = {"mixtral_tiny": 21, "v3_tiny": 11, "qwen_tiny": 3}
+
+
+@pytest.mark.parametrize("name", list(COUNTS))
+def test_cpu_expert_counts_match_loops(samoyeds_opt, runner, samoyeds_ref, tmp_path, name):
+    cfg = TINY[name][0].replace(expert_counts=True)
+    tokens, empty = COUNTS[name], cfg.experts - 1
+    x, gate, bias, sg, w, arrays = make_layer(cfg, tokens, seed=len(name) + 1, avoid=(empty,))
+    printed = run_cpu(samoyeds_opt, runner, samoyeds_ref, tmp_path, cfg, tokens, arrays)
+    got = printed[1]
+    want = counts_by_loops(cfg, x, gate, bias)
+    assert want[empty] == 0 and sum(want) == tokens * cfg.top_k
+    assert any(c % cfg.tile for c in want if c), "no count needs padding: a weak case"
+    assert got.shape == (cfg.experts,) and got.astype(int).tolist() == want
+    # The output is the layer's as without counts.
+    check_y(samoyeds_ref, cfg, printed, x, gate, bias, sg, w)

@@ -174,3 +174,41 @@ func.func @shared_ungated(%x: tensor<16x256xbf16>, %g: tensor<8x256xbf16>,
          : tensor<16x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<16x256xf32>
   return %y : tensor<16x256xf32>
 }
+
+// -----
+
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+!w13 = !samoyeds.packed<8x1024x256xbf16, #fmt>
+!w2 = !samoyeds.packed<8x256x512xbf16, #fmt>
+
+// The per-expert counts of the layer are the counts of its dispatch, in the
+// layer's element type; the rest of the layer is unchanged.
+// CHECK-LABEL: func.func @counts(
+// CHECK: %[[W:.*]], %[[IDS:.*]] = samoyeds.route
+// CHECK: %[[LIST:.*]], %[[OFF:.*]], %[[C:.*]] = samoyeds.dispatch %[[IDS]] {num_experts = 8 : i64, tile = 64 : i64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+// CHECK: samoyeds.ssmm %{{.*}}, %{{.*}}, %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>)
+// CHECK: %[[R:.*]] = linalg.generic
+// CHECK: return %[[R]], %[[C]] : tensor<?x256xbf16>, tensor<8xi64>
+func.func @counts(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %w13: !w13,
+                  %w2: !w2) -> (tensor<?x256xbf16>, tensor<8xi64>) {
+  %y, %c = samoyeds.moe %x, %g, %w13, %w2 {top_k = 2, renormalize}
+         : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>, tensor<8xi64>
+  return %y, %c : tensor<?x256xbf16>, tensor<8xi64>
+}
+
+// -----
+
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+!w13 = !samoyeds.packed<8x1024x256xbf16, #fmt>
+!w2 = !samoyeds.packed<8x256x512xbf16, #fmt>
+
+// i32 counts of a dynamic size: the dispatch gets exactly that type.
+// CHECK-LABEL: func.func @counts_i32(
+// CHECK: %{{.*}}, %{{.*}}, %[[C:.*]] = samoyeds.dispatch %{{.*}} {num_experts = 8 : i64, tile = 16 : i64} : tensor<16x2xi32> -> tensor<152xi32>, tensor<9xi32>, tensor<?xi32>
+// CHECK: return %{{.*}}, %[[C]] : tensor<16x256xf32>, tensor<?xi32>
+func.func @counts_i32(%x: tensor<16x256xbf16>, %g: tensor<8x256xbf16>, %w13: !w13,
+                      %w2: !w2) -> (tensor<16x256xf32>, tensor<?xi32>) {
+  %y, %c = samoyeds.moe %x, %g, %w13, %w2 {top_k = 2, tile = 16}
+         : tensor<16x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<16x256xf32>, tensor<?xi32>
+  return %y, %c : tensor<16x256xf32>, tensor<?xi32>
+}

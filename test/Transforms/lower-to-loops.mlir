@@ -198,6 +198,32 @@ func.func @dispatch(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>) {
 
 // -----
 
+func.func @dispatch_counts(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>, tensor<8xi64>) {
+  %list, %off, %c = samoyeds.dispatch %ids {num_experts = 8, tile = 16}
+                      : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+  return %list, %off, %c : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+}
+
+// The counts are the per-expert tallies, copied out (as i64) before the
+// tallies become the segments' write cursors; padding is added only to the
+// offsets.
+// CHECK-LABEL: func.func @dispatch_counts(
+// CHECK:       %[[OFF:[a-zA-Z0-9_]+]] = memref.alloc() : memref<9xi32>
+// CHECK:       %[[CUR:[a-zA-Z0-9_]+]] = memref.alloc() : memref<8xindex>
+// CHECK:         cf.assert %{{.*}}, "samoyeds.dispatch: expert index out of range [0, 8)"
+// CHECK:       %[[CNT:[a-zA-Z0-9_]+]] = memref.alloc() : memref<8xi64>
+// CHECK:       scf.for %[[E:[a-zA-Z0-9_]+]] =
+// CHECK-NEXT:    %[[N:[a-zA-Z0-9_]+]] = memref.load %[[CUR]][%[[E]]] : memref<8xindex>
+// CHECK-NEXT:    %[[N64:[a-zA-Z0-9_]+]] = arith.index_cast %[[N]] : index to i64
+// CHECK-NEXT:    memref.store %[[N64]], %[[CNT]][%[[E]]] : memref<8xi64>
+// CHECK:       scf.for {{.*}} -> (index)
+// CHECK:         arith.divui %{{.*}}, %c16
+// CHECK:         memref.store %{{.*}}, %[[OFF]]
+// CHECK:       bufferization.to_tensor %[[OFF]] restrict writable : memref<9xi32> to tensor<9xi32>
+// CHECK:       bufferization.to_tensor %[[CNT]] restrict writable : memref<8xi64> to tensor<8xi64>
+
+// -----
+
 func.func @combine(%rows: tensor<?x64xf32>, %list: tensor<?xi32>, %w: tensor<?x2xf32>) -> tensor<?x64xbf16> {
   %y = samoyeds.combine %rows, %list, %w {weighted}
          : tensor<?x64xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x64xbf16>

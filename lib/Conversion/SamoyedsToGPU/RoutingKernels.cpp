@@ -371,6 +371,7 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
 
 struct DispatchSpec {
   int64_t experts, tile, k; // k may be dynamic
+  Type countsElt;           // the element type of the counts result, or null
   int64_t threads() const {
     return std::min<int64_t>(1024, (experts + 31) / 32 * 32);
   }
@@ -429,9 +430,10 @@ void buildDispatchCount(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s,
 }
 
 /// Kernel 2 (one block): per expert, the exclusive prefix of hist over the
-/// chunks (in place) and the total count (row `chunks`); offsets by a serial
-/// prefix of the padded counts (thread 0); sentinels in each segment's
-/// padding and in the tail [offsets[E], L).
+/// chunks (in place) and the total count (row `chunks`, and argument 4 when
+/// the dispatch has a counts result); offsets by a serial prefix of the
+/// padded counts (thread 0); sentinels in each segment's padding and in the
+/// tail [offsets[E], L).
 void buildDispatchScan(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s) {
   using P = arith::CmpIPredicate;
   Value ids = fn.getArgument(0), hist = fn.getArgument(1),
@@ -452,6 +454,9 @@ void buildDispatchScan(Builder &b, gpu::GPUFuncOp fn, const DispatchSpec &s) {
                               return SmallVector<Value>{add(b, acc[0], h)};
                             })[0];
     store(b, toI32(b, count), hist, {add(b, mul(b, chunks, experts), e)});
+    if (s.countsElt)
+      store(b, arith::IndexCastOp::create(b, s.countsElt, count),
+            fn.getArgument(4), {e});
     Value padded = mul(b, ceilDiv(b, count, s.tile), tile);
     store(b, toI32(b, padded), offsets, {add(b, e, cIdx(b, 1))});
   });
@@ -667,6 +672,8 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
   s.experts = op.getNumExperts();
   s.tile = op.getTile();
   s.k = op.getIndices().getType().getDimSize(1);
+  if (op.getCounts())
+    s.countsElt = op.getCounts().getType().getElementType();
   int64_t dyn = ShapedType::kDynamic;
 
   ImplicitLocOpBuilder b(op.getLoc(), op);
@@ -688,6 +695,16 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
   SmallVector<Value> args = {countArgs[0], hist,
                              castTo(b, offsets, {s.experts + 1}),
                              castTo(b, list, {dyn})};
+  // The counts are the scan's per-expert totals: one more argument of that
+  // kernel (whose name then says so), nothing else changes.
+  SmallVector<Value> scanArgs = args;
+  Value counts;
+  std::string scanName = "scan";
+  if (s.countsElt) {
+    counts = allocResult(b, op.getCounts().getType(), {cIdx(b, s.experts)});
+    scanArgs.push_back(castTo(b, counts, {s.experts}));
+    scanName += "_counts_" + typeName(s.countsElt);
+  }
   auto wg =
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto chunkType =
@@ -699,7 +716,7 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
         buildDispatchCount(kb, f, s, f.addWorkgroupAttribution(chunkType, loc));
       });
   gpu::GPUFuncOp scan =
-      kernel(gpuModule, loc, s.name("scan"), args, s.threads(),
+      kernel(gpuModule, loc, s.name(scanName), scanArgs, s.threads(),
              [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
                buildDispatchScan(kb, f, s);
              });
@@ -710,7 +727,7 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
                                     f.addWorkgroupAttribution(chunkType, loc));
              });
   launch(b, count, chunks, s.threads(), countArgs);
-  launch(b, scan, cIdx(b, 1), s.threads(), args);
+  launch(b, scan, cIdx(b, 1), s.threads(), scanArgs);
   launch(b, scatter, chunks, s.threads(), args);
   memref::DeallocOp::create(b, hist);
 
@@ -722,6 +739,10 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
                                         /*restrict=*/true, /*writable=*/true);
   op.getList().replaceAllUsesWith(lt);
   op.getOffsets().replaceAllUsesWith(ot);
+  if (counts)
+    op.getCounts().replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, op.getCounts().getType(), counts,
+        /*restrict=*/true, /*writable=*/true));
   op.erase();
   return success();
 }

@@ -905,6 +905,33 @@ func.func @f(%i: tensor<?x2xi32>) {
 
 // -----
 
+func.func @f(%i: tensor<?x2xi32>) {
+  // C4: counts have E entries.
+  // expected-error @below {{'samoyeds.dispatch' op (C4) counts must have num_experts = 8 entries, got 9}}
+  %l, %o, %c = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<9xi64>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // ODS: integer counts, i32 or i64.
+  // expected-error @below {{'samoyeds.dispatch' op result #2 must be 1-D tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<8xf32>'}}
+  %l, %o, %c = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%i: tensor<?x2xi32>) {
+  // ODS: 1-D counts.
+  // expected-error @below {{'samoyeds.dispatch' op result #2 must be 1-D tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<8x1xi64>'}}
+  %l, %o, %c = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8x1xi64>
+  return
+}
+
+// -----
+
 func.func @f(%i: tensor<?x2xi64>) {
   // ODS: i32 indices.
   // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor of 32-bit signless integer values, but got 'tensor<?x2xi64>'}}
@@ -1740,5 +1767,27 @@ func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) 
   // Parser: shared needs both weights.
   // expected-error @below {{expected ','}}
   %y = samoyeds.moe %x, %g, %a, %b shared(%a : !w13) {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // C11: counts have E entries.
+  // expected-error @below {{'samoyeds.moe' op (C11) counts must have E = 8 entries, got 4}}
+  %y, %c = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>, tensor<4xi64>
+  return
+}
+
+// -----
+
+!w13 = !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+!w2 = !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) {
+  // ODS: integer counts, i32 or i64.
+  // expected-error @below {{'samoyeds.moe' op result #1 must be 1-D tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<8xi16>'}}
+  %y, %c = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>, tensor<8xi16>
   return
 }

@@ -114,6 +114,13 @@ func.func @dispatch(%ids: tensor<?x2xi32>, %sids: tensor<16x2xi32>) {
   // CHECK: samoyeds.dispatch %{{.*}} {num_experts = 8 : i64, tile = 1 : i64} : tensor<16x2xi32> -> tensor<?xi32>, tensor<?xi32>
   %l3, %o3 = samoyeds.dispatch %sids {num_experts = 8, tile = 1}
                : tensor<16x2xi32> -> tensor<?xi32>, tensor<?xi32>
+  // The optional per-expert counts, i64 or i32 (a dynamic size agrees with E).
+  // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = samoyeds.dispatch %{{.*}} {num_experts = 8 : i64, tile = 64 : i64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+  %l4, %o4, %c4 = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+                    : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+  // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = samoyeds.dispatch %{{.*}} {num_experts = 8 : i64, tile = 64 : i64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>, tensor<?xi32>
+  %l5, %o5, %c5 = samoyeds.dispatch %sids {num_experts = 8, tile = 64}
+                    : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>, tensor<?xi32>
   return
 }
 
@@ -209,5 +216,18 @@ func.func @moe(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>,
          : tensor<16x256xbf16>, tensor<8x256xbf16>,
            !samoyeds.packed<8x1024x256xbf16, #fmt>,
            !samoyeds.packed<8x256x512xbf16, #fmt> -> tensor<?x256xbf16>
+  // The optional per-expert token counts (i64, i32 or of a dynamic size).
+  // CHECK: %{{.*}}, %{{.*}} = samoyeds.moe %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {renormalize, top_k = 2 : i64} : tensor<?x256xbf16>, tensor<8x256xbf16>, !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>, !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>> -> tensor<?x256xbf16>, tensor<8xi64>
+  %e, %ec = samoyeds.moe %x, %g, %w13, %w2 {top_k = 2, renormalize}
+         : tensor<?x256xbf16>, tensor<8x256xbf16>,
+           !samoyeds.packed<8x1024x256xbf16, #fmt>,
+           !samoyeds.packed<8x256x512xbf16, #fmt> -> tensor<?x256xbf16>, tensor<8xi64>
+  // CHECK: %{{.*}}, %{{.*}} = samoyeds.moe %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} bias(%{{.*}} : tensor<8xf32>) shared(%{{.*}}, %{{.*}} : {{.*}}) {top_k = 2 : i64} : tensor<16x256xbf16>, {{.*}} -> tensor<16x256xf32>, tensor<?xi32>
+  %f, %fc = samoyeds.moe %xs, %g, %w13, %w2 bias(%bias : tensor<8xf32>)
+         shared(%s13, %s2 : !samoyeds.packed<256x256xbf16, #fmt>,
+                            !samoyeds.packed<256x128xbf16, #fmt>) {top_k = 2}
+         : tensor<16x256xbf16>, tensor<8x256xbf16>,
+           !samoyeds.packed<8x1024x256xbf16, #fmt>,
+           !samoyeds.packed<8x256x512xbf16, #fmt> -> tensor<16x256xf32>, tensor<?xi32>
   return
 }

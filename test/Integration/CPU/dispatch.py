@@ -1,6 +1,9 @@
 # samoyeds.dispatch on the CPU: list and offsets exactly equal to the numpy
 # reference (vLLM moe_align_block_size layout: per-expert ascending flat ids,
-# segments padded to the tile with the sentinel T*k, worst-case length).
+# segments padded to the tile with the sentinel T*k, worst-case length). Each
+# case runs a second time with the optional counts result (i64, or i32 every
+# other case): the same list and offsets, and counts equal to a bincount of
+# the expert choices (unpadded; zero for the experts no token chose).
 #
 # RUN: %python %s --libs %runner_libs --tmp %t | FileCheck %s
 # CHECK: PASS
@@ -32,33 +35,43 @@ def main():
     prog = ref.Program()
     f = prog.function("main")
     expected = []
-    for c in CASES:
+    for ci, c in enumerate(CASES):
         t, k, e = c["T"], c["k"], c["E"]
         choices = [x for x in range(e) if x not in c["empty"]]
         ids = np.array([rng.choice(choices, size=k, replace=False) for _ in range(t)])
         lst, offsets = ref.dispatch(ids, e, c["tile"])
-        expected.append((lst, offsets))
+        # Independent of ref.dispatch: the (token, slot) pairs per expert.
+        counts = np.bincount(ids.reshape(-1), minlength=e)
+        assert all(counts[x] == 0 for x in c["empty"])
+        expected.append((lst, offsets, counts))
         length = len(lst)
         it = tensor_type([t, k], "i32")
         v = f.const(ids, "i32")
         lt, ot = tensor_type([length], "i32"), tensor_type([e + 1], "i32")
-        if c.get("dynamic"):
-            dt = tensor_type(["?", k], "i32")
-            v = f.op(f"tensor.cast {v} : {it} to {dt}")
-            dl = tensor_type(["?"], "i32")
-            lst_v, off_v = f.op(f"samoyeds.dispatch {v} {{num_experts = {e}, tile = {c['tile']}}}"
-                                f" : {dt} -> {dl}, {ot}", 2)
-            lst_v = f.op(f"tensor.cast {lst_v} : {dl} to {lt}")
-        else:
-            lst_v, off_v = f.op(f"samoyeds.dispatch {v} {{num_experts = {e}, tile = {c['tile']}}}"
-                                f" : {it} -> {lt}, {ot}", 2)
-        f.print_tensor(lst_v, [length], "i32")
-        f.print_tensor(off_v, [e + 1], "i32")
+        celt = "i64" if ci % 2 == 0 else "i32"
+        ct = tensor_type([e], celt)
+        attrs = f"{{num_experts = {e}, tile = {c['tile']}}}"
+        for with_counts in (False, True):
+            extra, n = (f", {ct}", 3) if with_counts else ("", 2)
+            if c.get("dynamic"):
+                dt = tensor_type(["?", k], "i32")
+                dv = f.op(f"tensor.cast {v} : {it} to {dt}")
+                dl = tensor_type(["?"], "i32")
+                res = f.op(f"samoyeds.dispatch {dv} {attrs} : {dt} -> {dl}, {ot}{extra}", n)
+                res[0] = f.op(f"tensor.cast {res[0]} : {dl} to {lt}")
+            else:
+                res = f.op(f"samoyeds.dispatch {v} {attrs} : {it} -> {lt}, {ot}{extra}", n)
+            f.print_tensor(res[0], [length], "i32")
+            f.print_tensor(res[1], [e + 1], "i32")
+            if with_counts:
+                f.print_tensor(res[2], [e], celt)
     f.ret()
     check = ref.Checker(ref.run(prog, args))
-    for c, (lst, offsets) in zip(CASES, expected):
-        check.equal(c["name"] + " list", lst)
-        check.equal(c["name"] + " offsets", offsets)
+    for c, (lst, offsets, counts) in zip(CASES, expected):
+        for suffix in ("", " (with counts)"):
+            check.equal(c["name"] + " list" + suffix, lst)
+            check.equal(c["name"] + " offsets" + suffix, offsets)
+        check.equal(c["name"] + " counts", counts)
     check.finish()
 
 

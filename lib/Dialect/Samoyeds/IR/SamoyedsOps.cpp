@@ -338,6 +338,11 @@ LogicalResult DispatchOp::verify() {
   if (!sizesAgree(offs, experts + 1))
     return emitOpError() << "(C3) offsets must have num_experts + 1 = "
                          << experts + 1 << " entries, got " << dimStr(offs);
+  if (getCounts() &&
+      !sizesAgree(getCounts().getType().getDimSize(0), experts))
+    return emitOpError() << "(C4) counts must have num_experts = " << experts
+                         << " entries, got "
+                         << dimStr(getCounts().getType().getDimSize(0));
   return success();
 }
 
@@ -500,6 +505,11 @@ LogicalResult MoeOp::verify() {
                          << "x" << hidden << ", got " << shapeStr(res.getShape());
   if (failed(verifyAtMost32Bits(*this, "C8", "result", res)))
     return failure();
+  if (getCounts() &&
+      !sizesAgree(getCounts().getType().getDimSize(0), experts))
+    return emitOpError() << "(C11) counts must have E = " << experts
+                         << " entries, got "
+                         << dimStr(getCounts().getType().getDimSize(0));
   // Routing first: the dispatch sizes below use a valid top_k.
   if (failed(verifyRouting(*this, "route ", experts, getTopK(), getNGroup(),
                            getTopkGroup(),

@@ -123,10 +123,15 @@ struct DecomposeMoe : OpRewritePattern<MoeOp> {
         RankedTensorType::get({t, k}, i32), logits, op.getBias(),
         op.getTopKAttr(), op.getScoringAttr(), op.getRenormalizeAttr(),
         op.getNGroupAttr(), op.getTopkGroupAttr(), op.getScalingFactorAttr());
+    // The layer's counts are those of its dispatch (which has them anyway:
+    // they are its unpadded segment lengths); without them the dispatch is
+    // the plain one.
+    Type countsType = op.getCounts() ? op.getCounts().getType() : Type();
     auto dispatch = DispatchOp::create(
         b, loc, RankedTensorType::get({len}, i32),
-        RankedTensorType::get({experts + 1}, i32), route.getIndices(),
-        b.getI64IntegerAttr(experts), b.getI64IntegerAttr(tile));
+        RankedTensorType::get({experts + 1}, i32), countsType,
+        route.getIndices(), b.getI64IntegerAttr(experts),
+        b.getI64IntegerAttr(tile));
 
     auto silu = EpilogueAttr::get(b.getContext(), Epilogue::silu_mul);
     auto none = EpilogueAttr::get(b.getContext(), Epilogue::none);
@@ -207,7 +212,10 @@ struct DecomposeMoe : OpRewritePattern<MoeOp> {
     }
     if (y.getType() != op.getResult().getType())
       y = tensor::CastOp::create(b, loc, op.getResult().getType(), y);
-    rewriter.replaceOp(op, y);
+    if (op.getCounts())
+      rewriter.replaceOp(op, {y, dispatch.getCounts()});
+    else
+      rewriter.replaceOp(op, y);
     return success();
   }
 };

@@ -562,6 +562,19 @@ LogicalResult Lowering::lowerDispatch(DispatchOp op) {
     cf::AssertOp::create(nb, ok, msg);
     store(nb, add(nb, load(nb, cursor, {e}), one), cursor, {e});
   });
+  // The unpadded counts, when asked for, before the cursor becomes the
+  // write position.
+  Value counts;
+  if (op.getCounts()) {
+    RankedTensorType cType = op.getCounts().getType();
+    counts = allocFor(b, cType, dynamicOnly(cType, {numExperts}));
+    forLoop(b, zero, numExperts, [&](Builder &nb, Value e) {
+      store(nb,
+            arith::IndexCastOp::create(nb, cType.getElementType(),
+                                       load(nb, cursor, {e})),
+            counts, {e});
+    });
+  }
   // Segment starts: counts padded up to a multiple of the tile.
   Value end = forReduce(
       b, zero, numExperts, {zero}, [&](Builder &nb, Value e, ValueRange acc) {
@@ -588,6 +601,9 @@ LogicalResult Lowering::lowerDispatch(DispatchOp op) {
 
   op.getList().replaceAllUsesWith(toTensor(b, listType, list));
   op.getOffsets().replaceAllUsesWith(toTensor(b, offType, offsets));
+  if (counts)
+    op.getCounts().replaceAllUsesWith(
+        toTensor(b, op.getCounts().getType(), counts));
   op.erase();
   return success();
 }

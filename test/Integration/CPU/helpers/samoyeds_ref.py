@@ -467,7 +467,11 @@ class Function:
 
     def print_tensor(self, value, shape, elt, exact=False):
         """Prints a tensor with printMemrefF32 (floats, 6 digits) or
-        printMemrefI32 (integers, or float bit patterns when exact)."""
+        printMemrefI32 (integers, or float bit patterns when exact; i64
+        values are truncated to i32 first)."""
+        if elt == "i64":
+            value = self._map(value, shape, "i64", "i32", "arith.trunci %a : i64 to i32")
+            elt = "i32"
         if elt in ("i32",):
             pelt, fn = "i32", "printMemrefI32"
         else:

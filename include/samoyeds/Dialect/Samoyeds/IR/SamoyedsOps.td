@@ -10,6 +10,8 @@ def Samoyeds_FloatTensor2D : RankedTensorOf<[AnyFloat], [HasAnyRankOfPred<[2]>],
 def Samoyeds_FloatTensor1D : RankedTensorOf<[AnyFloat], [HasAnyRankOfPred<[1]>], "1-D tensor">;
 def Samoyeds_I32Tensor1D : RankedTensorOf<[I32], [HasAnyRankOfPred<[1]>], "1-D tensor">;
 def Samoyeds_I32Tensor2D : RankedTensorOf<[I32], [HasAnyRankOfPred<[2]>], "2-D tensor">;
+// Per-expert token counts (dispatch, moe): i64 is what torch counts in.
+def Samoyeds_CountsTensor : RankedTensorOf<[I32, I64], [HasAnyRankOfPred<[1]>], "1-D tensor">;
 def Samoyeds_PackedWeight : Type<CPred<"::llvm::isa<::mlir::samoyeds::PackedType>($_self)">,
                                  "packed weight", "::mlir::samoyeds::PackedType">;
 
@@ -155,24 +157,33 @@ def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [NoMemoryEffect,
     sentinels. An expert with no token has an empty segment. An expert index outside
     `[0, E)` is a runtime error.
 
+    The optional result `counts` (i32 or i64) holds the number of flat ids routed to
+    each expert: the unpadded length of its segment (`offsets[e+1] - offsets[e]` is
+    `counts[e]` rounded up to a multiple of `tile`). Its sum is `T * k`.
+
     This is the shape of data vLLM's `moe_align_block_size` produces: a kernel reads
     input row `id / k`, and the routing weight `weights.flat[id]`.
 
     Constraints: (C1) 1 <= num_experts <= 2^31-1 (expert indices are i32) and
     tile >= 1; (C2) the list is 1-D of length `T * k + E * (tile - 1)` (when T and k
     are static), and that length (its `E * (tile - 1)` part when T is dynamic) is at
-    most 2^31-1 (offsets are i32); (C3) offsets has E + 1 entries.
+    most 2^31-1 (offsets are i32); (C3) offsets has E + 1 entries; (C4) counts has E
+    entries.
 
     Example:
     ```mlir
     %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
                     : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+    %l, %o, %counts = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+                        : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
     ```
   }];
   let arguments = (ins Samoyeds_I32Tensor2D:$indices, I64Attr:$num_experts, I64Attr:$tile);
-  let results = (outs Samoyeds_I32Tensor1D:$list, Samoyeds_I32Tensor1D:$offsets);
+  let results = (outs Samoyeds_I32Tensor1D:$list, Samoyeds_I32Tensor1D:$offsets,
+                      Optional<Samoyeds_CountsTensor>:$counts);
   let assemblyFormat = [{
     $indices attr-dict `:` type($indices) `->` type($list) `,` type($offsets)
+    (`,` type($counts)^)?
   }];
   let hasVerifier = 1;
 }
@@ -271,7 +282,9 @@ def Samoyeds_MoeOp : Samoyeds_Op<"moe", [Pure, AttrSizedOperandSegments]> {
     ```
     with `g(x) = sigmoid(x · shared_gate)` when `shared_gate` (H) is given, else 1.
     `samoyeds-decompose-moe` rewrites it into route, dispatch, ssmm and combine;
-    `tile` is the dispatch tile.
+    `tile` is the dispatch tile. The optional result `counts` (E entries, i32 or
+    i64) is the number of (token, slot) pairs routed to each expert, `|S_e|`: the
+    `counts` of the layer's own dispatch.
 
     Constraints: (C1) input `T x H` (H static) of the weights' element type;
     (C2) gate_weight `E x H` with a static E, a float of at most 32 bits; (C3) w13
@@ -281,7 +294,7 @@ def Samoyeds_MoeOp : Samoyeds_Op<"moe", [Pure, AttrSizedOperandSegments]> {
     shared experts; (C8) result `T x H`, a float of at most 32 bits; (C9) the
     samoyeds.dispatch constraints C1 and C2 for num_experts = E and `tile`; (C10) the
     constraints C2 and C5-C8 of samoyeds.route on the routing attributes (reported
-    as "route C2" ...).
+    as "route C2" ...); (C11) counts has E entries.
 
     Example:
     ```mlir
@@ -290,6 +303,12 @@ def Samoyeds_MoeOp : Samoyeds_Op<"moe", [Pure, AttrSizedOperandSegments]> {
              !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>,
              !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
              -> tensor<?x256xbf16>
+    // With the per-expert token counts:
+    %y2, %counts = samoyeds.moe %x, %g, %w13, %w2 {top_k = 2, renormalize}
+           : tensor<?x256xbf16>, tensor<8x256xbf16>,
+             !samoyeds.packed<8x1024x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>,
+             !samoyeds.packed<8x256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+             -> tensor<?x256xbf16>, tensor<8xi64>
     ```
   }];
   let arguments = (ins RankedTensorOf<[F16, BF16]>:$input,
@@ -307,14 +326,15 @@ def Samoyeds_MoeOp : Samoyeds_Op<"moe", [Pure, AttrSizedOperandSegments]> {
                        DefaultValuedAttr<I64Attr, "1">:$topk_group,
                        DefaultValuedAttr<F32Attr, "1.0f">:$scaling_factor,
                        DefaultValuedAttr<I64Attr, "64">:$tile);
-  let results = (outs Samoyeds_FloatTensor2D:$result);
+  let results = (outs Samoyeds_FloatTensor2D:$result,
+                      Optional<Samoyeds_CountsTensor>:$counts);
   let assemblyFormat = [{
     $input `,` $gate_weight `,` $w13 `,` $w2 (`bias` `(` $bias^ `:` type($bias) `)`)?
     (`shared` `(` $shared_w13^ `,` $shared_w2 `:` qualified(type($shared_w13)) `,`
       qualified(type($shared_w2)) `)`)?
     (`shared_gate` `(` $shared_gate^ `:` type($shared_gate) `)`)?
     attr-dict `:` type($input) `,` type($gate_weight) `,` qualified(type($w13)) `,`
-    qualified(type($w2)) `->` type($result)
+    qualified(type($w2)) `->` type($result) (`,` type($counts)^)?
   }];
   let hasVerifier = 1;
 }

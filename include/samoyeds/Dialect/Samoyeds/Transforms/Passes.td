@@ -19,7 +19,9 @@ def SamoyedsDecomposeMoe : Pass<"samoyeds-decompose-moe"> {
     plus, with shared experts, two ssmm over all tokens (the list is `0..T-1`) whose
     result is scaled by `sigmoid(x · shared_gate)` when given and added to `%y`, and a
     final conversion to the result element type. H is kept in the input element type,
-    as the GPU kernel keeps it.
+    as the GPU kernel keeps it. A `moe` with the optional `counts` result gets a
+    dispatch with `counts` of that type, which replaces it
+    (`%list, %off, %counts = samoyeds.dispatch ...`); without it the dispatch has none.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",

@@ -1,0 +1,87 @@
+// The optional counts of samoyeds.dispatch and samoyeds.moe on the GPU path
+// (lib/Conversion/SamoyedsToGPU/RoutingKernels.cpp): the scan kernel, which
+// totals each expert's ids over the chunks anyway, also stores the totals
+// into the counts buffer (one more kernel argument, a kernel name of its own);
+// count and scatter are unchanged, and a dispatch without counts keeps the
+// plain scan kernel. A whole layer with counts gets them as one more
+// out-parameter of its C entry point. The device check is the "counts" part
+// of scripts/device/graph_check.py.
+// RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu | FileCheck %s --implicit-check-not=samoyeds.dispatch
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa" | FileCheck %s --check-prefix=PIPE
+
+// CHECK-LABEL: func.func @dispatch_counts(
+// CHECK: %[[IB:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x2xi32> to memref<?x2xi32>
+// CHECK: %[[LIST:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
+// CHECK: %[[OFF:.*]] = memref.alloc() : memref<9xi32>
+// CHECK: %[[HIST:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
+// CHECK: %[[CNT:.*]] = memref.alloc() : memref<8xi64>
+// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_count {{.*}} args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>)
+// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scan_counts_i64 {{.*}} args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>, %[[OFF]] : memref<9xi32>, %[[LIST]] : memref<?xi32>, %[[CNT]] : memref<8xi64>)
+// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scatter {{.*}} args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>, %[[OFF]] : memref<9xi32>, %[[LIST]] : memref<?xi32>)
+// CHECK: %[[CT:.*]] = bufferization.to_tensor %[[CNT]] restrict writable : memref<8xi64> to tensor<8xi64>
+// CHECK: return %{{.*}}, %{{.*}}, %[[CT]] : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+
+// Without counts: the plain scan kernel, four arguments.
+// CHECK-LABEL: func.func @dispatch_plain(
+// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scan blocks {{.*}} args(%{{.*}} : memref<?x2xi32>, %{{.*}} : memref<?xi32>, %{{.*}} : memref<9xi32>, %{{.*}} : memref<?xi32>){{$}}
+
+// i32 counts of a dynamic size are E entries.
+// CHECK-LABEL: func.func @dispatch_counts_i32(
+// CHECK: %[[C32C:.*]] = memref.cast %{{.*}} : memref<?xi32> to memref<8xi32>
+// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scan_counts_i32 {{.*}}, %[[C32C]] : memref<8xi32>)
+
+// The scan kernel: the total of expert e over the chunks (the value the
+// offsets are padded from) is stored, unpadded, as counts[e].
+// CHECK-LABEL: gpu.module @samoyeds_kernels
+// CHECK: gpu.func @dispatch_e8_t64_k2_scan_counts_i64(%{{[a-z0-9]+}}: memref<?x2xi32>, %[[H:[a-z0-9]+]]: memref<?xi32>, %[[O:[a-z0-9]+]]: memref<9xi32>, %{{[a-z0-9]+}}: memref<?xi32>, %[[C:[a-z0-9]+]]: memref<8xi64>)
+// CHECK: scf.for %[[E:[a-z0-9]+]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: %[[TOTAL:.*]] = scf.for {{.*}} -> (index) {
+// CHECK: memref.store %{{.*}}, %[[H]][%{{.*}}] : memref<?xi32>
+// CHECK: %[[T64:.*]] = arith.index_cast %[[TOTAL]] : index to i64
+// CHECK-NEXT: memref.store %[[T64]], %[[C]][%[[E]]] : memref<8xi64>
+// CHECK: arith.ceildivui %[[TOTAL]], %{{.*}} : index
+// CHECK: memref.store %{{.*}}, %[[O]][%{{.*}}] : memref<9xi32>
+// CHECK: gpu.return
+// CHECK: gpu.func @dispatch_e8_t64_k2_scan_counts_i32({{.*}}, %[[C32A:[a-z0-9]+]]: memref<8xi32>)
+// CHECK: memref.store %{{.*}}, %[[C32A]][%{{.*}}] : memref<8xi32>
+func.func @dispatch_counts(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>, tensor<8xi64>) {
+  %l, %o, %c = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+                 : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+  return %l, %o, %c : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+}
+func.func @dispatch_plain(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>) {
+  %l, %o = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+             : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  return %l, %o : tensor<?xi32>, tensor<9xi32>
+}
+func.func @dispatch_counts_i32(%ids: tensor<?x2xi32>) -> tensor<?xi32> {
+  %l, %o, %c = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+                 : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<?xi32>
+  return %c : tensor<?xi32>
+}
+
+// -----
+
+// A whole layer with counts through samoyeds-gpu-pipeline: the C entry point
+// takes x, gate, the three arrays of w13 and of w2, then the out-parameters
+// y and counts (10 descriptors; 9 without counts), and the PTX has the
+// counting scan kernel (and no other scan kernel: the layer's dispatch is
+// the counting one).
+// PIPE-LABEL: llvm.func @_mlir_ciface_layer_counts(
+// PIPE-SAME: %arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr, %arg5: !llvm.ptr, %arg6: !llvm.ptr, %arg7: !llvm.ptr, %arg8: !llvm.ptr, %arg9: !llvm.ptr)
+// PIPE-SAME: attributes
+// PIPE: gpu.binary @samoyeds_kernels
+// PIPE-SAME: .entry dispatch_e4_t64_k2_count(
+// PIPE-SAME: .entry dispatch_e4_t64_k2_scan_counts_i64(
+// PIPE-SAME: .entry dispatch_e4_t64_k2_scatter(
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+func.func @layer_counts(%x: tensor<?x256xbf16>, %gate: tensor<4x256xbf16>,
+                        %w13: !samoyeds.packed<4x256x256xbf16, #fmt>,
+                        %w2: !samoyeds.packed<4x256x128xbf16, #fmt>)
+    -> (tensor<?x256xbf16>, tensor<4xi64>) {
+  %y, %c = samoyeds.moe %x, %gate, %w13, %w2 {top_k = 2, tile = 64}
+         : tensor<?x256xbf16>, tensor<4x256xbf16>,
+           !samoyeds.packed<4x256x256xbf16, #fmt>,
+           !samoyeds.packed<4x256x128xbf16, #fmt> -> tensor<?x256xbf16>, tensor<4xi64>
+  return %y, %c : tensor<?x256xbf16>, tensor<4xi64>
+}
