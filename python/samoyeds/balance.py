@@ -17,10 +17,15 @@ pushes tokens from overloaded experts to underloaded ones.
 numpy arrays and torch tensors are both accepted; update_bias changes the
 bias in place (and returns it).
 
-Per-expert counts of a compiled layer: SamoyedsMoE.forward(x,
-return_expert_counts=True) returns them; the compiled layer does not expose
-its dispatch offsets to Python yet, so they are computed in torch from the
-same routing (samoyeds.torch_ref.route_torch on the layer's gate and bias).
+Per-expert counts of a compiled layer come from the layer itself: a
+SamoyedsMoE compiled with expert counts (from_hf(..., expert_counts=True),
+patch_model(..., expert_counts=True)) returns the counts of its own dispatch
+(forward(x, return_expert_counts=True)), and LoadMonitor takes them from
+there (SamoyedsMoE.add_expert_counts_hook) for the SamoyedsMoE modules of a
+model; its bias is the layer's `bias` buffer, which every call reads:
+
+    y, counts = moe(x, return_expert_counts=True)
+    update_bias(moe.bias, counts, u=1e-3)
 """
 
 import numpy as np
@@ -75,24 +80,46 @@ def load_stats(counts):
 
 class LoadMonitor:
     """Counts the tokens each MoE block of a torch model routes to each
-    expert (forward pre-hooks computing the routing in torch, as
-    samoyeds.prune.route_ids). counts(): (L, E) int64 since the last reset."""
+    expert. HF blocks: forward pre-hooks computing the routing in torch, as
+    samoyeds.prune.route_ids. SamoyedsMoE modules (a patched model): the
+    counts of the compiled layer's own dispatch (the layer must be compiled
+    with expert counts). counts(): (L, E) int64 since the last reset, blocks
+    in module order."""
 
     def __init__(self, model):
         import torch
         from .prune import find_moe_blocks
-        from .layer import hf_settings
-        self.blocks = find_moe_blocks(model)
+        from .layer import SamoyedsMoE, hf_settings
+        found = dict(find_moe_blocks(model))
+        for name, mod in model.named_modules():
+            if isinstance(mod, SamoyedsMoE):
+                found[name] = mod
+        order = {name: i for i, (name, _) in enumerate(model.named_modules())}
+        self.blocks = sorted(found.items(), key=lambda nb: order[nb[0]])
         if not self.blocks:
             from .prune import NoMoEBlocksError
             raise NoMoEBlocksError(f"{type(model).__name__} has no MoE blocks")
-        self.settings = [hf_settings(b) for _, b in self.blocks]
-        e = self.settings[0]["experts"]
-        dev = next(model.parameters()).device
+        self.settings = [None if isinstance(b, SamoyedsMoE) else hf_settings(b)
+                         for _, b in self.blocks]
+        experts = {b.cfg.experts if st is None else st["experts"]
+                   for (_, b), st in zip(self.blocks, self.settings)}
+        if len(experts) != 1:
+            raise ValueError(f"the MoE blocks have different expert counts {sorted(experts)}")
+        e = experts.pop()
+        dev = next(model.parameters(), None)
+        dev = dev.device if dev is not None else next(model.buffers()).device
         self._counts = torch.zeros((len(self.blocks), e), dtype=torch.long, device=dev)
         self._hooks = []
         for i, (_, blk) in enumerate(self.blocks):
-            self._hooks.append(blk.register_forward_pre_hook(self._make_hook(i)))
+            if self.settings[i] is None:
+                self._hooks.append(blk.add_expert_counts_hook(self._make_layer_hook(i)))
+            else:
+                self._hooks.append(blk.register_forward_pre_hook(self._make_hook(i)))
+
+    def _make_layer_hook(self, i):
+        def hook(mod, counts):
+            self._counts[i] += counts.to(self._counts.device)
+        return hook
 
     def _make_hook(self, i):
         import torch
@@ -122,9 +149,16 @@ class LoadMonitor:
         counts since the last reset; returns the counts used."""
         c = self.counts()
         for i, (name, blk) in enumerate(self.blocks):
-            b = getattr(blk.gate, "e_score_correction_bias", None)
-            if b is None:
-                raise ValueError(f"{name}: the gate has no e_score_correction_bias to update")
+            if self.settings[i] is None:    # a SamoyedsMoE: its bias buffer
+                b = blk.bias
+                if b is None:
+                    raise ValueError(f"{name}: the layer has no correction bias to update "
+                                     "(MoEConfig.correction_bias)")
+            else:
+                b = getattr(blk.gate, "e_score_correction_bias", None)
+                if b is None:
+                    raise ValueError(f"{name}: the gate has no e_score_correction_bias to "
+                                     "update")
             update_bias(b.data, c[i], u)
         if reset:
             self.reset()

@@ -3,6 +3,8 @@
     from samoyeds.layer import SamoyedsMoE
     moe = SamoyedsMoE.from_hf(block, fmt=Format(1, 2, 128))   # prunes + packs + compiles
     y = moe(hidden_states)                                    # [..., H] -> [..., H]
+    moe = SamoyedsMoE.from_hf(block, expert_counts=True)      # the layer also counts
+    y, counts = moe(hidden_states, return_expert_counts=True) # counts: E int64, its dispatch's
 
 `from_hf` reads a HuggingFace MoE block by duck typing (transformers itself
 is never imported): Mixtral (gate + experts[i].w1/w3/w2, or the 3-D
@@ -13,6 +15,7 @@ n_group / topk_group / routed_scaling_factor / norm_topk_prob / scoring_func
 from the block, its gate or their config; shared_experts).
 """
 
+import collections
 import os
 
 import torch
@@ -205,6 +208,9 @@ class SamoyedsMoE(nn.Module):
     $SAMOYEDS_CACHE_DIR or ~/.cache/samoyeds) for `chip`.
     return_router_logits: forward returns (y, router_logits) like HF
     Mixtral / Qwen2-MoE blocks of transformers 4.x.
+    cfg.expert_counts: the compiled layer also returns the per-expert token
+    counts of its dispatch: forward(..., return_expert_counts=True) and
+    add_expert_counts_hook use them (a layer without them refuses both).
     """
 
     def __init__(self, cfg, gate, w13, w2, bias=None, s13=None, s2=None, sg=None,
@@ -271,19 +277,24 @@ class SamoyedsMoE(nn.Module):
         self._op_names = tuple(f"{n}_{part}" if n in self._packed_meta else None
                                for n in ("w13", "w2", "s13", "s2")
                                for part in ("values", "meta", "rowidx"))
+        # add_expert_counts_hook: handle id -> fn(module, counts); an
+        # OrderedDict, as torch's own hook dicts (RemovableHandle refers to it
+        # weakly)
+        self._counts_hooks = collections.OrderedDict()
 
     # -- construction from HF --------------------------------------------------
 
     @classmethod
     def from_hf(cls, block, fmt=Format(1, 2, 128), fmt2=None, chip="sm_90a", dtype=None,
                 tile=64, compiled=None, cache_dir=None, device=None, threads=None,
-                return_router_logits=False, blocking=True):
+                return_router_logits=False, blocking=True, expert_counts=False):
         """Prunes and packs the expert weights of a HF MoE block (Mixtral,
         Qwen2-MoE, DeepSeek; see the module docstring) to `fmt` (W1|W3 and the
         shared W1|W3) and `fmt2` (W2; default `fmt`), compiles the layer and
         returns the module on `device` (default: the block's device if CUDA,
         else the current CUDA device). dtype: 'bf16' / 'f16' (default: the
-        block's weight dtype; float32 blocks need it)."""
+        block's weight dtype; float32 blocks need it). expert_counts: compile
+        the layer with its per-expert token counts (MoEConfig.expert_counts)."""
         ex = extract_hf(block)
         st = ex["settings"]
         if dtype is None:
@@ -302,7 +313,8 @@ class SamoyedsMoE(nn.Module):
                         n_group=st["n_group"], topk_group=st["topk_group"],
                         scaling_factor=st["scaling_factor"], correction_bias=st["has_bias"],
                         shared_ffn=int(shared_ffn), shared_gate=st["shared_gate"],
-                        fmt13=fmt, fmt2=fmt2, dtype=dtype, tile=tile)
+                        fmt13=fmt, fmt2=fmt2, dtype=dtype, tile=tile,
+                        expert_counts=bool(expert_counts))
         pk = lambda t, f: pack_torch(t.to(tdt), f, threads=threads)
         p13, p2 = pk(w13, fmt), pk(w2, fmt2)
         ps13 = pk(ex["s13"], fmt) if shared_ffn else None
@@ -373,25 +385,53 @@ class SamoyedsMoE(nn.Module):
         return dict(bias=self.bias, s13=self.packed("s13"), s2=self.packed("s2"),
                     sg=self.shared_gate)
 
-    def expert_counts(self, hidden_states):
-        """Tokens routed to each expert (E int64) for hidden_states [..., H].
-        Computed in torch from the layer's routing (gate, bias, the config's
-        route attributes; samoyeds.torch_ref.route_torch): the compiled layer
-        does not return its dispatch offsets, and the same float32 routing
-        selects the same experts except at exact ties."""
+    @torch.no_grad()
+    def reference_expert_counts(self, hidden_states):
+        """The test reference of the counts: tokens routed to each expert (E
+        int64) for hidden_states [..., H], computed in float32 torch from the
+        layer's routing (gate, bias, route attributes;
+        samoyeds.torch_ref.route_torch). The compiled layer's own counts
+        (forward(..., return_expert_counts=True)) agree except where a token's
+        top-k selection is a near-tie."""
         from .torch_ref import route_torch
         x = hidden_states.reshape(-1, self.cfg.hidden)
         logits = F.linear(x.float(), self.gate_weight.float())
         _, ids, _ = route_torch(logits, self.cfg, self.bias)
         return torch.bincount(ids.reshape(-1), minlength=self.cfg.experts)
 
+    def _need_counts(self, what):
+        if not self.cfg.expert_counts:
+            raise ValueError(f"{what} needs a layer compiled with expert counts: build it "
+                             "with MoEConfig(expert_counts=True) or SamoyedsMoE.from_hf(..., "
+                             "expert_counts=True)")
+
+    def add_expert_counts_hook(self, fn):
+        """Calls fn(module, counts) after every forward with the per-expert
+        token counts of that call (E int64 on the layer's device, from the
+        compiled layer's dispatch), whether forward returns them or not
+        (samoyeds.balance.LoadMonitor uses this). Returns a handle whose
+        .remove() unregisters fn (torch's RemovableHandle, as for module
+        hooks)."""
+        from torch.utils.hooks import RemovableHandle
+        self._need_counts("add_expert_counts_hook")
+        handle = RemovableHandle(self._counts_hooks)
+        self._counts_hooks[handle.id] = fn
+        return handle
+
     def forward(self, hidden_states, return_router_logits=None, return_expert_counts=None):
         """hidden_states [..., H] -> [..., H] (the layer's dtype; leading
         dimensions are flattened into tokens). With return_router_logits,
         also the T x E router logits (x . gate^T in the input dtype, as HF).
         With return_expert_counts (or the module attribute of that name), the
-        per-expert token counts (E int64, see expert_counts) come last."""
+        per-expert token counts come last: E int64 on the layer's device, the
+        number of (token, slot) pairs the compiled layer's dispatch routed to
+        each expert (the layer must be compiled with cfg.expert_counts)."""
         h = self.cfg.hidden
+        rec = (getattr(self, "return_expert_counts", False) if return_expert_counts is None
+               else return_expert_counts)
+        if rec:
+            self._need_counts("return_expert_counts")
+        want_counts = bool(rec) or bool(self._counts_hooks)
         if hidden_states.shape[-1] != h:
             raise ValueError(f"hidden_states must be [..., {h}], got "
                              f"{list(hidden_states.shape)}")
@@ -403,21 +443,29 @@ class SamoyedsMoE(nn.Module):
             raise ValueError(f"hidden_states must be on a CUDA device, got {x.device}")
         if not _compiling():
             self._compiled(x.device)      # loads the layer and registers it for the op
+        counts = None
         if torch_op.available():
-            # the custom op (its fake kernel lets torch.compile trace through);
-            # runs on the current stream, non-blocking while capturing a graph
-            y = torch.ops.samoyeds.moe_layer(self._op_id, x, *self._op_tensors())
+            # the custom ops (their fake kernels let torch.compile trace
+            # through); run on the current stream, non-blocking while
+            # capturing a graph
+            if want_counts:
+                y, counts = torch.ops.samoyeds.moe_layer_counts(self._op_id, x,
+                                                                *self._op_tensors())
+            else:
+                y = torch.ops.samoyeds.moe_layer(self._op_id, x, *self._op_tensors())
+        elif want_counts:
+            y, counts = torch_op.call_layer_counts(self._op_id, x, *self._op_tensors())
         else:
             y = torch_op.call_layer(self._op_id, x, *self._op_tensors())
+        for fn in list(self._counts_hooks.values()):
+            fn(self, counts)
         y = y.reshape(*lead, h)
         rrl = self.return_router_logits if return_router_logits is None else return_router_logits
-        rec = (getattr(self, "return_expert_counts", False) if return_expert_counts is None
-               else return_expert_counts)
         out = (y,)
         if rrl:
             out += (F.linear(x, self.gate_weight.to(x.dtype)),)
         if rec:
-            out += (self.expert_counts(x),)
+            out += (counts,)
         return out if len(out) > 1 else y
 
     @torch.no_grad()

@@ -957,7 +957,9 @@ def patch_model(model, fmt=Format(1, 2, 128), fmt2=None, inplace=False, cache_di
     cache_dir, or reuse precompiled artefacts there), or a dict
     {block name: artefacts or .so path}. The replacement returns what the
     block returned (a tensor, or (y, router_logits) when the block returned
-    a tuple). Returns the patched model (a deep copy unless inplace=True).
+    a tuple). Other keywords go to from_hf (e.g. expert_counts=True: layers
+    that count their tokens per expert, for samoyeds.balance.LoadMonitor).
+    Returns the patched model (a deep copy unless inplace=True).
     Raises CUDAUnavailableError without CUDA, NoMoEBlocksError, FormatFitError."""
     import torch
     if not torch.cuda.is_available():

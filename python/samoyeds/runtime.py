@@ -3,6 +3,7 @@
     from samoyeds.runtime import CompiledMoE
     layer = CompiledMoE(cfg, art.so)              # art = compile_layer(cfg, ...)
     y = layer(x, gate, w13, w2, ...)               # w13, w2: PackedTensors on the GPU
+    y, counts = layer(x, ...)                      # a layer of MoEConfig(expert_counts=True)
 
 The arguments are checked before anything runs (`validate_call`, which needs
 no torch and works on `TensorInfo` descriptions): dtype (the layer's),
@@ -160,12 +161,14 @@ def _check_packed_uncached(name, p, cfg, fmt, shape, device):
 
 
 def validate_call(cfg, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None,
-                  packed_ok=None):
+                  packed_ok=None, counts=None):
     """Checks the arguments of a layer call (TensorInfo / PackedInfo
     descriptions) against the layer `cfg`; returns T. Raises InputError
     (DTypeError for element types) naming the argument and both sizes.
     packed_ok: an optional set remembering packed weights that passed (for
-    one cfg), so that repeated calls with the same weights skip their checks."""
+    one cfg), so that repeated calls with the same weights skip their checks.
+    counts: the out-parameter of a layer compiled with expert_counts (E
+    int64), None to have it allocated."""
     if not isinstance(cfg, MoEConfig):
         raise TypeError(f"expected a MoEConfig, got {type(cfg).__name__}")
     h, e, t = cfg.hidden, cfg.experts, cfg.dtype
@@ -203,6 +206,11 @@ def validate_call(cfg, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, 
         raise InputError("the layer was compiled without a shared expert gate: sg must be None")
     if out is not None:
         _check_tensor("out", out, (t,), (tokens, h), dev)
+    if counts is not None:
+        if not cfg.expert_counts:
+            raise InputError("the layer was compiled without expert counts "
+                             "(MoEConfig.expert_counts): counts must be None")
+        _check_tensor("counts", counts, ("i64",), (e,), dev)
     return tokens
 
 
@@ -307,6 +315,25 @@ def check_library(so_path):
                                 f"(corrupted or replaced); recompile it")
 
 
+def manifest_arguments(so_path, name="moe_layer"):
+    """The number of memref descriptors that `_mlir_ciface_<name>` takes,
+    from the manifest samoyeds-compile wrote next to the library (None when
+    there is none or it does not list the function)."""
+    so_path = os.fspath(so_path)
+    if not so_path.endswith(".so"):
+        return None
+    path = so_path[:-3] + ".manifest.txt"
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None
+    import re
+    m = re.search(r"^function _mlir_ciface_" + re.escape(name) + r" \((\d+) memref "
+                  r"descriptor pointers\)", text, re.M)
+    return int(m.group(1)) if m else None
+
+
 def _last_error(rt):
     msg = rt.samoyeds_rt_last_error()
     return msg.decode(errors="replace") if msg else ""
@@ -316,7 +343,9 @@ class CompiledMoE:
     """A compiled MoE layer (the .so of compile_layer) callable on torch CUDA
     tensors.
 
-    cfg: the MoEConfig it was compiled from (the argument checks use it).
+    cfg: the MoEConfig it was compiled from (the argument checks use it; with
+    cfg.expert_counts a call returns (y, counts), counts the E int64 numbers
+    of (token, slot) pairs the layer's dispatch routed to each expert).
     so_path: the layer's shared library; name: the MLIR function name.
     device: the CUDA device to bind (default: torch's current device); the
     runtime uses one device per process. blocking: when True (default) a
@@ -337,6 +366,16 @@ class CompiledMoE:
         if not isinstance(so_path, (str, os.PathLike)):
             raise OptionError(f"so_path must be a path, got {so_path!r}")
         check_library(so_path)
+        # The entry point's argument count is the ABI (a mismatch, such as a
+        # layer compiled with or without expert_counts against a cfg saying
+        # otherwise, would make the call read or write through garbage).
+        from .mlirgen import abi_arguments
+        have, want = manifest_arguments(so_path, name), len(abi_arguments(cfg))
+        if have is not None and have != want:
+            raise ArtifactError(
+                f"{so_path}: _mlir_ciface_{name} takes {have} memref descriptors but the "
+                f"config describes {want} (expert_counts={cfg.expert_counts}); was it "
+                f"compiled from another config?")
         if not torch.cuda.is_available():
             raise RuntimeError("CompiledMoE needs a CUDA device (torch.cuda.is_available() "
                                "is False)")
@@ -383,11 +422,19 @@ class CompiledMoE:
             raise ArtifactError(f"artifacts {art.so[:-3]}.* cannot be used: {problem}")
         return cls(cfg, art.so, name=art.name, **kw)
 
-    def validate(self, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None):
+    def validate(self, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None,
+                 counts=None):
         """validate_call on the descriptions of torch arguments; returns T."""
         return validate_call(self.cfg, describe(x), describe(gate), describe(w13),
                              describe(w2), describe(bias), describe(s13), describe(s2),
-                             describe(sg), describe(out), packed_ok=self._packed_ok)
+                             describe(sg), describe(out), packed_ok=self._packed_ok,
+                             counts=describe(counts))
+
+    def _new_counts(self, x, counts):
+        if counts is None and self.cfg.expert_counts:
+            import torch
+            counts = torch.empty((self.cfg.experts,), dtype=torch.int64, device=x.device)
+        return counts
 
     def _weight_descriptors(self, p):
         """Descriptors of a PackedTensors' arrays, cached (weights are reused
@@ -405,18 +452,26 @@ class CompiledMoE:
             out.append(d)
         return out
 
-    def __call__(self, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None):
+    def __call__(self, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None,
+                 counts=None):
         """y (T x hidden, the layer's dtype) = the layer on tokens x (T x hidden).
-        `out`, if given, is written and returned (T x hidden, contiguous)."""
+        `out`, if given, is written and returned (T x hidden, contiguous).
+        With cfg.expert_counts: returns (y, counts), counts (E int64, written
+        by the layer's dispatch; `counts` if given) the (token, slot) pairs
+        routed to each expert."""
         import torch
         from .memref import memref_from_tensor, pointer
-        tokens = self.validate(x, gate, w13, w2, bias, s13, s2, sg, out)
+        tokens = self.validate(x, gate, w13, w2, bias, s13, s2, sg, out, counts)
         if x.device != self.device:
             raise InputError(f"x is on {x.device}, the layer was loaded on {self.device}")
         if out is None:
             out = torch.empty((tokens, self.cfg.hidden), dtype=x.dtype, device=x.device)
+        counts = self._new_counts(x, counts)
+        result = (out, counts) if counts is not None else out
         if tokens == 0:
-            return out
+            if counts is not None:
+                counts.zero_()
+            return result
         md = lambda t: memref_from_tensor(t, contiguous=True)
         descs = [md(x), md(gate), *self._weight_descriptors(w13), *self._weight_descriptors(w2)]
         if bias is not None:
@@ -426,6 +481,8 @@ class CompiledMoE:
         if sg is not None:
             descs.append(md(sg))
         descs.append(md(out))
+        if counts is not None:
+            descs.append(md(counts))
         keep = (w13, w2, s13, s2)   # the weights stay alive through the call
         rt = self.rt
         stream = torch.cuda.current_stream(self.device).cuda_stream
@@ -442,19 +499,24 @@ class CompiledMoE:
         del descs, keep
         if rc:
             raise RuntimeError(f"samoyeds runtime error {rc}: {msg}")
-        return out
+        return result
 
-    def prepare(self, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None):
+    def prepare(self, x, gate, w13, w2, bias=None, s13=None, s2=None, sg=None, out=None,
+                counts=None):
         """Validates once and returns a zero-argument callable that runs the
         layer on exactly these tensors (into `out`, allocated if None;
-        available as `.out`) with prebuilt memref descriptors: no per-call
-        checks or allocation (for benchmarks and CUDA-graph capture). The
-        tensors must stay alive and keep their shapes."""
+        available as `.out`; with cfg.expert_counts also into `counts`,
+        `.counts`, and it returns (out, counts)) with prebuilt memref
+        descriptors: no per-call checks or allocation (for benchmarks and
+        CUDA-graph capture). The tensors must stay alive and keep their
+        shapes."""
         import torch
         from .memref import memref_from_tensor, pointer
-        tokens = self.validate(x, gate, w13, w2, bias, s13, s2, sg, out)
+        tokens = self.validate(x, gate, w13, w2, bias, s13, s2, sg, out, counts)
         if out is None:
             out = torch.empty((tokens, self.cfg.hidden), dtype=x.dtype, device=x.device)
+        counts = self._new_counts(x, counts)
+        result = (out, counts) if counts is not None else out
         tensors = [x, gate, *w13.arrays(), *w2.arrays()]
         if bias is not None:
             tensors.append(bias)
@@ -463,13 +525,17 @@ class CompiledMoE:
         if sg is not None:
             tensors.append(sg)
         tensors.append(out)
+        if counts is not None:
+            tensors.append(counts)
         descs = [memref_from_tensor(t, contiguous=True) for t in tensors]
         ptrs = [pointer(d) for d in descs]
         rt, fn, dev, layer = self.rt, self.fn, self.device, self
 
         def run():
             if tokens == 0:
-                return out
+                if counts is not None:
+                    counts.zero_()
+                return result
             with torch.cuda.device(dev):
                 rt.samoyeds_rt_set_stream(ctypes.c_void_p(torch.cuda.current_stream(dev).cuda_stream))
                 prev = rt.samoyeds_rt_set_blocking(1 if layer.blocking else 0)
@@ -483,9 +549,10 @@ class CompiledMoE:
                     rt.samoyeds_rt_set_blocking(prev)
             if rc:
                 raise RuntimeError(f"samoyeds runtime error {rc}: {msg}")
-            return out
+            return result
 
         run.out = out
+        run.counts = counts
         run.descriptors = descs
         return run
 

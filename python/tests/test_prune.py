@@ -482,7 +482,7 @@ def test_torch_balance_and_monitor():
 
 
 @needs_torch
-def test_samoyeds_moe_expert_counts_match_the_block_routing():
+def test_samoyeds_moe_reference_counts_match_the_block_routing():
     from samoyeds.layer import SamoyedsMoE
     from samoyeds.prune import route_ids
     m = tiny_model(4)
@@ -491,7 +491,7 @@ def test_samoyeds_moe_expert_counts_match_the_block_routing():
         blk.gate.weight.copy_(blk.gate.weight.bfloat16().float())   # the layer keeps it in bf16
     moe = SamoyedsMoE.from_hf(blk, fmt=Format(1, 2, 32), dtype="bf16", device="cpu")
     x = torch.randn(3, 40, 64).bfloat16().float()
-    c = moe.expert_counts(x)
+    c = moe.reference_expert_counts(x)
     _, ids = route_ids(blk, x)
     assert c.tolist() == torch.bincount(ids.reshape(-1), minlength=4).tolist()
     assert int(c.sum()) == 3 * 40 * 2

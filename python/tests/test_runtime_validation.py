@@ -177,3 +177,34 @@ def test_memref_descriptors_of_numpy_arrays():
         make_memref(0, [2, -1])
     z = make_memref(64, [])
     assert z.aligned == 64 and ctypes.sizeof(z) == 24
+
+
+COUNTED = PLAIN.replace(expert_counts=True)
+
+
+def test_counts_out_parameter():
+    # Only a layer compiled with expert counts takes them; E int64 on x's device.
+    assert validate_call(COUNTED, **args(COUNTED, counts=T("i64", (8,)))) == 5
+    assert validate_call(COUNTED, **args(COUNTED)) == 5           # allocated by the caller
+    check(PLAIN, InputError, "compiled without expert counts", counts=T("i64", (8,)))
+    check(COUNTED, DTypeError, "counts must be int64, got int32", counts=T("i32", (8,)))
+    check(COUNTED, InputError, "counts must be 8, got 9", counts=T("i64", (9,)))
+    check(COUNTED, InputError, "counts is on cuda:1 but x is on cuda:0",
+          counts=T("i64", (8,), ("cuda", 1)))
+
+
+def test_manifest_must_match_the_config(tmp_path):
+    """CompiledMoE refuses a library whose entry point takes another number
+    of descriptors than the config's ABI (e.g. compiled without counts),
+    before it loads anything."""
+    pytest.importorskip("torch")
+    from samoyeds.runtime import ArtifactError, CompiledMoE, manifest_arguments
+    so = tmp_path / "moe_layer_x.so"
+    so.write_bytes(b"\x7fELF" + b"\0" * 60)       # never loaded: refused first
+    (tmp_path / "moe_layer_x.manifest.txt").write_text(
+        "function _mlir_ciface_moe_layer (9 memref descriptor pointers)\n"
+        "kernel samoyeds_kernels dispatch_e8_t64_k2_scan\n")
+    assert manifest_arguments(str(so)) == 9 and manifest_arguments(str(so), "other") is None
+    with pytest.raises(ArtifactError, match=r"takes 9 memref descriptors but the config "
+                                            r"describes 10 \(expert_counts=True\)"):
+        CompiledMoE(COUNTED, str(so))

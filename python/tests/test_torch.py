@@ -173,3 +173,35 @@ def test_samoyeds_moe_from_hf_on_gpu(block_cls, tmp_path):
     err = ((y.float() - ref).norm() / ref.norm()).item()
     assert err < 2e-2, err
     assert moe(x[:, :0], return_router_logits=False).shape == (2, 0, 64)
+
+
+@pytest.mark.parametrize("block_cls", [MixtralBlock, Qwen2MoeBlock, DeepseekV3Block])
+def test_samoyeds_moe_expert_counts_on_gpu(block_cls, tmp_path):
+    """The counts of the compiled layer's dispatch (expert_counts=True) equal
+    the torch reference on tokens with a clear routing margin, none of them
+    routed to the last expert (zero tokens there); T = 0 gives zeros.
+    scripts/device/graph_check.py has the larger checks (several dispatch
+    chunks, CUDA graphs, LoadMonitor, torch.compile)."""
+    _cuda_layer_or_skip()
+    import torch.nn.functional as F
+    from samoyeds.layer import SamoyedsMoE
+    from samoyeds.torch_ref import route_torch
+    g = torch.Generator().manual_seed(3)
+    block = block_cls(g=g).to(torch.bfloat16)
+    moe = SamoyedsMoE.from_hf(block, fmt=Format(1, 2, 32),
+                              cache_dir=os.environ.get("SAMOYEDS_CACHE_DIR") or str(tmp_path),
+                              device="cuda", expert_counts=True)
+    cfg = moe.cfg
+    x = torch.randn(400, 64, generator=g).to(torch.bfloat16).cuda()
+    _, ids, margin = route_torch(F.linear(x.float(), moe.gate_weight.float()), cfg, moe.bias)
+    x = x[(margin >= 1e-3) & (ids != cfg.experts - 1).all(1)].contiguous()
+    assert x.shape[0] >= 20
+    y, counts = moe(x, return_expert_counts=True)
+    want = moe.reference_expert_counts(x)
+    assert counts.dtype == torch.int64 and counts.device == x.device
+    assert counts.tolist() == want.tolist() and counts[-1] == 0
+    assert int(counts.sum()) == x.shape[0] * cfg.top_k
+    ref = moe.reference(x)
+    assert ((y.float() - ref).norm() / ref.norm()).item() < 2e-2
+    y0, c0 = moe(x[:0], return_expert_counts=True)
+    assert y0.shape == (0, 64) and c0.tolist() == [0] * cfg.experts

@@ -193,3 +193,83 @@ def test_custom_op_registered_and_fake_kernel():
         rest = [None if a is None else mode.from_tensor(a) for a in m._op_tensors()]
         y = op(m._op_id, x, *rest)
         assert y.shape == (9, 64) and y.dtype == torch.bfloat16
+
+
+def _counted_layer():
+    from samoyeds.layer import SamoyedsMoE
+    g = torch.Generator().manual_seed(5)
+    fmt = Format(1, 2, 32)
+    cfg = MoEConfig(hidden=64, ffn=32, experts=4, top_k=2, scoring="sigmoid",
+                    correction_bias=True, fmt13=fmt, fmt2=fmt, expert_counts=True)
+    r = lambda *s: (torch.randn(*s, generator=g) * 0.05).bfloat16()
+    return SamoyedsMoE(cfg, r(4, 64), pack_torch(r(4, 64, 64), fmt),
+                       pack_torch(r(4, 64, 32), fmt), bias=torch.zeros(4),
+                       compiled="/nonexistent.so")
+
+
+def test_expert_counts_need_a_counting_layer():
+    plain = _layer(shared=False)
+    x = torch.zeros(3, 64, dtype=torch.bfloat16)
+    # Refused before anything runs (and before the CUDA check: the message is
+    # about the counts), also through the module attribute.
+    with pytest.raises(ValueError, match="compiled with expert counts.*expert_counts=True"):
+        plain(x, return_expert_counts=True)
+    plain.return_expert_counts = True
+    with pytest.raises(ValueError, match="compiled with expert counts"):
+        plain(x)
+    with pytest.raises(ValueError, match="add_expert_counts_hook needs a layer compiled"):
+        plain.add_expert_counts_hook(lambda m, c: None)
+    counted = _counted_layer()
+    seen = []
+    h = counted.add_expert_counts_hook(lambda m, c: seen.append(c))
+    assert len(counted._counts_hooks) == 1
+    h.remove()
+    h.remove()                       # idempotent
+    assert not counted._counts_hooks
+
+
+def test_load_monitor_takes_the_counts_of_compiled_layers():
+    """LoadMonitor on a model holding SamoyedsMoE modules: it registers on
+    the layers' counts hook (what forward calls with its dispatch's counts)
+    and updates the layers' own bias buffers. The hook is driven by hand here
+    (no GPU); scripts/device/graph_check.py runs it for real."""
+    from samoyeds import balance
+    from samoyeds.prune import NoMoEBlocksError
+
+    class Model(torch.nn.Module):
+        def __init__(self, layers):
+            super().__init__()
+            self.layers = torch.nn.ModuleList(layers)
+
+    a, b = _counted_layer(), _counted_layer()
+    model = Model([a, b])
+    mon = balance.LoadMonitor(model)
+    assert [n for n, _ in mon.blocks] == ["layers.0", "layers.1"]
+    for fn in a._counts_hooks.values():
+        fn(a, torch.tensor([5, 0, 2, 1]))
+        fn(a, torch.tensor([1, 0, 1, 0]))
+    for fn in b._counts_hooks.values():
+        fn(b, torch.tensor([2, 2, 2, 2]))
+    assert mon.counts().tolist() == [[6, 0, 3, 1], [2, 2, 2, 2]]
+    used = mon.update_biases(u=0.5)
+    assert used.tolist() == [[6, 0, 3, 1], [2, 2, 2, 2]] and mon.counts().sum() == 0
+    # mean 2.5: experts above it lose u, below gain u; b is balanced: unchanged.
+    assert a.bias.tolist() == [-0.5, 0.5, -0.5, 0.5] and b.bias.tolist() == [0.0] * 4
+    mon.remove()
+    assert not a._counts_hooks and not b._counts_hooks
+    with pytest.raises(ValueError, match="add_expert_counts_hook needs a layer compiled"):
+        balance.LoadMonitor(Model([_layer(shared=False)]))
+    with pytest.raises(NoMoEBlocksError):
+        balance.LoadMonitor(torch.nn.Sequential(torch.nn.Linear(2, 2)))
+
+
+@pytest.mark.skipif(not NEW_TORCH, reason="torch.library.custom_op needs torch >= 2.4")
+def test_counts_op_registered_and_fake_kernel():
+    m = _counted_layer()
+    op = torch.ops.samoyeds.moe_layer_counts
+    assert "Tensor? s13_values" in str(op.default._schema)
+    for t in (1, 7, 0):
+        x, rest = _fake_args(m, t)
+        y, c = op(m._op_id, x, *rest)
+        assert y.shape == (t, 64) and y.dtype == torch.bfloat16 and y.device.type == "meta"
+        assert c.shape == (4,) and c.dtype == torch.int64 and c.device.type == "meta"

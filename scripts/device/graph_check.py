@@ -17,6 +17,25 @@ bf16, Format(1, 2, 32)). For each block:
   compile   torch.compile(moe, fullgraph=True) on new inputs (two token
             counts) vs eager (torch >= 2.4 only: the samoyeds::moe_layer op)
 
+and, on the same block compiled with expert counts (from_hf(...,
+expert_counts=True); precompiled too), the counts of the layer's own dispatch
+(forward(x, return_expert_counts=True)) against the torch reference
+(moe.reference_expert_counts), exactly, on tokens whose routing has a margin
+of at least 1e-3 and that avoid the last expert (so it has zero tokens):
+
+  counts          T = 14 and T = --count-tokens (default 1000: several 256-id
+                  chunks of the dispatch kernels): int64, E entries, on the
+                  layer's device, equal to the reference, 0 for the last
+                  expert, sum T * k; y still matches moe.reference; T = 0
+                  gives zeros
+  counts graph    a CUDA graph of forward(x, return_expert_counts=True),
+                  replayed on new inputs with the captured counts poisoned
+                  (-1) first: counts equal to the reference after each replay
+  counts monitor  samoyeds.balance.LoadMonitor on a model holding the layer:
+                  the counts of two calls summed
+  counts compile  torch.compile(fullgraph=True) of forward with counts vs
+                  eager (the samoyeds::moe_layer_counts op; torch >= 2.4)
+
 Each check prints `ok ...` or `FAIL ...` (exceptions are caught and printed;
 the run goes on); the last line is `N passed, M failed`; the exit status is
 1 when anything failed.
@@ -45,6 +64,9 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--blocks", nargs="+", choices=BLOCKS, default=list(BLOCKS))
     ap.add_argument("--no-compile", action="store_true", help="skip the torch.compile check")
+    ap.add_argument("--count-tokens", type=int, default=1000,
+                    help="tokens of the larger expert-counts check")
+    ap.add_argument("--no-counts", action="store_true", help="skip the expert-counts checks")
     args = ap.parse_args(argv)
     if args.tokens < 1 or args.replays < 1:
         ap.error("--tokens and --replays must be positive")
@@ -78,7 +100,7 @@ def rel_err(y, ref):
     return ((y - ref).norm() / ref.norm().clamp_min(1e-30)).item()
 
 
-def build(cls_name, cache):
+def build(cls_name, cache, expert_counts=False):
     import torch
     import test_torch as tt  # the tests' own block definitions
     from samoyeds.format import Format
@@ -86,7 +108,8 @@ def build(cls_name, cache):
     cls = getattr(tt, cls_name)
     g = torch.Generator().manual_seed(3)      # as precompile_torch_tests.py and the test
     block = cls(g=g).to(torch.bfloat16)
-    return SamoyedsMoE.from_hf(block, fmt=Format(1, 2, 32), cache_dir=cache, device="cuda")
+    return SamoyedsMoE.from_hf(block, fmt=Format(1, 2, 32), cache_dir=cache, device="cuda",
+                               expert_counts=expert_counts)
 
 
 def check_eager(moe, gen, tol):
@@ -146,6 +169,136 @@ def check_compile(moe, gen, tokens):
     return ok, "; ".join(details)
 
 
+# ---------------------------------------------------------------------------
+# Expert counts of the compiled layer (MoEConfig.expert_counts)
+# ---------------------------------------------------------------------------
+
+
+def routed_tokens(moe, n, gen, margin=1e-3):
+    """n x H bf16 tokens on the GPU whose float32 routing has a top-k margin
+    of at least `margin` (the layer and the reference then choose the same
+    experts) and none of which is routed to the last expert."""
+    import torch
+    import torch.nn.functional as F
+    from samoyeds.torch_ref import route_torch
+    h, empty = moe.cfg.hidden, moe.cfg.experts - 1
+    kept, have = [], 0
+    for _ in range(200):
+        x = torch.randn(max(64, 2 * n), h, generator=gen, device="cuda").to(torch.bfloat16)
+        _, ids, m = route_torch(F.linear(x.float(), moe.gate_weight.float()), moe.cfg,
+                                moe.bias)
+        ok = (m >= margin) & (ids != empty).all(1)
+        kept.append(x[ok])
+        have += int(ok.sum())
+        if have >= n:
+            return torch.cat(kept)[:n].contiguous()
+    raise RuntimeError(f"could not draw {n} tokens avoiding expert {empty}")
+
+
+def counts_match(moe, x, counts):
+    """(ok, detail): counts vs the torch reference (exact), the last expert
+    empty, the sum T * k, int64 E entries on x's device."""
+    import torch
+    cfg = moe.cfg
+    want = moe.reference_expert_counts(x)
+    t = x.shape[0]
+    good = (counts.dtype == torch.int64 and tuple(counts.shape) == (cfg.experts,)
+            and counts.device == x.device and torch.equal(counts, want)
+            and int(counts[-1]) == 0 and int(counts.sum()) == t * cfg.top_k)
+    return good, f"T = {t}: {counts.tolist()}" + ("" if good else f" vs reference {want.tolist()}")
+
+
+def check_counts(moe, gen, big, tol):
+    import torch
+    details, ok = [], True
+    for t in (14, big):
+        x = routed_tokens(moe, t, gen)
+        y, counts = moe(x, return_expert_counts=True)
+        torch.cuda.synchronize()
+        good, d = counts_match(moe, x, counts)
+        e = rel_err(y, moe.reference(x))
+        ok &= good and e < tol
+        details.append(f"{d}, y rel err {e:.3e}" if t == 14 else
+                       f"T = {t}: {'equal' if good else d}, y rel err {e:.3e}")
+    y, counts = moe(x[:0], return_expert_counts=True)
+    torch.cuda.synchronize()
+    zero = tuple(y.shape) == (0, moe.cfg.hidden) and counts.tolist() == [0] * moe.cfg.experts
+    ok &= zero
+    details.append(f"T = 0: {counts.tolist()}")
+    return ok, "; ".join(details)
+
+
+def check_counts_graph(moe, gen, tokens, replays):
+    import torch
+    static_x = routed_tokens(moe, tokens, gen)
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            moe(static_x, return_expert_counts=True)
+    torch.cuda.current_stream().wait_stream(side)
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        _, static_counts = moe(static_x, return_expert_counts=True)
+    torch.cuda.synchronize()
+    details, ok = [], True
+    for _ in range(replays):
+        x = routed_tokens(moe, tokens, gen)
+        static_x.copy_(x)
+        static_counts.fill_(-1)
+        graph.replay()
+        torch.cuda.synchronize()
+        good, d = counts_match(moe, x, static_counts)
+        ok &= good
+        details.append(d)
+    return ok, f"{replays} replays: " + "; ".join(details)
+
+
+def check_counts_monitor(moe, gen):
+    import torch
+    from samoyeds import balance
+
+    class Model(torch.nn.Module):
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, x):
+            return self.layer(x)
+
+    model = Model(moe)
+    mon = balance.LoadMonitor(model)
+    try:
+        xs = [routed_tokens(moe, t, gen) for t in (9, 33)]
+        for x in xs:
+            model(x)
+        torch.cuda.synchronize()
+        want = sum(moe.reference_expert_counts(x) for x in xs)
+        got = mon.counts()[0]
+        ok = torch.equal(got, want) and int(got.sum()) == 42 * moe.cfg.top_k
+        return ok, f"{got.tolist()} (reference {want.tolist()})"
+    finally:
+        mon.remove()
+
+
+def check_counts_compile(moe, gen, tokens):
+    import torch
+    compiled = torch.compile(moe, fullgraph=True)
+    details, ok = [], True
+    for t in (tokens, max(1, tokens // 2 + 1)):
+        x = routed_tokens(moe, t, gen)
+        y, counts = compiled(x, return_expert_counts=True)
+        want_y, want_counts = moe(x, return_expert_counts=True)
+        torch.cuda.synchronize()
+        e = rel_err(y, want_y)
+        good = torch.equal(counts, want_counts) and e <= 1e-3
+        ok &= good
+        details.append(f"T = {t}: counts {'equal' if good else counts.tolist()}, "
+                       f"rel err vs eager {e:.3e}")
+    return ok, "; ".join(details)
+
+
 def main(argv=None):
     args = parse_args(argv)
     os.environ["SAMOYEDS_LIB_DIR"] = os.path.abspath(args.lib)
@@ -188,6 +341,30 @@ def main(argv=None):
                   "torch.library.custom_op")
             continue
         res.check(f"{name} compile", lambda: check_compile(moe, gen, args.tokens))
+    if not args.no_counts:
+        for name in args.blocks:
+            holder = {}
+
+            def load_counts(name=name):
+                holder["moe"] = build(name, os.path.abspath(args.cache), expert_counts=True)
+                return True, holder["moe"].cfg.describe()
+
+            if not res.check(f"{name} counts load", load_counts):
+                continue
+            moe = holder["moe"]
+            res.check(f"{name} counts", lambda: check_counts(moe, gen, args.count_tokens,
+                                                             args.tol))
+            res.check(f"{name} counts graph",
+                      lambda: check_counts_graph(moe, gen, args.tokens, args.replays))
+            res.check(f"{name} counts monitor", lambda: check_counts_monitor(moe, gen))
+            if args.no_compile:
+                continue
+            if not have_op:
+                print(f"skip {name} counts compile: torch {torch.__version__} has no "
+                      "torch.library.custom_op")
+                continue
+            res.check(f"{name} counts compile",
+                      lambda: check_counts_compile(moe, gen, args.tokens))
     print(f"{res.passed} passed, {res.failed} failed")
     return 0 if res.failed == 0 else 1
 

@@ -6,7 +6,9 @@ cache (development machine: it has the compiler, the GPU machine has not).
 
 Needs torch on the CPU (Debian's python3-torch); builds the same HF-style blocks
 as the tests and compiles their layers into <out>/pytest-cache, the directory
-run_all.sh passes as SAMOYEDS_CACHE_DIR.
+run_all.sh passes as SAMOYEDS_CACHE_DIR; each also with expert counts
+(MoEConfig.expert_counts), the layers of the counts checks of test_torch.py and
+scripts/device/graph_check.py.
 """
 import argparse
 import os
@@ -34,8 +36,10 @@ def main():
         g = torch.Generator().manual_seed(3)
         block = cls(g=g).to(torch.bfloat16)
         moe = SamoyedsMoE.from_hf(block, fmt=Format(1, 2, 32), cache_dir=cache, device="cpu")
-        compile_layer(moe.cfg, cache, chip=moe.chip, runtime_dir=lib)
-        print(f"precompile_torch_tests: {cls.__name__} compiled into {cache}")
+        for cfg in (moe.cfg, moe.cfg.replace(expert_counts=True)):
+            compile_layer(cfg, cache, chip=moe.chip, runtime_dir=lib)
+        print(f"precompile_torch_tests: {cls.__name__} (with and without expert counts) "
+              f"compiled into {cache}")
 
 
 if __name__ == "__main__":
