@@ -18,8 +18,6 @@ install(DIRECTORY ${PROJECT_BINARY_DIR}/include/samoyeds
   FILES_MATCHING PATTERN "*.inc" PATTERN "CMakeFiles" EXCLUDE)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/samoyeds-c
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/samoyeds
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
 
 # Include directories: the build tree's where the targets are defined, the
 # install tree's here (source paths must not leak into the exported targets).
@@ -27,11 +25,10 @@ foreach(t MLIRSamoyeds MLIRSamoyedsTransforms MLIRSamoyedsToGPU SamoyedsMLIR)
   set_property(TARGET ${t} APPEND PROPERTY INTERFACE_INCLUDE_DIRECTORIES
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 endforeach()
-set_target_properties(SamoyedsFormat samoyeds_format_c PROPERTIES
+# One include root for every library (include/samoyeds/{Format,Runtime,...}).
+set_target_properties(SamoyedsFormat samoyeds_format_c samoyeds_cpu_runtime PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES
   "$<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>;$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>")
-set_target_properties(samoyeds_cpu_runtime PROPERTIES
-  INTERFACE_INCLUDE_DIRECTORIES "$<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/lib/CPURuntime>")
 
 # The static MLIR libraries call into libLLVM.so as well as libMLIR.so.
 foreach(t MLIRSamoyeds MLIRSamoyedsTransforms MLIRSamoyedsToGPU)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Uses samoyeds the way other projects do, from outside the source tree:
-#   1. cmake --install the build into a fresh prefix;
+#   1. cmake --install the build into a fresh prefix; the runtimes' headers
+#      compile from its include root alone;
 #   2. upstream mlir-opt-22 with the installed plugins runs a pipeline, and
 #      the C API test builds and runs against the installed libSamoyedsCAPI.so;
 #   3. examples/external (find_package(Samoyeds)) configures, builds and runs
@@ -23,9 +24,18 @@ cmake --install "$BUILD" --prefix "$PREFIX" >/dev/null
 for f in bin/samoyeds-opt lib/SamoyedsDialectPlugin.so lib/SamoyedsPassPlugin.so \
          lib/libMLIRSamoyeds.a lib/cmake/samoyeds/SamoyedsConfig.cmake \
          lib/cmake/samoyeds/SamoyedsTargets.cmake include/samoyeds/InitSamoyeds.h \
-         include/samoyeds/Dialect/Samoyeds/IR/SamoyedsOps.h.inc; do
+         include/samoyeds/Dialect/Samoyeds/IR/SamoyedsOps.h.inc \
+         include/samoyeds/Runtime/CUDARuntime.h include/samoyeds/Runtime/MgpuABI.h \
+         include/samoyeds/Runtime/CPURuntime.h lib/libsamoyeds_cpu_runtime.so; do
   [ -e "$PREFIX/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
+# The runtimes' headers compile from the installed include root alone (the
+# GPU runtime's as C, with its self-test as the client).
+cc -std=c99 -fsyntax-only -I"$PREFIX/include" "$ROOT/unittests/CUDARuntimeSelftest.c" \
+  || { echo "FAIL: the installed samoyeds/Runtime/*.h do not compile as C"; exit 1; }
+echo '#include "samoyeds/Runtime/CPURuntime.h"' | c++ -std=c++17 -fsyntax-only -x c++ \
+  -I"$PREFIX/include" -I/usr/lib/llvm-22/include - \
+  || { echo "FAIL: the installed samoyeds/Runtime/CPURuntime.h does not compile"; exit 1; }
 
 echo "-- 2. upstream mlir-opt + installed plugins: raise + samoyeds-cpu-pipeline"
 "$MLIR_OPT" "$LAYER" --load-dialect-plugin="$PREFIX/lib/SamoyedsDialectPlugin.so" \

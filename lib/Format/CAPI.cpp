@@ -29,12 +29,11 @@ template <typename Fn> int guarded(Fn &&fn) {
 /// The element counts of the buffers of a valid shape (verifyShape has
 /// checked that rows x cols fits int64, and every count is at most that).
 struct Counts {
-  int64_t dense, values, meta, rowidx, device;
+  int64_t dense, values, meta, rowidx;
 };
 Counts countsOf(const Format &f, int64_t rows, int64_t cols) {
   const PackedShape ps = packedShape(f, rows, cols);
-  return {rows * cols, numValues(ps), numMetaWords(ps), numRowIndices(ps),
-          deviceMetaWords(f, rows, cols)};
+  return {rows * cols, numValues(ps), numMetaWords(ps), numRowIndices(ps)};
 }
 
 /// "" when `p` is non-null and holds at least `need` elements.
@@ -78,7 +77,7 @@ int samoyeds_format_packed_shape(int64_t n, int64_t m, int64_t v, int64_t rows,
     const Format f{n, m, v};
     std::string err = verifyShape(f, rows, cols);
     if (err.empty())
-      err = checkBuffer(out, out_len, 5, "out");
+      err = checkBuffer(out, out_len, 4, "out");
     if (!err.empty())
       return err;
     const PackedShape ps = packedShape(f, rows, cols);
@@ -86,7 +85,6 @@ int samoyeds_format_packed_shape(int64_t n, int64_t m, int64_t v, int64_t rows,
     out[1] = ps.valueCols;
     out[2] = ps.metaCols;
     out[3] = ps.slices;
-    out[4] = deviceMetaWords(f, rows, cols);
     return "";
   });
 }
@@ -132,43 +130,6 @@ int samoyeds_format_unpack_f32(int64_t n, int64_t m, int64_t v, int64_t rows,
     if (!err.empty())
       return err;
     return unpack(f, rows, cols, values, meta, rowidx, dense);
-  });
-}
-
-int samoyeds_format_meta_to_device(int64_t n, int64_t m, int64_t v,
-                                   int64_t rows, int64_t cols,
-                                   const uint16_t *meta, int64_t meta_len,
-                                   uint32_t *device, int64_t device_len) {
-  return guarded([&]() -> std::string {
-    const Format f{n, m, v};
-    std::string err = verifyShape(f, rows, cols);
-    if (!err.empty())
-      return err;
-    const Counts c = countsOf(f, rows, cols);
-    err = checkBuffers({{meta, meta_len, c.meta, "meta"},
-                        {device, device_len, c.device, "device"}});
-    if (err.empty())
-      metaToDevice(f, rows, cols, meta, device);
-    return err;
-  });
-}
-
-int samoyeds_format_meta_from_device(int64_t n, int64_t m, int64_t v,
-                                     int64_t rows, int64_t cols,
-                                     const uint32_t *device,
-                                     int64_t device_len, uint16_t *meta,
-                                     int64_t meta_len) {
-  return guarded([&]() -> std::string {
-    const Format f{n, m, v};
-    std::string err = verifyShape(f, rows, cols);
-    if (!err.empty())
-      return err;
-    const Counts c = countsOf(f, rows, cols);
-    err = checkBuffers({{device, device_len, c.device, "device"},
-                        {meta, meta_len, c.meta, "meta"}});
-    if (err.empty())
-      metaFromDevice(f, rows, cols, device, meta);
-    return err;
   });
 }
 

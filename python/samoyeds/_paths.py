@@ -1,7 +1,10 @@
 """Where the package finds the repository's build outputs.
 
 - SAMOYEDS_BUILD_DIR: a build tree (bin/samoyeds-opt, bin/samoyeds-compile,
-  lib/*.so); default <repo>/build.
+  lib/*.so); default <repo>/build. The format library and both runtimes
+  (lib/Runtime/{CPU,CUDA} in the source tree) are built into its lib/, also
+  by a build without the compiler (-DSAMOYEDS_BUILD_COMPILER=OFF, the GPU
+  machine's).
 - SAMOYEDS_LIB_DIR: a directory with libsamoyeds_format_c.so and/or
   libsamoyeds_runtime.so (takes precedence for the libraries).
 - then, for an installed package, the places of _install.py.

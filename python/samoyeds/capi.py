@@ -18,7 +18,7 @@ from . import _paths
 from ._fmt import Format, _as_format
 
 __all__ = ["available", "load", "library_path", "verify", "packed_shape", "pack_f32",
-           "unpack_f32", "meta_to_device", "meta_from_device", "LIB_NAME"]
+           "unpack_f32", "LIB_NAME"]
 
 LIB_NAME = "libsamoyeds_format_c.so"
 _lib = None
@@ -44,16 +44,13 @@ def load(path=None):
     five = [_i64] * 5
     lib.samoyeds_format_verify.argtypes = five
     # Every buffer is followed by its length in elements (CAPI.h).
-    f32, u16, u8, u32 = ctypes.c_float, ctypes.c_uint16, ctypes.c_uint8, ctypes.c_uint32
+    f32, u16, u8 = ctypes.c_float, ctypes.c_uint16, ctypes.c_uint8
     lib.samoyeds_format_packed_shape.argtypes = five + [_P(_i64), _i64]
     lib.samoyeds_format_pack_f32.argtypes = five + [_P(f32), _i64, _P(f32), _i64,
                                                     _P(u16), _i64, _P(u8), _i64]
     lib.samoyeds_format_unpack_f32.argtypes = five + [_P(f32), _i64, _P(u16), _i64,
                                                       _P(u8), _i64, _P(f32), _i64]
-    lib.samoyeds_format_meta_to_device.argtypes = five + [_P(u16), _i64, _P(u32), _i64]
-    lib.samoyeds_format_meta_from_device.argtypes = five + [_P(u32), _i64, _P(u16), _i64]
-    for f in ("verify", "packed_shape", "pack_f32", "unpack_f32", "meta_to_device",
-              "meta_from_device"):
+    for f in ("verify", "packed_shape", "pack_f32", "unpack_f32"):
         getattr(lib, "samoyeds_format_" + f).restype = ctypes.c_int
     _lib, _lib_path = lib, p
     return lib
@@ -105,10 +102,10 @@ def verify(fmt_or_nmv, rows, cols):
 
 
 def packed_shape(fmt, rows, cols):
-    """(condRows, valueCols, metaCols, slices, deviceWords)."""
+    """(condRows, valueCols, metaCols, slices)."""
     lib = load()
-    out = (_i64 * 5)()
-    if lib.samoyeds_format_packed_shape(*_fmt_args(fmt, rows, cols), out, _i64(5)):
+    out = (_i64 * 4)()
+    if lib.samoyeds_format_packed_shape(*_fmt_args(fmt, rows, cols), out, _i64(4)):
         raise ValueError(_err(lib))
     return tuple(int(x) for x in out)
 
@@ -127,7 +124,7 @@ def pack_f32(w, fmt):
     msg = verify(_as_format(fmt), r, c)
     if msg:
         raise ValueError(msg)
-    cr, vc, mc, s, _ = packed_shape(fmt, r, c)
+    cr, vc, mc, s = packed_shape(fmt, r, c)
     values = np.empty((cr, vc), np.float32)
     meta = np.empty((cr, mc), np.uint16)
     rowidx = np.empty((s, cr), np.uint8)
@@ -143,7 +140,7 @@ def unpack_f32(values, meta, rowidx, fmt, rows, cols):
     """The dense float32 rows x cols matrix of packed storage (validated by
     the library; its message on malformed input)."""
     lib = load()
-    cr, vc, mc, s, _ = packed_shape(fmt, rows, cols)
+    cr, vc, mc, s = packed_shape(fmt, rows, cols)
     values = np.ascontiguousarray(values, dtype=np.float32)
     meta = np.ascontiguousarray(np.asarray(meta).view(np.uint16))
     rowidx = np.ascontiguousarray(np.asarray(rowidx).view(np.uint8))
@@ -159,32 +156,6 @@ def unpack_f32(values, meta, rowidx, fmt, rows, cols):
                                       *_buf(dense, ctypes.c_float)):
         raise ValueError(_err(lib))
     return dense
-
-
-def meta_to_device(meta, fmt, rows, cols):
-    lib = load()
-    *_, words = packed_shape(fmt, rows, cols)
-    meta = np.ascontiguousarray(np.asarray(meta).view(np.uint16))
-    out = np.empty(words, np.uint32)
-    if lib.samoyeds_format_meta_to_device(*_fmt_args(fmt, rows, cols),
-                                          *_buf(meta, ctypes.c_uint16),
-                                          *_buf(out, ctypes.c_uint32)):
-        raise ValueError(_err(lib))
-    return out
-
-
-def meta_from_device(device, fmt, rows, cols):
-    lib = load()
-    cr, _, mc, _, words = packed_shape(fmt, rows, cols)
-    device = np.ascontiguousarray(device, dtype=np.uint32)
-    if device.size != words:
-        raise ValueError(f"device metadata must have {words} words, got {device.size}")
-    out = np.empty((cr, mc), np.uint16)
-    if lib.samoyeds_format_meta_from_device(*_fmt_args(fmt, rows, cols),
-                                            *_buf(device, ctypes.c_uint32),
-                                            *_buf(out, ctypes.c_uint16)):
-        raise ValueError(_err(lib))
-    return out
 
 
 def unpack_packed(p):

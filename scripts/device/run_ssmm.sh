@@ -17,7 +17,7 @@ for tool in memcheck racecheck synccheck; do
   echo "== compute-sanitizer --tool $tool ($CASE, T=256)"
   # API errors are not reported: the runtime checks every driver call itself
   # (and the check reads its sticky error), and its parameter-count probe ends
-  # on one out-of-range index per kernel by design (runtime/lib/Runtime.cpp).
+  # on one out-of-range index per kernel by design (lib/Runtime/CUDA/Runtime.cpp).
   if compute-sanitizer --tool "$tool" --report-api-errors no --error-exitcode 9 python3 scripts/device/ssmm_check.py \
        --single "$CASE" > "$OUT/sanitizer_$tool.txt" 2>&1; then
     echo "$tool: clean"; tail -2 "$OUT/sanitizer_$tool.txt"

@@ -43,8 +43,8 @@ SAMOYEDS_FORMAT_EXPORT int samoyeds_format_verify(int64_t n, int64_t m,
  * longer buffer is fine; only the first elements are used. */
 
 /* Sizes in elements: out[0] = condRows (rows*n/m), out[1] = valueCols
- * (cols/2), out[2] = metaCols (cols/16), out[3] = slices (cols/v),
- * out[4] = device metadata words (uint32). out_len >= 5. */
+ * (cols/2), out[2] = metaCols (cols/16), out[3] = slices (cols/v).
+ * out_len >= 4. */
 SAMOYEDS_FORMAT_EXPORT int samoyeds_format_packed_shape(int64_t n, int64_t m,
                                                         int64_t v, int64_t rows,
                                                         int64_t cols,
@@ -65,19 +65,6 @@ SAMOYEDS_FORMAT_EXPORT int samoyeds_format_unpack_f32(
     const float *values, int64_t values_len, const uint16_t *meta,
     int64_t meta_len, const uint8_t *rowidx, int64_t rowidx_len, float *dense,
     int64_t dense_len);
-
-/* Canonical metadata -> device (mma.sp m16n8k32) layout; device holds
- * packed_shape out[4] uint32 words. */
-SAMOYEDS_FORMAT_EXPORT int samoyeds_format_meta_to_device(
-    int64_t n, int64_t m, int64_t v, int64_t rows, int64_t cols,
-    const uint16_t *meta, int64_t meta_len, uint32_t *device,
-    int64_t device_len);
-
-/* Device -> canonical metadata. */
-SAMOYEDS_FORMAT_EXPORT int samoyeds_format_meta_from_device(
-    int64_t n, int64_t m, int64_t v, int64_t rows, int64_t cols,
-    const uint32_t *device, int64_t device_len, uint16_t *meta,
-    int64_t meta_len);
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,10 @@
 //===- Format.h - Samoyeds structured-sparse weight format ------*- C++ -*-===//
 //
 // The weight format (N:M row selection per V-column slice, 2:4 inside the
-// selected rows), its canonical packed storage, the pruning packer, and the
-// device (mma.sp m16n8k32) metadata layout. Plain C++17, no MLIR dependency.
-// docs/format.md describes the storage byte for byte.
+// selected rows), its canonical packed storage and the pruning packer. Plain
+// C++17, no MLIR dependency. docs/format.md describes the storage byte for
+// byte. The layouts in which device kernels read the metadata belong to the
+// compiler, not to this library (docs/format.md section 4).
 //
 //===----------------------------------------------------------------------===//
 
@@ -99,29 +100,6 @@ uint16_t floatToHalf(float x);
 float halfToFloat(uint16_t h);
 uint16_t floatToBF16(float x);
 float bf16ToFloat(uint16_t b);
-
-/// The metadata word used for padding rows beyond condRows on the device:
-/// every nibble selects positions (0, 1).
-constexpr uint16_t kPadMetaWord = 0x4444;
-
-/// Number of uint32 words of device metadata: condRows padded up to a multiple
-/// of 16, times (cols / 32) k-steps, times 16 words per (tile, k-step).
-/// Precondition: verifyShape(f, rows, cols) is "".
-int64_t deviceMetaWords(const Format &f, int64_t rows, int64_t cols);
-
-/// Canonical -> device (mma.sp m16n8k32) layout, with ksteps = cols / 32:
-///   device[(tile * ksteps + kk) * 16 + g * 2 + h] =
-///       meta[16 * tile + g][2 * kk + h] | meta[16 * tile + g + 8][2 * kk + h] << 16
-/// for g in 0..7, h in 0..1; rows >= condRows read as kPadMetaWord.
-/// Lane l = 4 * g + t of a warp (t = h in {0, 1}) supplies word g * 2 + t for
-/// selector 0. Precondition: valid shape, non-null pointers (checked; nothing
-/// is written otherwise -- use the C API for a reported error).
-void metaToDevice(const Format &f, int64_t rows, int64_t cols,
-                  const uint16_t *meta, uint32_t *device);
-
-/// Device -> canonical (padding rows are dropped).
-void metaFromDevice(const Format &f, int64_t rows, int64_t cols,
-                    const uint32_t *device, uint16_t *meta);
 
 } // namespace format
 } // namespace samoyeds

@@ -5,7 +5,17 @@
 // PTX (format=isa: every kernel's .entry, no libdevice call) and, where ptxas
 // is installed, a cubin (format=bin). The device check is
 // scripts/device/routing_check.py.
-// RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu | FileCheck %s --implicit-check-not=samoyeds.
+//
+// The checks state facts rather than the emitter's op order: values are tied
+// by SSA names (the launch grid is the ceildiv of the token count, the
+// comparison reads the loop's running best), the loop structure is checked by
+// its trip counts and carried types, and what must happen a fixed number of
+// times per kernel (barriers, traps, atomics, stores of the results) is
+// counted per gpu.func by its own prefix:
+//   CHECK  host side and kernel bodies   BAR  barriers, traps and atomics
+// RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu -o %t.ir
+// RUN: FileCheck %s --input-file=%t.ir --implicit-check-not=samoyeds.
+// RUN: FileCheck %s --input-file=%t.ir --check-prefix=BAR
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa" -o %t
 // RUN: FileCheck %s --input-file=%t --check-prefix=PTX --implicit-check-not=__nv_
 // RUN: FileCheck %s --input-file=%t --check-prefix=OPS
@@ -14,60 +24,92 @@
 // Mixtral routing. A static token count is cast to the dynamic kernel
 // signature, so both functions launch the same kernel. No samoyeds op
 // survives (--implicit-check-not on the RUN line); the module holds kernels.
+// Grid ceildiv(T, 128) x 1 x 1, 128 threads; no host guard.
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: func.func @mixtral(
 // CHECK-SAME: %[[L:[a-z0-9]+]]: tensor<?x8xf32>)
-// CHECK: %[[LB:.*]] = bufferization.to_buffer %[[L]] read_only : tensor<?x8xf32> to memref<?x8xf32>
-// CHECK: %[[T:.*]] = memref.dim %[[LB]], %{{.*}} : memref<?x8xf32>
-// CHECK: %[[W:.*]] = memref.alloc(%[[T]]) : memref<?x2xf32>
-// CHECK: %[[I:.*]] = memref.alloc(%[[T]]) : memref<?x2xi32>
-// CHECK: %[[C128:.*]] = arith.constant 128 : index
-// CHECK: %[[GRID:.*]] = arith.ceildivui %[[T]], %[[C128]] : index
-// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32 blocks in (%[[GRID]], %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%[[LB]] : memref<?x8xf32>, %[[W]] : memref<?x2xf32>, %[[I]] : memref<?x2xi32>)
-// CHECK-NEXT: %[[WT:.*]] = bufferization.to_tensor %[[W]] restrict writable : memref<?x2xf32> to tensor<?x2xf32>
-// CHECK-NEXT: %[[IT:.*]] = bufferization.to_tensor %[[I]] restrict writable : memref<?x2xi32> to tensor<?x2xi32>
-// CHECK-NEXT: return %[[WT]], %[[IT]]
+// CHECK-DAG: %[[LB:.*]] = bufferization.to_buffer %[[L]] read_only : tensor<?x8xf32> to memref<?x8xf32>
+// CHECK-DAG: %[[T:.*]] = memref.dim %[[LB]], %{{.*}} : memref<?x8xf32>
+// CHECK-DAG: %[[W:.*]] = memref.alloc(%[[T]]) : memref<?x2xf32>
+// CHECK-DAG: %[[I:.*]] = memref.alloc(%[[T]]) : memref<?x2xi32>
+// CHECK-DAG: %[[GRID:.*]] = arith.ceildivui %[[T]], %c128{{(_[0-9]+)?}} : index
+// CHECK-NOT: scf.if
+// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32 blocks in (%[[GRID]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c128{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) args(%[[LB]] : memref<?x8xf32>, %[[W]] : memref<?x2xf32>, %[[I]] : memref<?x2xi32>)
+// CHECK-DAG: %[[WT:.*]] = bufferization.to_tensor %[[W]] restrict writable : memref<?x2xf32> to tensor<?x2xf32>
+// CHECK-DAG: %[[IT:.*]] = bufferization.to_tensor %[[I]] restrict writable : memref<?x2xi32> to tensor<?x2xi32>
+// CHECK: return %[[WT]], %[[IT]]
 
 // CHECK-LABEL: func.func @mixtral_static(
-// CHECK: %[[SLB:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<16x8xf32> to memref<16x8xf32>
-// CHECK: %[[SW:.*]] = memref.alloc() : memref<16x2xf32>
-// CHECK: %[[SI:.*]] = memref.alloc() : memref<16x2xi32>
-// CHECK: %[[CL:.*]] = memref.cast %[[SLB]] : memref<16x8xf32> to memref<?x8xf32>
-// CHECK: %[[CW:.*]] = memref.cast %[[SW]] : memref<16x2xf32> to memref<?x2xf32>
-// CHECK: %[[CI:.*]] = memref.cast %[[SI]] : memref<16x2xi32> to memref<?x2xi32>
-// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32 {{.*}} args(%[[CL]] : memref<?x8xf32>, %[[CW]] : memref<?x2xf32>, %[[CI]] : memref<?x2xi32>)
+// CHECK-DAG: %[[SLB:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<16x8xf32> to memref<16x8xf32>
+// CHECK-DAG: %[[SW:.*]] = memref.alloc() : memref<16x2xf32>
+// CHECK-DAG: %[[SI:.*]] = memref.alloc() : memref<16x2xi32>
+// CHECK-DAG: %[[CL:.*]] = memref.cast %[[SLB]] : memref<16x8xf32> to memref<?x8xf32>
+// CHECK-DAG: %[[CW:.*]] = memref.cast %[[SW]] : memref<16x2xf32> to memref<?x2xf32>
+// CHECK-DAG: %[[CI:.*]] = memref.cast %[[SI]] : memref<16x2xi32> to memref<?x2xi32>
+// CHECK-DAG: %[[SGRID:.*]] = arith.ceildivui %c16{{(_[0-9]+)?}}, %c128{{(_[0-9]+)?}} : index
+// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32 blocks in (%[[SGRID]], {{.*}} args(%[[CL]] : memref<?x8xf32>, %[[CW]] : memref<?x2xf32>, %[[CI]] : memref<?x2xi32>)
 // CHECK: bufferization.to_tensor %[[SW]] restrict writable : memref<16x2xf32> to tensor<16x2xf32>
 
-// The kernel: softmax statistics (max, then the sum of ex2-based exponentials),
-// k passes over the experts ordered by (key desc, expert asc) with NaN keys
-// last, then the weights renormalised by the sum of the picks.
+// The kernel: thread t = bx * 128 + tx handles token t < T alone. Softmax
+// statistics over the 8 experts (the max, then the sum of ex2-based
+// exponentials of l - max); then k = 2 passes, each a scan over the experts
+// for the best one strictly after the previous pick in the order (key
+// descending, expert ascending; a NaN key is -inf), storing its index and
+// adding its probability to the sum of the picks; then the weights, each
+// probability renormalised by that sum.
 // CHECK-LABEL: gpu.module @samoyeds_kernels
 // CHECK: gpu.func @route_softmax_e8_k2_renorm_lf32_wf32(%[[KL:[a-z0-9]+]]: memref<?x8xf32>, %[[KW:[a-z0-9]+]]: memref<?x2xf32>, %[[KI:[a-z0-9]+]]: memref<?x2xi32>) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
-// CHECK: %[[TID:.*]] = gpu.thread_id x
-// CHECK: %[[BID:.*]] = gpu.block_id x
-// CHECK: %[[TOK:.*]] = arith.addi %{{.*}}, %[[TID]] : index
+// CHECK-DAG: %[[TID:.*]] = gpu.thread_id x
+// CHECK-DAG: %[[BID:.*]] = gpu.block_id x
+// CHECK-DAG: %[[BASE:.*]] = arith.muli %[[BID]], %c128{{(_[0-9]+)?}} : index
+// CHECK: %[[TOK:.*]] = arith.addi %[[BASE]], %[[TID]] : index
 // CHECK: %[[NT:.*]] = memref.dim %[[KL]], %{{.*}} : memref<?x8xf32>
 // CHECK: %[[IN:.*]] = arith.cmpi ult, %[[TOK]], %[[NT]] : index
 // CHECK: scf.if %[[IN]] {
-// CHECK: %[[MAX:.*]] = scf.for
-// CHECK: arith.maximumf
-// CHECK: %[[SUM:.*]] = scf.for
-// CHECK: arith.subf %{{.*}}, %[[MAX]] : f32
-// CHECK: arith.constant 1.44269502 : f32
-// CHECK: nvvm.inline_ptx "ex2.approx.f32 $0, $1;" ro(%{{.*}} : f32) -> f32
-// CHECK: %[[PICKS:.*]]:3 = scf.for {{.*}} -> (f32, index, f32) {
-// CHECK: arith.divf %{{.*}}, %[[SUM]] : f32
-// CHECK: arith.cmpf uno
-// CHECK: arith.cmpf ogt
-// CHECK: arith.cmpf olt
-// CHECK: memref.store %{{.*}}, %[[KI]][%[[TOK]], %{{.*}}] : memref<?x2xi32>
-// CHECK: scf.for
-// CHECK: memref.load %[[KI]][%[[TOK]], %{{.*}}] : memref<?x2xi32>
-// CHECK: arith.divf %{{.*}}, %[[PICKS]]#2 : f32
-// CHECK: memref.store %{{.*}}, %[[KW]][%[[TOK]], %{{.*}}] : memref<?x2xf32>
+// CHECK: %[[MAX:.*]] = scf.for %[[E:[a-z0-9]+]] = %{{.*}} to %c8{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[M:[a-z0-9]+]] = %{{.*}}) -> (f32) {
+// CHECK: %[[X:.*]] = memref.load %[[KL]][%[[TOK]], %[[E]]] : memref<?x8xf32>
+// CHECK: arith.maximumf %[[M]], %[[X]] : f32
+// CHECK: %[[SUM:.*]] = scf.for %[[E2:[a-z0-9]+]] = %{{.*}} to %c8{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[ACC:[a-z0-9]+]] = %{{.*}}) -> (f32) {
+// CHECK: %[[X2:.*]] = memref.load %[[KL]][%[[TOK]], %[[E2]]] : memref<?x8xf32>
+// CHECK: %[[D:.*]] = arith.subf %[[X2]], %[[MAX]] : f32
+// CHECK: %[[Y:.*]] = arith.mulf %[[D]], %{{.*}} : f32
+// CHECK: %[[EX:.*]] = nvvm.inline_ptx "ex2.approx.f32 $0, $1;" ro(%[[Y]] : f32) -> f32
+// CHECK: arith.addf %[[ACC]], %[[EX]] : f32
+// The picks: (key, expert) of the previous pick and the sum of the picks.
+// CHECK: %[[PICKS:.*]]:3 = scf.for %[[J:[a-z0-9]+]] = %{{.*}} to %c2{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[PK:[a-z0-9]+]] = %{{.*}}, %[[PE:[a-z0-9]+]] = %c-1{{(_[0-9]+)?}}, %[[PS:[a-z0-9]+]] = %{{.*}}) -> (f32, index, f32) {
+// CHECK: %[[BEST:.*]]:2 = scf.for %[[E3:[a-z0-9]+]] = %{{.*}} to %c8{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[BK:[a-z0-9]+]] = %{{.*}}, %[[BE:[a-z0-9]+]] = %c-1{{(_[0-9]+)?}}) -> (f32, index) {
+// CHECK: %[[S:.*]] = arith.divf %{{.*}}, %[[SUM]] : f32
+// CHECK: %[[ISNAN:.*]] = arith.cmpf uno, %[[S]], %[[S]] : f32
+// CHECK: %[[KEY:.*]] = arith.select %[[ISNAN]], %{{.*}}, %[[S]] : f32
+// CHECK-DAG: arith.cmpf ogt, %[[KEY]], %[[BK]] : f32
+// CHECK-DAG: arith.cmpi slt, %[[BE]], %c0{{(_[0-9]+)?}} : index
+// CHECK-DAG: arith.cmpi sgt, %[[E3]], %[[PE]] : index
+// CHECK-DAG: arith.cmpf oeq, %[[KEY]], %[[PK]] : f32
+// CHECK-DAG: arith.cmpf olt, %[[KEY]], %[[PK]] : f32
+// CHECK: %[[NK:.*]] = arith.select %[[TAKE:[a-z0-9_]+]], %[[KEY]], %[[BK]] : f32
+// CHECK: %[[NE:.*]] = arith.select %[[TAKE]], %[[E3]], %[[BE]] : index
+// CHECK: scf.yield %[[NK]], %[[NE]] : f32, index
+// CHECK: %[[IDX:.*]] = arith.index_cast %[[BEST]]#1 : index to i32
+// CHECK: memref.store %[[IDX]], %[[KI]][%[[TOK]], %[[J]]] : memref<?x2xi32>
+// CHECK: %[[PROB:.*]] = arith.divf %{{.*}}, %[[SUM]] : f32
+// CHECK: %[[PS1:.*]] = arith.addf %[[PS]], %[[PROB]] : f32
+// CHECK: scf.yield %[[BEST]]#0, %[[BEST]]#1, %[[PS1]] : f32, index, f32
+// CHECK: scf.for %[[J2:[a-z0-9]+]] = %{{.*}} to %c2{{(_[0-9]+)?}} step
+// CHECK: memref.load %[[KI]][%[[TOK]], %[[J2]]] : memref<?x2xi32>
+// CHECK: %[[RW:.*]] = arith.divf %{{.*}}, %[[PICKS]]#2 : f32
+// CHECK: memref.store %[[RW]], %[[KW]][%[[TOK]], %[[J2]]] : memref<?x2xf32>
 // CHECK: gpu.return
 // CHECK-NOT: gpu.func
+
+// One thread per token, no shared memory: no barrier; the only trap is the
+// check that the results have T rows.
+// BAR-LABEL: gpu.func @route_softmax_e8_k2_renorm_lf32_wf32(
+// BAR-NOT: gpu.barrier
+// BAR-COUNT-1: llvm.intr.trap
+// BAR-NOT: gpu.barrier
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.return
 
 // PTX-LABEL: gpu.binary @samoyeds_kernels
 // PTX-SAME: .visible .entry route_softmax_e8_k2_renorm_lf32_wf32(
@@ -100,30 +142,56 @@ func.func @mixtral_static(%l: tensor<16x8xf32>) -> (tensor<16x2xf32>, tensor<16x
 // CHECK-DAG: %[[BB:.*]] = bufferization.to_buffer %[[B]] read_only : tensor<64xf32> to memref<64xf32>
 // CHECK-DAG: %[[W:.*]] = memref.alloc(%{{.*}}) : memref<?x8xbf16>
 // CHECK-DAG: %[[I:.*]] = memref.alloc(%{{.*}}) : memref<?x8xi32>
-// CHECK-NOT: scf.if
 // The bias is passed with a dynamic size and checked against E on the device.
-// CHECK: %[[BD:.*]] = memref.cast %[[BB]] : memref<64xf32> to memref<?xf32>
+// CHECK-DAG: %[[BD:.*]] = memref.cast %[[BB]] : memref<64xf32> to memref<?xf32>
+// CHECK-NOT: scf.if
 // CHECK: gpu.launch_func @samoyeds_kernels::@route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16 {{.*}} args(%[[LB]] : memref<?x64xf32>, %[[BD]] : memref<?xf32>, %[[W]] : memref<?x8xbf16>, %[[I]] : memref<?x8xi32>)
 
-// CHECK: gpu.func @route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16(%{{[a-z0-9]+}}: memref<?x64xf32>, %[[KB:[a-z0-9]+]]: memref<?xf32>, %{{[a-z0-9]+}}: memref<?x8xbf16>, %{{[a-z0-9]+}}: memref<?x8xi32>)
+// CHECK: gpu.func @route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16(%[[KL:[a-z0-9]+]]: memref<?x64xf32>, %[[KB:[a-z0-9]+]]: memref<?xf32>, %[[KW:[a-z0-9]+]]: memref<?x8xbf16>, %[[KI:[a-z0-9]+]]: memref<?x8xi32>)
 // CHECK: %[[NB:.*]] = memref.dim %[[KB]], %{{.*}} : memref<?xf32>
-// CHECK: arith.cmpi ne, %[[NB]], %{{.*}} : index
-// CHECK: llvm.intr.trap
+// CHECK: %[[BADB:.*]] = arith.cmpi ne, %[[NB]], %c64{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[BADB]] {
+// CHECK-NEXT: llvm.intr.trap
 // Group threshold: topk_group = 4 passes over the 8 groups, each scoring
-// every group by its top two selection scores: sigmoid as
-// 1 / (1 + ex2(-x * log2 e)), plus the bias.
-// CHECK: %[[C4:.*]] = arith.constant 4 : index
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C4]] step
-// CHECK: %[[C8:.*]] = arith.constant 8 : index
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C8]] step
-// CHECK: arith.negf
-// CHECK: nvvm.inline_ptx "ex2.approx.f32 $0, $1;"
-// CHECK: arith.divf
-// CHECK: memref.load %[[KB]][%{{.*}}] : memref<?xf32>
-// CHECK: arith.constant 2.500000e+00 : f32
-// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// every group (experts 8 g .. 8 g + 7) by its top two selection scores:
+// sigmoid as 1 / (1 + ex2(-x * log2 e)), plus the bias.
+// CHECK: %[[THR:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %c4{{(_[0-9]+)?}} step %{{.*}} -> (f32, index) {
+// CHECK: scf.for %[[G:[a-z0-9]+]] = %{{.*}} to %c8{{(_[0-9]+)?}} step %{{.*}} -> (f32, index) {
+// CHECK: %[[G0:.*]] = arith.muli %[[G]], %c8{{(_[0-9]+)?}} : index
+// CHECK: %[[G1:.*]] = arith.addi %[[G0]], %c8{{(_[0-9]+)?}} : index
+// CHECK: scf.for %[[E:[a-z0-9]+]] = %[[G0]] to %[[G1]] step %{{.*}} -> (f32, f32) {
+// CHECK: %[[X:.*]] = memref.load %[[KL]][%{{.*}}, %[[E]]] : memref<?x64xf32>
+// CHECK: %[[NX:.*]] = arith.negf %[[X]] : f32
+// CHECK: %[[ARG:.*]] = arith.mulf %[[NX]], %{{.*}} : f32
+// CHECK: %[[EX:.*]] = nvvm.inline_ptx "ex2.approx.f32 $0, $1;" ro(%[[ARG]] : f32) -> f32
+// CHECK: %[[DEN:.*]] = arith.addf %{{.*}}, %[[EX]] : f32
+// CHECK: %[[SIG:.*]] = arith.divf %{{.*}}, %[[DEN]] : f32
+// CHECK: %[[BIAS:.*]] = memref.load %[[KB]][%[[E]]] : memref<?xf32>
+// CHECK: arith.addf %[[SIG]], %[[BIAS]] : f32
+// A group is kept when its score beats the threshold (key, group) of the
+// last of the 4 passes: key greater, or equal and group index not greater.
+// CHECK: arith.cmpi sle, %{{.*}}, %[[THR]]#1 : index
+// CHECK: arith.cmpf oeq, %{{.*}}, %[[THR]]#0 : f32
+// CHECK: arith.cmpf ogt, %{{.*}}, %[[THR]]#0 : f32
+// The 8 picks, their indices stored; the weights: sigmoid / sum of the picks
+// x 2.5, converted to bf16.
+// CHECK: memref.store %{{.*}}, %[[KI]][%{{.*}}, %{{.*}}] : memref<?x8xi32>
+// CHECK: scf.for %[[J:[a-z0-9]+]] = %{{.*}} to %c8{{(_[0-9]+)?}} step
+// CHECK: %[[RW:.*]] = arith.divf %{{.*}}, %{{.*}}#2 : f32
+// CHECK-DAG: %[[SF:.*]] = arith.constant 2.500000e+00 : f32
+// CHECK-DAG: %[[SC:.*]] = arith.mulf %[[RW]], %[[SF]] : f32
+// CHECK: %[[WB:.*]] = arith.truncf %[[SC]] : f32 to bf16
+// CHECK: memref.store %[[WB]], %[[KW]][%{{.*}}, %[[J]]] : memref<?x8xbf16>
 // CHECK: gpu.return
 // CHECK-NOT: math.
+
+// Two traps: the results' rows and the bias' size.
+// BAR-LABEL: gpu.func @route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16(
+// BAR-NOT: gpu.barrier
+// BAR-COUNT-2: llvm.intr.trap
+// BAR-NOT: gpu.barrier
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.return
 
 // PTX-LABEL: gpu.binary @samoyeds_kernels
 // PTX-SAME: .visible .entry route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16(
@@ -145,78 +213,95 @@ func.func @deepseek_v3(%l: tensor<?x64xf32>, %b: tensor<64xf32>)
 
 // Dispatch: per-chunk counts (one block of 32 threads per 256 flat ids),
 // one block that scans them into offsets and writes the sentinels, then the
-// per-chunk scatter. The per-(chunk, expert) counts are a host-side
-// temporary freed after the last launch; the single-block scan is always
-// launched (T = 0 still has a list of E * (tile - 1) sentinels).
+// per-chunk scatter, launched in that order. The per-(chunk, expert) counts
+// are a host-side temporary of (chunks + 1) x 8 entries, freed after the last
+// launch; the single-block scan is always launched (T = 0 still has a list
+// of E * (tile - 1) = 504 sentinels).
 
 // CHECK-LABEL: func.func @dispatch(
 // CHECK-SAME: %[[IDS:[a-z0-9]+]]: tensor<?x2xi32>)
-// CHECK: %[[IB:.*]] = bufferization.to_buffer %[[IDS]] read_only : tensor<?x2xi32> to memref<?x2xi32>
-// CHECK: %[[T:.*]] = memref.dim %[[IB]], %{{.*}} : memref<?x2xi32>
-// CHECK: %[[FLAT:.*]] = arith.muli %[[T]], %{{.*}} : index
-// CHECK: %[[C504:.*]] = arith.constant 504 : index
-// CHECK: %[[LEN:.*]] = arith.addi %[[FLAT]], %[[C504]] : index
-// CHECK: %[[LIST:.*]] = memref.alloc(%[[LEN]]) : memref<?xi32>
-// CHECK: %[[OFF:.*]] = memref.alloc() : memref<9xi32>
-// CHECK: %[[C256:.*]] = arith.constant 256 : index
-// CHECK: %[[CHUNKS:.*]] = arith.ceildivui %[[FLAT]], %[[C256]] : index
-// CHECK: %[[ROWS:.*]] = arith.addi %[[CHUNKS]], %{{.*}} : index
-// CHECK: %[[HSIZE:.*]] = arith.muli %[[ROWS]], %{{.*}} : index
-// CHECK: %[[HIST:.*]] = memref.alloc(%[[HSIZE]]) : memref<?xi32>
-// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_count blocks in (%[[CHUNKS]], %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>)
-// CHECK: %[[ONE:.*]] = arith.constant 1 : index
-// CHECK: %[[C32:.*]] = arith.constant 32 : index
-// CHECK-NEXT: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scan blocks in (%[[ONE]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>, %[[OFF]] : memref<9xi32>, %[[LIST]] : memref<?xi32>)
-// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scatter blocks in (%[[CHUNKS]], %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>, %[[OFF]] : memref<9xi32>, %[[LIST]] : memref<?xi32>)
-// CHECK-NEXT: memref.dealloc %[[HIST]] : memref<?xi32>
-// CHECK-NEXT: %[[LT:.*]] = bufferization.to_tensor %[[LIST]] restrict writable : memref<?xi32> to tensor<?xi32>
-// CHECK-NEXT: %[[OT:.*]] = bufferization.to_tensor %[[OFF]] restrict writable : memref<9xi32> to tensor<9xi32>
-// CHECK-NEXT: return %[[LT]], %[[OT]]
+// CHECK-DAG: %[[IB:.*]] = bufferization.to_buffer %[[IDS]] read_only : tensor<?x2xi32> to memref<?x2xi32>
+// CHECK-DAG: %[[T:.*]] = memref.dim %[[IB]], %{{.*}} : memref<?x2xi32>
+// CHECK-DAG: %[[FLAT:.*]] = arith.muli %[[T]], %c2{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[LEN:.*]] = arith.addi %[[FLAT]], %c504{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[LIST:.*]] = memref.alloc(%[[LEN]]) : memref<?xi32>
+// CHECK-DAG: %[[OFF:.*]] = memref.alloc() : memref<9xi32>
+// CHECK-DAG: %[[CHUNKS:.*]] = arith.ceildivui %[[FLAT]], %c256{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[ROWS:.*]] = arith.addi %[[CHUNKS]], %c1{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[HSIZE:.*]] = arith.muli %[[ROWS]], %c8{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[HIST:.*]] = memref.alloc(%[[HSIZE]]) : memref<?xi32>
+// CHECK-NOT: scf.if
+// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_count blocks in (%[[CHUNKS]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c32{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>)
+// CHECK-NOT: memref.dealloc
+// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scan blocks in (%c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c32{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>, %[[OFF]] : memref<9xi32>, %[[LIST]] : memref<?xi32>)
+// CHECK-NOT: memref.dealloc
+// CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scatter blocks in (%[[CHUNKS]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c32{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>, %[[OFF]] : memref<9xi32>, %[[LIST]] : memref<?xi32>)
+// CHECK: memref.dealloc %[[HIST]] : memref<?xi32>
+// CHECK-DAG: %[[LT:.*]] = bufferization.to_tensor %[[LIST]] restrict writable : memref<?xi32> to tensor<?xi32>
+// CHECK-DAG: %[[OT:.*]] = bufferization.to_tensor %[[OFF]] restrict writable : memref<9xi32> to tensor<9xi32>
+// CHECK: return %[[LT]], %[[OT]]
 
 // A static list (T = 16: 16 * 2 + 8 * 63 = 536 entries) shares the kernels.
 // CHECK-LABEL: func.func @dispatch_static(
-// CHECK: %[[SL:.*]] = memref.alloc() : memref<536xi32>
-// CHECK: %[[SH:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
-// CHECK: %[[SIC:.*]] = memref.cast %{{.*}} : memref<16x2xi32> to memref<?x2xi32>
-// CHECK: %[[SLC:.*]] = memref.cast %[[SL]] : memref<536xi32> to memref<?xi32>
+// CHECK-DAG: %[[SL:.*]] = memref.alloc() : memref<536xi32>
+// CHECK-DAG: %[[SH:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
+// CHECK-DAG: %[[SIC:.*]] = memref.cast %{{.*}} : memref<16x2xi32> to memref<?x2xi32>
+// CHECK-DAG: %[[SLC:.*]] = memref.cast %[[SL]] : memref<536xi32> to memref<?xi32>
 // CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_count {{.*}} args(%[[SIC]] : memref<?x2xi32>, %[[SH]] : memref<?xi32>)
 // CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scan {{.*}} args(%[[SIC]] : memref<?x2xi32>, %[[SH]] : memref<?xi32>, %{{.*}} : memref<9xi32>, %[[SLC]] : memref<?xi32>)
 // CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scatter
 // CHECK: memref.dealloc %[[SH]] : memref<?xi32>
 
-// Count: the chunk is staged in workgroup memory, an expert id outside
-// [0, 8) traps, then each expert's thread counts its ids in the chunk.
+// Count: the chunk (flat ids 256 bx ..) is staged in workgroup memory, an
+// expert id outside [0, 8) traps, then each expert's thread counts its ids in
+// the chunk into hist[bx][e].
 // CHECK-LABEL: gpu.module @samoyeds_kernels
 // CHECK: gpu.func @dispatch_e8_t64_k2_count(%[[CIDS:[a-z0-9]+]]: memref<?x2xi32>, %[[CH:[a-z0-9]+]]: memref<?xi32>) workgroup(%[[CS:[a-z0-9]+]] : memref<256xi32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
-// CHECK: %[[ID:.*]] = memref.load %[[CIDS]][%{{.*}}, %{{.*}}] : memref<?x2xi32>
-// CHECK-DAG: %[[HI:.*]] = arith.cmpi sge, %[[ID]], %{{.*}} : i32
-// CHECK-DAG: %[[LO:.*]] = arith.cmpi slt, %[[ID]], %{{.*}} : i32
+// CHECK-DAG: %[[CTID:.*]] = gpu.thread_id x
+// CHECK-DAG: %[[CBID:.*]] = gpu.block_id x
+// CHECK-DAG: %[[F0:.*]] = arith.muli %[[CBID]], %c256{{(_[0-9]+)?}} : index
+// CHECK: scf.for %[[P:[a-z0-9]+]] = %[[CTID]] to %{{.*}} step %c32{{(_[0-9]+)?}} {
+// CHECK: %[[F:.*]] = arith.addi %[[F0]], %[[P]] : index
+// CHECK-DAG: %[[FT:.*]] = arith.divui %[[F]], %c2{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[FK:.*]] = arith.remui %[[F]], %c2{{(_[0-9]+)?}} : index
+// CHECK: %[[ID:.*]] = memref.load %[[CIDS]][%[[FT]], %[[FK]]] : memref<?x2xi32>
+// CHECK-DAG: %[[HI:.*]] = arith.cmpi sge, %[[ID]], %c8_i32{{(_[0-9]+)?}} : i32
+// CHECK-DAG: %[[LO:.*]] = arith.cmpi slt, %[[ID]], %c0_i32{{(_[0-9]+)?}} : i32
 // CHECK: %[[BAD:.*]] = arith.ori %[[LO]], %[[HI]] : i1
-// CHECK-NEXT: scf.if %[[BAD]] {
+// CHECK: scf.if %[[BAD]] {
 // CHECK-NEXT: llvm.intr.trap
-// CHECK-NEXT: }
-// CHECK-NEXT: memref.store %[[ID]], %[[CS]][%{{.*}}] : memref<256xi32, #gpu.address_space<workgroup>>
+// CHECK: memref.store %[[ID]], %[[CS]][%[[P]]] : memref<256xi32, #gpu.address_space<workgroup>>
 // CHECK: gpu.barrier
+// CHECK: scf.for %[[CE:[a-z0-9]+]] = %[[CTID]] to %c8{{(_[0-9]+)?}} step %c32{{(_[0-9]+)?}} {
 // CHECK: memref.load %[[CS]]
-// CHECK: memref.store %{{.*}}, %[[CH]][%{{.*}}] : memref<?xi32>
+// CHECK: %[[HROW:.*]] = arith.muli %[[CBID]], %c8{{(_[0-9]+)?}} : index
+// CHECK: %[[HIDX:.*]] = arith.addi %[[HROW]], %[[CE]] : index
+// CHECK: memref.store %{{.*}}, %[[CH]][%[[HIDX]]] : memref<?xi32>
 // CHECK: gpu.return
 
-// Scan: prefixes over the chunks, a barrier, thread 0's prefix over the
-// padded counts (trapping on a list longer than 2^31 - 1), a barrier, the
-// sentinels.
+// Scan: each expert's thread turns its column of hist into exclusive prefixes
+// over the chunks and writes its padded count to offsets[e + 1], a barrier,
+// thread 0's prefix over the padded counts (trapping on a list longer than
+// 2^31 - 1 or not of the expected length), a barrier, the sentinels
+// T * k into each segment's padding.
 // CHECK: gpu.func @dispatch_e8_t64_k2_scan(%{{[a-z0-9]+}}: memref<?x2xi32>, %{{[a-z0-9]+}}: memref<?xi32>, %[[SOFF:[a-z0-9]+]]: memref<9xi32>, %[[SLIST:[a-z0-9]+]]: memref<?xi32>) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // CHECK: %[[SENT:.*]] = arith.index_cast %{{.*}} : index to i32
-// CHECK: arith.ceildivui
-// CHECK: memref.store %{{.*}}, %[[SOFF]][%{{.*}}] : memref<9xi32>
+// CHECK: %[[TILES:.*]] = arith.ceildivui %{{.*}}, %c64{{(_[0-9]+)?}} : index
+// CHECK: %[[PADDED:.*]] = arith.muli %[[TILES]], %c64{{(_[0-9]+)?}} : index
+// CHECK: %[[PC:.*]] = arith.index_cast %[[PADDED]] : index to i32
+// CHECK: memref.store %[[PC]], %[[SOFF]][%{{.*}}] : memref<9xi32>
 // CHECK: gpu.barrier
-// CHECK: arith.constant 2147483647 : index
+// CHECK: %[[T0:.*]] = arith.cmpi eq, %{{.*}}, %c0{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[T0]] {
+// CHECK: arith.cmpi ugt, %{{.*}}, %c2147483647{{(_[0-9]+)?}} : index
 // CHECK: llvm.intr.trap
 // CHECK: gpu.barrier
 // CHECK: memref.store %[[SENT]], %[[SLIST]][%{{.*}}] : memref<?xi32>
 // CHECK: memref.store %[[SENT]], %[[SLIST]][%{{.*}}] : memref<?xi32>
 // CHECK: gpu.return
 
-// Scatter: each expert's thread writes its ids of the chunk in ascending order.
+// Scatter: each expert's thread walks the chunk in order and writes each of
+// its ids at offsets[e] + hist[c][e], + 1, ...
 // CHECK: gpu.func @dispatch_e8_t64_k2_scatter({{.*}}) workgroup(%{{.*}} : memref<256xi32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // CHECK: gpu.barrier
 // CHECK: scf.for {{.*}} iter_args
@@ -224,6 +309,35 @@ func.func @deepseek_v3(%l: tensor<?x64xf32>, %b: tensor<64xf32>)
 // CHECK: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<?xi32>
 // CHECK: gpu.return
 // CHECK-NOT: gpu.func
+
+// Synchronisation: the count and the scatter stage the chunk before one
+// barrier; the scan has two (after the per-expert prefixes, after thread
+// 0's offsets). Traps: an id out of range (count); a list too long for i32
+// offsets or not of length T * k + E * (tile - 1) (scan).
+// BAR-LABEL: gpu.func @dispatch_e8_t64_k2_count(
+// BAR-NOT: gpu.barrier
+// BAR: llvm.intr.trap
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.barrier
+// BAR-NOT: gpu.barrier
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.return
+// BAR-LABEL: gpu.func @dispatch_e8_t64_k2_scan(
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.barrier
+// BAR-NOT: gpu.barrier
+// BAR-COUNT-2: llvm.intr.trap
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.barrier
+// BAR-NOT: gpu.barrier
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.return
+// BAR-LABEL: gpu.func @dispatch_e8_t64_k2_scatter(
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.barrier
+// BAR-NOT: gpu.barrier
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.return
 
 // PTX-LABEL: gpu.binary @samoyeds_kernels
 // PTX-SAME: .visible .entry dispatch_e8_t64_k2_count(
@@ -250,29 +364,31 @@ func.func @dispatch_static(%ids: tensor<16x2xi32>) -> (tensor<536xi32>, tensor<9
 // -----
 
 // Combine: the inverse map (flat id -> list entry) is a host-side temporary of
-// max(T * k, 1) entries, freed after the gather.
+// max(T * k, 1) entries, freed after the gather. Three launches in order,
+// 256 threads each: init over T * k, scatter over L, gather over T * H.
 
 // CHECK-LABEL: func.func @combine(
 // CHECK-SAME: %[[R:[a-z0-9]+]]: tensor<?x256xf32>, %[[L:[a-z0-9]+]]: tensor<?xi32>, %[[WS:[a-z0-9]+]]: tensor<?x2xf32>)
 // CHECK-DAG: %[[RB:.*]] = bufferization.to_buffer %[[R]] read_only : tensor<?x256xf32> to memref<?x256xf32>
 // CHECK-DAG: %[[LB:.*]] = bufferization.to_buffer %[[L]] read_only : tensor<?xi32> to memref<?xi32>
 // CHECK-DAG: %[[WB:.*]] = bufferization.to_buffer %[[WS]] read_only : tensor<?x2xf32> to memref<?x2xf32>
-// CHECK: %[[T:.*]] = memref.dim %[[WB]], %{{.*}} : memref<?x2xf32>
-// CHECK: %[[FLAT:.*]] = arith.muli %[[T]], %{{.*}} : index
-// CHECK: %[[OUT:.*]] = memref.alloc(%[[T]]) : memref<?x256xf32>
-// CHECK: %[[N:.*]] = arith.maxui %[[FLAT]], %{{.*}} : index
-// CHECK: %[[INV:.*]] = memref.alloc(%[[N]]) : memref<?xi32>
-// CHECK: %[[G1:.*]] = arith.ceildivui %[[FLAT]], %{{.*}} : index
-// CHECK: gpu.launch_func @samoyeds_kernels::@combine_inv_init blocks in (%[[G1]], {{.*}} args(%[[INV]] : memref<?xi32>)
-// CHECK: %[[LEN:.*]] = memref.dim %[[LB]], %{{.*}} : memref<?xi32>
-// CHECK: %[[G2:.*]] = arith.ceildivui %[[LEN]], %{{.*}} : index
+// CHECK-DAG: %[[T:.*]] = memref.dim %[[WB]], %{{.*}} : memref<?x2xf32>
+// CHECK-DAG: %[[FLAT:.*]] = arith.muli %[[T]], %c2{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[OUT:.*]] = memref.alloc(%[[T]]) : memref<?x256xf32>
+// CHECK-DAG: %[[N:.*]] = arith.maxui %[[FLAT]], %c1{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[INV:.*]] = memref.alloc(%[[N]]) : memref<?xi32>
+// CHECK-DAG: %[[G1:.*]] = arith.ceildivui %[[FLAT]], %c256{{(_[0-9]+)?}} : index
+// CHECK-NOT: scf.if
+// CHECK: gpu.launch_func @samoyeds_kernels::@combine_inv_init blocks in (%[[G1]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c256{{(_[0-9]+)?}}, {{.*}} args(%[[INV]] : memref<?xi32>)
+// CHECK-DAG: %[[LEN:.*]] = memref.dim %[[LB]], %{{.*}} : memref<?xi32>
+// CHECK-DAG: %[[G2:.*]] = arith.ceildivui %[[LEN]], %c256{{(_[0-9]+)?}} : index
 // CHECK: gpu.launch_func @samoyeds_kernels::@combine_inv_scatter_k2_wf32 blocks in (%[[G2]], {{.*}} args(%[[LB]] : memref<?xi32>, %[[INV]] : memref<?xi32>, %[[WB]] : memref<?x2xf32>)
-// CHECK: %[[TH:.*]] = arith.muli %[[T]], %{{.*}} : index
-// CHECK: %[[G3:.*]] = arith.ceildivui %[[TH]], %{{.*}} : index
+// CHECK-DAG: %[[TH:.*]] = arith.muli %[[T]], %c256{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[G3:.*]] = arith.ceildivui %[[TH]], %c256{{(_[0-9]+)?}} : index
 // CHECK: gpu.launch_func @samoyeds_kernels::@combine_gather_h256_k2_wf32_rf32_of32_weighted blocks in (%[[G3]], {{.*}} args(%[[RB]] : memref<?x256xf32>, %[[WB]] : memref<?x2xf32>, %[[INV]] : memref<?xi32>, %[[OUT]] : memref<?x256xf32>)
-// CHECK-NEXT: memref.dealloc %[[INV]] : memref<?xi32>
-// CHECK-NEXT: %[[RES:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<?x256xf32> to tensor<?x256xf32>
-// CHECK-NEXT: return %[[RES]]
+// CHECK: memref.dealloc %[[INV]] : memref<?xi32>
+// CHECK: %[[RES:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<?x256xf32> to tensor<?x256xf32>
+// CHECK: return %[[RES]]
 
 // Unweighted, bf16 rows and result: another gather kernel; the inverse-map
 // kernels are shared.
@@ -284,35 +400,65 @@ func.func @dispatch_static(%ids: tensor<16x2xi32>) -> (tensor<536xi32>, tensor<9
 
 // CHECK-LABEL: gpu.module @samoyeds_kernels
 // CHECK: gpu.func @combine_inv_init(%[[II:[a-z0-9]+]]: memref<?xi32>) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
-// CHECK: %[[M1:.*]] = arith.constant -1 : i32
-// CHECK: memref.store %[[M1]], %[[II]][%{{.*}}] : memref<?xi32>
+// CHECK: memref.store %c-1_i32{{(_[0-9]+)?}}, %[[II]][%{{.*}}] : memref<?xi32>
 
-// The scatter: an atomic exchange; a previous value other than -1 means the
-// flat id is listed twice: -2 marks it.
+// The scatter: for an id in [0, T * k), an atomic exchange writes the entry;
+// a previous value other than -1 means the flat id is listed twice: -2
+// marks it.
 // CHECK: gpu.func @combine_inv_scatter_k2_wf32(%[[SL:[a-z0-9]+]]: memref<?xi32>, %[[SI:[a-z0-9]+]]: memref<?xi32>, %{{[a-z0-9]+}}: memref<?x2xf32>)
-// CHECK: %[[OLD:.*]] = memref.atomic_rmw assign %{{.*}}, %[[SI]][%{{.*}}] : (i32, memref<?xi32>) -> i32
-// CHECK: %[[DUP:.*]] = arith.cmpi ne, %[[OLD]], %{{.*}} : i32
+// CHECK: %[[SID:.*]] = arith.index_cast %{{.*}} : i32 to index
+// CHECK-DAG: %[[BELOW:.*]] = arith.cmpi slt, %[[SID]], %{{.*}} : index
+// CHECK-DAG: %[[NONNEG:.*]] = arith.cmpi sge, %[[SID]], %c0{{(_[0-9]+)?}} : index
+// CHECK: %[[VALID:.*]] = arith.andi %[[NONNEG]], %[[BELOW]] : i1
+// CHECK: scf.if %[[VALID]] {
+// CHECK: %[[OLD:.*]] = memref.atomic_rmw assign %{{.*}}, %[[SI]][%[[SID]]] : (i32, memref<?xi32>) -> i32
+// CHECK: %[[DUP:.*]] = arith.cmpi ne, %[[OLD]], %c-1_i32{{(_[0-9]+)?}} : i32
 // CHECK: scf.if %[[DUP]] {
-// CHECK: %[[M2:.*]] = arith.constant -2 : i32
-// CHECK: memref.atomic_rmw assign %[[M2]], %[[SI]][%{{.*}}] : (i32, memref<?xi32>) -> i32
+// CHECK: memref.atomic_rmw assign %c-2_i32{{(_[0-9]+)?}}, %[[SI]][%[[SID]]] : (i32, memref<?xi32>) -> i32
 
-// The gather: slots in order, weight times row, NaN for a duplicated slot.
+// The gather, thread (t, c): slots j = 0, 1 in order; a slot whose entry
+// is >= 0 adds weights[t][j] * rows[entry][c], an entry of -2 makes the
+// result NaN.
 // CHECK: gpu.func @combine_gather_h256_k2_wf32_rf32_of32_weighted(%[[GR:[a-z0-9]+]]: memref<?x256xf32>, %[[GW:[a-z0-9]+]]: memref<?x2xf32>, %[[GI:[a-z0-9]+]]: memref<?xi32>, %[[GO:[a-z0-9]+]]: memref<?x256xf32>)
-// CHECK: %[[ACC:.*]]:2 = scf.for {{.*}} -> (f32, i1) {
-// CHECK: memref.load %[[GI]][%{{.*}}] : memref<?xi32>
-// CHECK: scf.if %{{.*}} -> (f32) {
-// CHECK: memref.load %[[GR]][%{{.*}}, %{{.*}}] : memref<?x256xf32>
-// CHECK: memref.load %[[GW]][%{{.*}}, %{{.*}}] : memref<?x2xf32>
-// CHECK: arith.mulf
-// CHECK: arith.addf
+// CHECK-DAG: %[[GT:.*]] = arith.divui %{{.*}}, %c256{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[GC:.*]] = arith.remui %{{.*}}, %c256{{(_[0-9]+)?}} : index
+// CHECK: %[[ACC:.*]]:2 = scf.for %[[GJ:[a-z0-9]+]] = %{{.*}} to %c2{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[SUM:[a-z0-9]+]] = %{{.*}}, %[[ANYDUP:[a-z0-9]+]] = %false{{(_[0-9]+)?}}) -> (f32, i1) {
+// CHECK: %[[ENT:.*]] = memref.load %[[GI]][%{{.*}}] : memref<?xi32>
+// CHECK: %[[E:.*]] = arith.index_cast %[[ENT]] : i32 to index
+// CHECK-DAG: %[[ISDUP:.*]] = arith.cmpi eq, %[[E]], %c-2{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[USE:.*]] = arith.cmpi sge, %[[E]], %c0{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[USE]] -> (f32) {
+// CHECK-DAG: %[[ROW:.*]] = memref.load %[[GR]][%[[E]], %[[GC]]] : memref<?x256xf32>
+// CHECK-DAG: %[[WT:.*]] = memref.load %[[GW]][%[[GT]], %[[GJ]]] : memref<?x2xf32>
+// CHECK: %[[PROD:.*]] = arith.mulf %[[WT]], %[[ROW]] : f32
+// CHECK: arith.addf %[[SUM]], %[[PROD]] : f32
+// CHECK: arith.ori %[[ANYDUP]], %[[ISDUP]] : i1
 // CHECK: %[[NAN:.*]] = arith.constant 0x7FC00000 : f32
 // CHECK: %[[V:.*]] = arith.select %[[ACC]]#1, %[[NAN]], %[[ACC]]#0 : f32
-// CHECK: memref.store %[[V]], %[[GO]][%{{.*}}, %{{.*}}] : memref<?x256xf32>
+// CHECK: memref.store %[[V]], %[[GO]][%[[GT]], %[[GC]]] : memref<?x256xf32>
 // CHECK: gpu.func @combine_gather_h128_k2_wf32_rbf16_obf16(
 // CHECK-NOT: memref.load %{{.*}} : memref<?x2xf32>
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
 // CHECK: gpu.return
+
+// No barrier anywhere; two atomics in the scatter; one store per thread in
+// the gather.
+// BAR-LABEL: gpu.func @combine_inv_init(
+// BAR-NOT: gpu.barrier
+// BAR-NOT: memref.atomic_rmw
+// BAR: gpu.return
+// BAR-LABEL: gpu.func @combine_inv_scatter_k2_wf32(
+// BAR-NOT: gpu.barrier
+// BAR-COUNT-2: memref.atomic_rmw assign
+// BAR-NOT: memref.atomic_rmw
+// BAR: gpu.return
+// BAR-LABEL: gpu.func @combine_gather_h256_k2_wf32_rf32_of32_weighted(
+// BAR-NOT: gpu.barrier
+// BAR-NOT: memref.atomic_rmw
+// BAR-COUNT-1: memref.store
+// BAR-NOT: memref.store
+// BAR: gpu.return
 
 // PTX-LABEL: gpu.binary @samoyeds_kernels
 // PTX-SAME: .visible .entry combine_inv_init(

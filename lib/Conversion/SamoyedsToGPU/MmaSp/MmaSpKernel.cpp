@@ -117,14 +117,16 @@ void MmaSpKernelBuilder::issueStage(Value kt, Value stage) {
         withExpert(tile.expert, {globalRow(b, s, bx, row), gcol}),
         b.getIndexAttr(8), Value(), b.getUnitAttr());
   }
-  // Metadata: blockK/16 i16 words per row (4 to 16 bytes: cp.async.ca, which
-  // takes sizes below 16).
+  // Metadata: the row's canonical words of the stage, as MmaSpLayout.h's
+  // metadata layout places them (4 to 16 bytes: cp.async.ca, which takes
+  // sizes below 16).
+  MmaSpMetadataLayout metaLayout(s, *layout);
   auto metaCopy = [&](Value row) {
-    Value gcol = mul(b, kt, cIdx(b, s.metaWords()));
+    Value gcol = metaLayout.stageColumn(b, kt);
     nvgpu::DeviceAsyncCopyOp::create(
         b, tokType, smemMeta, ValueRange{stage, row, cIdx(b, 0)}, meta,
         withExpert(tile.expert, {globalRow(b, s, bx, row), gcol}),
-        b.getIndexAttr(s.metaWords()), Value(), UnitAttr());
+        b.getIndexAttr(metaLayout.wordsPerRow()), Value(), UnitAttr());
   };
   if (s.blockM() >= thr) {
     for (int64_t q = 0; q < s.blockM() / thr; ++q)
@@ -154,7 +156,8 @@ SmallVector<Value> MmaSpKernelBuilder::computeStage(Value stage, ValueRange tmp)
   auto fragType = VectorType::get({4, 2}, s.inputElt);
   Value lane16 = remu(b, lane, 16), laneHi = divu(b, lane, 16);
   Value lane8 = remu(b, lane, 8), laneQ = divu(b, lane, 8);
-  Value tPar = remu(b, t, 2);
+  MmaSpMetadataLayout metaLayout(s, *layout);
+  Value laneWord = metaLayout.laneWord(b);
   for (int64_t kk = 0; kk < s.kSteps(); ++kk) {
     SmallVector<Value> aFrag, bFrag, metaVec;
     for (int64_t mt = 0; mt < mT; ++mt) {
@@ -165,14 +168,9 @@ SmallVector<Value> MmaSpKernelBuilder::computeStage(Value stage, ValueRange tmp)
       aFrag.push_back(nvgpu::LdMatrixOp::create(b, fragType, smemA,
                                                 ValueRange{stage, row, col},
                                                 false, 4));
-      // Metadata: row g (low half) and row g + 8 (high half), the word of
-      // this thread's k16 half (selector 0: lanes t = 0, 1 supply it).
-      Value r0 = add(b, layout->aTileRow(b, mt), g);
-      Value word = add(b, cIdx(b, kk * 2), tPar);
-      Value m0 = load(b, smemMeta, ValueRange{stage, r0, word});
-      Value m1 = load(b, smemMeta, ValueRange{stage, add(b, r0, cIdx(b, 8)), word});
-      metaVec.push_back(vector::FromElementsOp::create(
-          b, VectorType::get({2}, b.getI16Type()), ValueRange{m0, m1}));
+      // Metadata: the operand register of the m-tile (MmaSpLayout.h).
+      metaVec.push_back(
+          metaLayout.operand(b, smemMeta, stage, mt, kk, laneWord));
     }
     for (int64_t nt = 0; nt < nT; ++nt) {
       // B (8 tokens x 32 k per n-tile): ldmatrix x4, lane group q addresses

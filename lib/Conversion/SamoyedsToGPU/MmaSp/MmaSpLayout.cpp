@@ -1,4 +1,4 @@
-// MmaSpM16N8Layout: rows, columns and element access of the mma.sp m16n8 accumulator fragments.
+// MmaSpM16N8Layout and MmaSpMetadataLayout: rows, columns and element access of the mma.sp m16n8 accumulator fragments; the metadata words of the stage ring and of the operand register.
 #include "MmaSpLayout.h"
 
 #include "samoyeds/Utils/Builders.h"
@@ -58,4 +58,23 @@ Value MmaSpM16N8Layout::makeFragment(ImplicitLocOpBuilder &b,
       b, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
   z = vector::InsertOp::create(b, rows[0], z, ArrayRef<int64_t>{0});
   return vector::InsertOp::create(b, rows[1], z, ArrayRef<int64_t>{1});
+}
+
+Value MmaSpMetadataLayout::stageColumn(ImplicitLocOpBuilder &b, Value kt) const {
+  return mul(b, kt, cIdx(b, wordsPerRow()));
+}
+
+Value MmaSpMetadataLayout::laneWord(ImplicitLocOpBuilder &b) const {
+  return remu(b, acc.laneColumn(), 2);
+}
+
+Value MmaSpMetadataLayout::operand(ImplicitLocOpBuilder &b, Value ring,
+                                   Value stage, int64_t mt, int64_t kk,
+                                   Value laneWord) const {
+  Value r0 = add(b, acc.aTileRow(b, mt), acc.laneRow());
+  Value word = add(b, cIdx(b, kk * 2), laneWord);
+  Value m0 = load(b, ring, ValueRange{stage, r0, word});
+  Value m1 = load(b, ring, ValueRange{stage, add(b, r0, cIdx(b, 8)), word});
+  return vector::FromElementsOp::create(
+      b, VectorType::get({2}, b.getI16Type()), ValueRange{m0, m1});
 }

@@ -9,7 +9,7 @@
 // frees them. All arithmetic is f32. The loops are the reference semantics of
 // the ops (SamoyedsOps.td), in particular ssmm decodes the canonical storage of
 // the format (Format.h) itself: they are written for clarity, not speed.
-// pack and unpack call the CPU runtime (lib/CPURuntime) on contiguous f32 /
+// pack and unpack call the CPU runtime (lib/Runtime/CPU) on contiguous f32 /
 // i16 / i8 copies, through private `llvm.emit_c_interface` declarations with
 // the signatures of docs/format.md.
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"

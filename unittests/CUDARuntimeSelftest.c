@@ -6,8 +6,8 @@
  * With a GPU: additionally JIT-loads a PTX kernel by hand, runs it through
  * both the hand API and the mgpu* ABI, and checks the numbers.
  * Prints PASS / FAIL; exit code 0 on PASS. */
-#include "samoyeds/MgpuABI.h"
-#include "samoyeds/Runtime.h"
+#include "samoyeds/Runtime/CUDARuntime.h"
+#include "samoyeds/Runtime/MgpuABI.h"
 
 #include <stdio.h>
 #include <string.h>

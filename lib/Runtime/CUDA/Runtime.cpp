@@ -5,7 +5,7 @@
 // initialisation, only trivially constructible thread_local / static state.
 //
 //===----------------------------------------------------------------------===//
-#include "samoyeds/Runtime.h"
+#include "samoyeds/Runtime/CUDARuntime.h"
 
 #include "Internal.h"
 

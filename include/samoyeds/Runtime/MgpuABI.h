@@ -1,4 +1,4 @@
-//===- samoyeds/MgpuABI.h - mgpu* functions for MLIR host code --*- C++ -*-===//
+//===- samoyeds/Runtime/MgpuABI.h - mgpu* functions for host code -*- C++ -*-===//
 //
 // The functions that host code produced by MLIR 22's gpu-to-llvm lowering
 // (--gpu-lower-to-nvvm-pipeline, then mlir-translate --mlir-to-llvmir) calls.
@@ -7,12 +7,12 @@
 // CUevent) are opaque pointers.
 //
 // None of these returns an error: failures are recorded in the calling
-// thread's sticky error (see Runtime.h), and while it is set the functions that
-// enqueue work do nothing.
+// thread's sticky error (see CUDARuntime.h), and while it is set the
+// functions that enqueue work do nothing.
 //
 //===----------------------------------------------------------------------===//
-#ifndef SAMOYEDS_MGPUABI_H
-#define SAMOYEDS_MGPUABI_H
+#ifndef SAMOYEDS_RUNTIME_MGPUABI_H
+#define SAMOYEDS_RUNTIME_MGPUABI_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #endif
 
-#include "samoyeds/Runtime.h"
+#include "samoyeds/Runtime/CUDARuntime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -116,4 +116,4 @@ SAMOYEDS_RT_API void *mgpuTensorMapEncodeTiledMemref(
 } // extern "C"
 #endif
 
-#endif // SAMOYEDS_MGPUABI_H
+#endif // SAMOYEDS_RUNTIME_MGPUABI_H

@@ -1,4 +1,4 @@
-//===- CPURuntime.h - mlir-runner entry points for packing (C interface) ---===//
+//===- samoyeds/Runtime/CPURuntime.h - mlir-runner packing entry points ---===//
 //
 // Functions that MLIR code declared with `llvm.emit_c_interface` calls, e.g.
 //   func.func private @samoyeds_rt_pack_f32(memref<?x?xf32>, memref<?x?xf32>,
@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SAMOYEDS_CPURUNTIME_CPURUNTIME_H
-#define SAMOYEDS_CPURUNTIME_CPURUNTIME_H
+#ifndef SAMOYEDS_RUNTIME_CPURUNTIME_H
+#define SAMOYEDS_RUNTIME_CPURUNTIME_H
 
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 
@@ -47,4 +47,4 @@ SAMOYEDS_RT_EXPORT void _mlir_ciface_samoyeds_rt_unpack3_f32(
 
 } // extern "C"
 
-#endif // SAMOYEDS_CPURUNTIME_CPURUNTIME_H
+#endif // SAMOYEDS_RUNTIME_CPURUNTIME_H

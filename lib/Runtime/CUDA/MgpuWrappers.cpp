@@ -5,7 +5,7 @@
 // is set, functions that enqueue work do nothing.
 //
 //===----------------------------------------------------------------------===//
-#include "samoyeds/MgpuABI.h"
+#include "samoyeds/Runtime/MgpuABI.h"
 
 #include "Internal.h"
 

@@ -4,8 +4,8 @@
 // Runtime.cpp (C API) and MgpuWrappers.cpp (mgpu* ABI).
 //
 //===----------------------------------------------------------------------===//
-#ifndef SAMOYEDS_RUNTIME_INTERNAL_H
-#define SAMOYEDS_RUNTIME_INTERNAL_H
+#ifndef SAMOYEDS_LIB_RUNTIME_CUDA_INTERNAL_H
+#define SAMOYEDS_LIB_RUNTIME_CUDA_INTERNAL_H
 
 #include <cuda.h>
 
@@ -112,4 +112,4 @@ template <typename Fn> void guardedVoid(const char *where, Fn &&fn) noexcept {
 
 } // namespace samoyeds_rt
 
-#endif // SAMOYEDS_RUNTIME_INTERNAL_H
+#endif // SAMOYEDS_LIB_RUNTIME_CUDA_INTERNAL_H

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "CPURuntime.h"
+#include "samoyeds/Runtime/CPURuntime.h"
 
 #include "samoyeds/Format/Format.h"
 

@@ -1,4 +1,4 @@
-/*===- samoyeds/Runtime.h - Samoyeds GPU runtime C API ----------*- C -*-===*
+/*===- samoyeds/Runtime/CUDARuntime.h - Samoyeds GPU runtime C API -*- C -*-===*
  *
  * The Samoyeds GPU runtime is a small shared library (libsamoyeds_runtime.so)
  * over the CUDA driver API. It has two faces:
@@ -38,8 +38,8 @@
  *
  * Stream semantics: see samoyeds_rt_set_stream().
  *===----------------------------------------------------------------------===*/
-#ifndef SAMOYEDS_RUNTIME_H
-#define SAMOYEDS_RUNTIME_H
+#ifndef SAMOYEDS_RUNTIME_CUDARUNTIME_H
+#define SAMOYEDS_RUNTIME_CUDARUNTIME_H
 
 #include <stddef.h>
 
@@ -169,4 +169,4 @@ SAMOYEDS_RT_API int samoyeds_rt_launch(void *fn, const unsigned int *grid,
 } /* extern "C" */
 #endif
 
-#endif /* SAMOYEDS_RUNTIME_H */
+#endif /* SAMOYEDS_RUNTIME_CUDARUNTIME_H */
