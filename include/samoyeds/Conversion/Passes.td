@@ -47,6 +47,9 @@ def SamoyedsSelectKernelConfig
            "Override: depth of the copy pipeline (0: chosen, 4)">,
     Option<"blockK", "block-k", "int64_t", /*default=*/"0",
            "Override: logical K columns per stage, clamped to V (0: chosen, 64)">,
+    Option<"splitK", "split-k", "int64_t", /*default=*/"0",
+           "Override: the most K splits a launch may use, 1 to 64 (1: never; "
+           "0: chosen, 16 where the row tiles are fewer than the SMs)">,
   ];
   let dependentDialects = ["::mlir::samoyeds::SamoyedsDialect"];
 }
@@ -107,6 +110,9 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
     Option<"blockK", "block-k", "int64_t", /*default=*/"0",
            "Override: logical K columns per pipeline stage (32, 64 or 128; "
            "clamped to V); 0: chosen (64)">,
+    Option<"splitK", "split-k", "int64_t", /*default=*/"0",
+           "Override: the most K splits a launch may use (1 to 64; the launch "
+           "picks the count at run time); 0: chosen">,
     Option<"minBlocksPerSM", "min-blocks-per-sm", "int64_t", /*default=*/"0",
            "Blocks of the ssmm kernel that must fit one SM (nvvm.minctasm: caps "
            "the registers per thread; 0 leaves the choice to ptxas)">,

@@ -23,7 +23,8 @@ KernelConfigAttr toAttr(MLIRContext *ctx, const ::samoyeds::gpu::KernelConfig &c
 /// The tile options both passes take (0 = chosen), as overrides of the choice.
 inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
                                                   int64_t warpsM, int64_t warpsN,
-                                                  int64_t stages, int64_t blockK) {
+                                                  int64_t stages, int64_t blockK,
+                                                  int64_t splitK) {
   ::samoyeds::gpu::KernelConfig c;
   c.warpM = warpM;
   c.warpN = warpN;
@@ -31,6 +32,7 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
   c.warpsN = warpsN;
   c.stages = stages;
   c.blockK = blockK;
+  c.splitK = splitK;
   return c;
 }
 

@@ -49,6 +49,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> blockK{*this, "block-k",
                                       llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> splitK{*this, "split-k",
+                                      llvm::cl::desc("see convert-samoyeds-to-gpu"),
+                                      llvm::cl::init(0)};
   PassOptions::Option<int64_t> minBlocksPerSM{
       *this, "min-blocks-per-sm", llvm::cl::desc("see convert-samoyeds-to-gpu"),
       llvm::cl::init(0)};
@@ -66,6 +69,7 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   selectOpts.warpsN = opts.warpsN;
   selectOpts.stages = opts.stages;
   selectOpts.blockK = opts.blockK;
+  selectOpts.splitK = opts.splitK;
   pm.addPass(mlir::samoyeds::createSamoyedsSelectKernelConfig(selectOpts));
   mlir::samoyeds::ConvertSamoyedsToGPUOptions conv;
   conv.chip = opts.chip;

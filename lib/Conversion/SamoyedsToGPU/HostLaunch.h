@@ -18,22 +18,30 @@ namespace gpukernels {
 
 /// The buffers of one ssmm, in kernel-argument order: values, metadata,
 /// row_indices, input, list, [offsets], [scale], then the fresh result
-/// buffer `out` (list length x output rows).
+/// buffer `out` (list length x output rows), and with split-K (SplitK.h) the
+/// workspace, `splits` (1: launch 1) and `wsTiles`.
 struct SsmmBuffers {
   SmallVector<Value> args;
   Value listLen;
   Value out;
+  /// With split-K: the splits S the launch uses (index; chosen at run time).
+  Value splits;
 };
 
-/// Builds the buffers of `op` (whose weight is `assemble`) before it.
-SsmmBuffers createSsmmBuffers(OpBuilder &hb, SsmmOp op, AssembleOp assemble);
+/// Builds the buffers of `op` (whose weight is `assemble`) before it; with
+/// split-K also the run-time choice of S for a chip of `smCount` SMs and the
+/// workspace for it.
+SsmmBuffers createSsmmBuffers(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
+                              const KernelSpec &s, int64_t smCount);
 
 /// Launches `fn` with one block per tile (condensed rows / blockM x
-/// ceildiv(list length, blockN), nothing for an empty list) and the spec's
-/// dynamic shared memory, then replaces `op` by the result buffer and
-/// erases it (and `assemble` once unused).
+/// ceildiv(list length, blockN), nothing for an empty list; x S splits) and
+/// the spec's dynamic shared memory, and with S > 1 the launch of `sumFn`
+/// that sums the splits; then replaces `op` by the result buffer and erases it (and
+/// `assemble` once unused).
 void launchSsmmAndReplace(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
-                          gpu::GPUFuncOp fn, const KernelSpec &s,
+                          gpu::GPUFuncOp fn, gpu::GPUFuncOp sumFn,
+                          const KernelSpec &s,
                           const SsmmBuffers &buffers);
 
 } // namespace gpukernels

@@ -36,9 +36,8 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
       os << "the wgmma_sp kernel family is not implemented yet; use mma_sp";
     return os.str();
   }
-  if (c.splitK != 1) {
-    os << "split-k (" << c.splitK << ") is not supported by the mma_sp kernel "
-       << "(it must be 1)";
+  if (c.splitK < 1 || c.splitK > kMaxSplitK) {
+    os << "split-k (" << c.splitK << ") must be in [1, " << kMaxSplitK << "]";
     return os.str();
   }
   if (c.schedule != Schedule::Grid)
@@ -149,17 +148,45 @@ std::optional<KernelConfig> samoyeds::gpu::tableConfig(const SsmmProblem &p,
   return std::nullopt;
 }
 
-KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetInfo &,
+int64_t samoyeds::gpu::heuristicSplitK(const SsmmProblem &p, const TargetInfo &t,
+                                       const KernelConfig &c) {
+  if (c.blockM() <= 0 || p.v <= 0)
+    return 1;
+  // A launch with two token tiles of work (decode with top-2, one expert
+  // pair, a shared expert) has 2 * rowTiles blocks: below the SM count the
+  // chip is not full, and the launch splits K at run time
+  // (splitsAtRunTime); with more row tiles it never would.
+  int64_t rowTiles = p.condensedRows() / c.blockM();
+  if (rowTiles <= 0 || rowTiles >= t.smCount)
+    return 1;
+  return std::min<int64_t>(kDefaultSplitK, p.cols / p.v);
+}
+
+int64_t samoyeds::gpu::splitsAtRunTime(int64_t maxSplits, int64_t rowTiles,
+                                       int64_t workTiles, int64_t smCount) {
+  if (maxSplits <= 1 || rowTiles <= 0)
+    return 1;
+  int64_t blocks = rowTiles * std::max<int64_t>(workTiles, 1);
+  int64_t s = kBlocksPerSM * smCount / blocks;
+  return std::max<int64_t>(1, std::min(s, maxSplits));
+}
+
+KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
                                             KernelConfig o) {
   KernelConfig c = o;
   if (!c.warpN) c.warpN = 32;
   if (!c.warpsN) c.warpsN = 2;
   if (!c.stages) c.stages = 4;
-  if (!c.splitK) c.splitK = 1;
+  // split-k is chosen last, from the row tiling (0: chosen).
+  auto withSplit = [&](KernelConfig r) {
+    if (!r.splitK)
+      r.splitK = heuristicSplitK(p, t, r);
+    return r;
+  };
   // A block-k above V is clamped to V: a stage never spans two slices.
   c.blockK = std::min<int64_t>(c.blockK ? c.blockK : 64, p.v);
   if (c.warpM && c.warpsM)
-    return c;
+    return withSplit(c);
   // Row tiling: the largest warp tile whose accumulators fit the register
   // budget, then the most warps along rows that divide the condensed rows.
   int64_t rows = p.condensedRows();
@@ -183,7 +210,7 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
       if (cover % per == 0) {
         c.warpM = wmCand;
         c.warpsM = wsCand;
-        return c;
+        return withSplit(c);
       }
     }
   }
@@ -192,6 +219,8 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
     c.warpM = p.silu ? 32 : 16;
   if (!c.warpsM)
     c.warpsM = 1;
+  if (!c.splitK)
+    c.splitK = 1;
   return c;
 }
 
@@ -199,11 +228,15 @@ KernelConfig samoyeds::gpu::selectConfig(const SsmmProblem &p, const TargetInfo 
                                          KernelConfig o) {
   // A table entry is taken only when no tiling field is overridden: an
   // override asks for the heuristic's reading of the rest.
+  // split-k alone is not a tiling override: it applies to a table entry too.
   bool anyOverride = o.warpM || o.warpN || o.warpsM || o.warpsN || o.stages ||
-                     o.blockK || (o.splitK && o.splitK != 1) ||
-                     o.family != Family::MmaSp || o.schedule != Schedule::Grid;
+                     o.blockK || o.family != Family::MmaSp ||
+                     o.schedule != Schedule::Grid;
   if (!anyOverride)
-    if (std::optional<KernelConfig> c = tableConfig(p, t))
+    if (std::optional<KernelConfig> c = tableConfig(p, t)) {
+      if (o.splitK)
+        c->splitK = o.splitK;
       return *c;
+    }
   return heuristicConfig(p, t, o);
 }

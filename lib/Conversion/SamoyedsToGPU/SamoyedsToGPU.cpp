@@ -119,7 +119,7 @@ struct ConvertSamoyedsToGPUPass
     // The op's configuration (samoyeds-select-kernel-config), else the
     // table/heuristic with this pass's options as overrides.
     FailureOr<::samoyeds::gpu::KernelConfig> config =
-        resolveConfig(op, target, tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK));
+        resolveConfig(op, target, tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK, splitK));
     if (failed(config))
       return failure();
     s.tiling() = *config;
@@ -136,23 +136,33 @@ struct ConvertSamoyedsToGPUPass
 
     // Host side: operands as buffers, in kernel-argument order.
     OpBuilder hb(op);
-    SsmmBuffers buffers = createSsmmBuffers(hb, op, assemble);
+    SsmmBuffers buffers = createSsmmBuffers(hb, op, assemble, s, target.smCount);
 
     // The kernel (one per distinct configuration).
     SmallVector<Type> argTypes;
     for (Value v : buffers.args)
       argTypes.push_back(v.getType());
-    gpu::GPUFuncOp fn = getOrCreateKernel(
-        gpuModule, op.getLoc(), s.name(), argTypes,
-        ArrayRef<int32_t>{int32_t(s.threads()), 1, 1},
-        [&](ImplicitLocOpBuilder &ib, gpu::GPUFuncOp f) {
-          buildMmaSpKernel(ib, s, f);
-          if (minBlocksPerSM > 0)
-            f->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
-                       ib.getI32IntegerAttr(minBlocksPerSM));
-        });
+    auto kernel = [&](const KernelSpec &ks) {
+      return getOrCreateKernel(
+          gpuModule, op.getLoc(), ks.name(), argTypes,
+          ArrayRef<int32_t>{int32_t(ks.threads()), 1, 1},
+          [&](ImplicitLocOpBuilder &ib, gpu::GPUFuncOp f) {
+            buildMmaSpKernel(ib, ks, f);
+            if (minBlocksPerSM > 0)
+              f->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                         ib.getI32IntegerAttr(minBlocksPerSM));
+          });
+    };
+    gpu::GPUFuncOp fn = kernel(s);
+    // With split-K, the kernel that sums the splits (SplitK.h).
+    gpu::GPUFuncOp sumFn;
+    if (s.splitK > 1) {
+      KernelSpec sum = s;
+      sum.sumSplits = true;
+      sumFn = kernel(sum);
+    }
 
-    launchSsmmAndReplace(hb, op, assemble, fn, s, buffers);
+    launchSsmmAndReplace(hb, op, assemble, fn, sumFn, s, buffers);
     return success();
   }
 };

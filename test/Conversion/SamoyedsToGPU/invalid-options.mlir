@@ -19,6 +19,10 @@
 // NEW-CHIP: error: convert-samoyeds-to-gpu: chip sm_100a is not supported: the pipeline emits PTX 8.5 for sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a
 // PIPE-CHIP: error: samoyeds-select-kernel-config: chip sm_999 is not supported
 // PIPE-WARPS: error: 'samoyeds.ssmm' op GPU lowering: warps-m (2) and warps-n (4611686018427387904) must be >= 1, with at most 32 warps in all
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="split-k=65" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE-SPLIT
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="split-k=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE-SPLIT-HUGE
+// PIPE-SPLIT: error: 'samoyeds.ssmm' op GPU lowering: split-k (65) must be in [1, 64]
+// PIPE-SPLIT-HUGE: error: 'samoyeds.ssmm' op GPU lowering: split-k (4611686018427387904) must be in [1, 64]
 // PIPE-STAGES: error: 'samoyeds.ssmm' op GPU lowering: stages (4611686018427387904) must be at most 16
 // BAD-CHIP: error: convert-samoyeds-to-gpu: chip 'gfx90a' is not of the form sm_XX, sm_XXa or sm_XXf
 // RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_80foo" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SUFFIX

@@ -4,6 +4,7 @@
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-select-kernel-config | FileCheck %s
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-select-kernel-config="chip=sm_80" | FileCheck %s --check-prefix=SM80
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-select-kernel-config="warp-n=64" | FileCheck %s --check-prefix=WN64
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-select-kernel-config="split-k=3" | FileCheck %s --check-prefix=SK3
 // RUN: not samoyeds-opt %s -split-input-file --samoyeds-select-kernel-config="chip=sm_100a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM100
 // RUN: not samoyeds-opt %s -split-input-file --samoyeds-select-kernel-config="stages=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE
 
@@ -16,25 +17,36 @@
 // measured table entry on sm_90a (block-k 128, 2 stages); the others take the
 // heuristic: warp-m 64 (2 x 64 x 32 / 32 = 128 accumulator floats), 2 warps
 // along rows when 128 rows divide the condensed rows (704 = 1408/2 does not).
+// Where the row tiles are fewer than the SMs (132) the heuristic allows 16 K
+// splits, at most one per V-slice (2048x1408: 11 slices); the launch picks how
+// many at run time (ssmm-split-k.mlir). The table entry says 1.
 // CHECK-LABEL: func.func @perf_shapes
 // CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 2, block_k = 128>
 // CHECK-SAME: packed<14336x4096xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
 // CHECK-SAME: packed<4096x14336xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
 // CHECK-SAME: packed<16384x6144xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 1, warps_n = 2, stages = 4, block_k = 64>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 1, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
 // CHECK-SAME: packed<1408x2048xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 11>
 // CHECK-SAME: packed<2048x1408xbf16
 // The table is per chip: on sm_80 the headline shape takes the heuristic.
 // SM80-LABEL: func.func @perf_shapes
-// SM80: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>
+// SM80: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
 // SM80-SAME: packed<14336x4096xbf16
+// split-k alone is not a tiling override: the table entry keeps its tiling
+// and takes the split, and so does every heuristic choice.
+// SK3-LABEL: func.func @perf_shapes
+// SK3: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 2, block_k = 128, split_k = 3>
+// SK3-SAME: packed<14336x4096xbf16
+// SK3-COUNT-4: split_k = 3>
+// SK3-NOT: split_k
+// SK3-LABEL: func.func @small_and_explicit
 // An override disables the table and replaces its field of the heuristic
 // (warp-n 64 halves warp-m to keep 2 x 32 x 64 / 32 = 128 accumulator floats).
 // WN64-LABEL: func.func @perf_shapes
-// WN64: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 64, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>
+// WN64: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 64, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
 // WN64-SAME: packed<14336x4096xbf16
 func.func @perf_shapes(%x1: tensor<?x4096xbf16>, %x2: tensor<?x14336xbf16>,
     %x3: tensor<?x6144xbf16>, %x4: tensor<?x2048xbf16>, %x5: tensor<?x1408xbf16>,
@@ -60,7 +72,7 @@ func.func @perf_shapes(%x1: tensor<?x4096xbf16>, %x2: tensor<?x14336xbf16>,
 // (the token tile stays 64; decode configurations are future work), and an
 // explicit attribute is kept whatever the options say.
 // CHECK-LABEL: func.func @small_and_explicit
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
 // CHECK-SAME: tensor<8xi32> -> tensor<8x4096xbf16>
 // CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 16, warps_m = 4, warps_n = 1, stages = 3, block_k = 128>
 // WN64-LABEL: func.func @small_and_explicit

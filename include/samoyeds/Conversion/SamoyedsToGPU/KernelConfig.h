@@ -37,7 +37,11 @@ struct SsmmProblem {
 struct KernelConfig {
   Family family = Family::MmaSp;
   int64_t warpM = 0, warpN = 0, warpsM = 0, warpsN = 0;
-  int64_t stages = 0, blockK = 0, splitK = 1;
+  int64_t stages = 0, blockK = 0;
+  /// The most K splits a launch may use (1: never split). The launch picks
+  /// the splits at run time from the work it has (splitsAtRunTime), so that
+  /// one kernel serves a decode step and a prefill; 0 in overrides: chosen.
+  int64_t splitK = 1;
   Schedule schedule = Schedule::Grid;
 
   int64_t threads() const { return 32 * warpsM * warpsN; }
@@ -68,7 +72,10 @@ struct KernelConfig {
 constexpr int64_t kMaxAccFloats = 200;
 /// Bounds on the fields, checked before any size arithmetic so that no user
 /// value overflows it.
-constexpr int64_t kMaxWarpTile = 256, kMaxStages = 16;
+constexpr int64_t kMaxWarpTile = 256, kMaxStages = 16, kMaxSplitK = 64;
+/// The heuristic's split-k where it splits, and the blocks per SM a launch
+/// aims at when it splits (the mma_sp kernel's registers allow two).
+constexpr int64_t kDefaultSplitK = 16, kBlocksPerSM = 2;
 
 /// What the mma.sp kernel cannot run, in the words of the pass options
 /// (warp-m, block-k, ...), or "" when `c` runs `p` on `t`.
@@ -88,6 +95,19 @@ KernelConfig selectConfig(const SsmmProblem &p, const TargetInfo &t,
 /// condensed rows.
 KernelConfig heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
                              KernelConfig overrides = {});
+
+/// The heuristic's split-k for `c` (row tiling chosen): kDefaultSplitK
+/// (at most the V-slices) when two token tiles of work would leave SMs idle
+/// (2 * row tiles < 2 * SM count, that is fewer row tiles than SMs), else 1.
+int64_t heuristicSplitK(const SsmmProblem &p, const TargetInfo &t,
+                        const KernelConfig &c);
+
+/// The K splits a launch uses: as many as keep rowTiles * workTiles * splits
+/// within kBlocksPerSM blocks per SM, in [1, maxSplits]. The host code of
+/// the launch computes the same with index arithmetic (HostLaunch.cpp); this
+/// is the reference its unit test checks.
+int64_t splitsAtRunTime(int64_t maxSplits, int64_t rowTiles, int64_t workTiles,
+                        int64_t smCount);
 
 /// The table entry for `p` on `t`, if one was measured.
 std::optional<KernelConfig> tableConfig(const SsmmProblem &p, const TargetInfo &t);

@@ -13,6 +13,7 @@
 
 #include "../Epilogue.h"
 #include "../RowSelection.h"
+#include "../SplitK.h"
 #include "../TileSchedule.h"
 
 #include "samoyeds/Utils/Builders.h"
@@ -49,6 +50,12 @@ private:
   SmallVector<Value> bSrcRow, bSrcElems; // per B copy of this thread
   Value bChunkCol;
 
+  SplitKArgs split;
+  Value bx, by;
+
+  /// The accumulators of the tile after the K loop over all V-slices, or
+  /// over [range.first, range.second) (a split).
+  SmallVector<Value> mainLoop(std::optional<std::pair<Value, Value>> range);
   void issueStage(Value kt, Value stage);
   SmallVector<Value> computeStage(Value stage, ValueRange tmp);
   Value mma(Value a, Value bFrag, Value acc, Value metaVec);
@@ -203,10 +210,15 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
   if (s.hasScale)
     scale = entry.getArgument(a++);
   out = entry.getArgument(a++);
+  if (s.splitK > 1) {
+    split.ws = entry.getArgument(a++);
+    split.splits = entry.getArgument(a++);
+    split.wsTiles = entry.getArgument(a++);
+  }
 
   tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-  Value bx = gpu::BlockIdOp::create(b, gpu::Dimension::x);
-  Value by = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  bx = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  by = gpu::BlockIdOp::create(b, gpu::Dimension::y);
   lane = remu(b, tid, 32);
   Value warp = divu(b, tid, 32);
   wm = remu(b, warp, s.warpsM);
@@ -247,6 +259,58 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
     bSrcElems.push_back(select(b, src.valid, cIdx(b, 8), cIdx(b, 0)));
   }
 
+  SmallVector<Value> acc;
+  if (split && s.sumSplits) {
+    // The second launch of a split (SplitK.h): the sum of the partials of
+    // the tile, in split order, then the epilogue. No copies, no MMAs.
+    auto accType = VectorType::get({2, 2}, b.getF32Type());
+    SmallVector<Type> types(layout->numFragments(), accType);
+    auto sum = scf::IfOp::create(b, types, tileHasWork(b, tile), /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(sum.thenBlock());
+      scf::YieldOp::create(
+          b, sumPartials(b, s, split, tid, layout->numFragments(), accType,
+                         [&](ImplicitLocOpBuilder &nb, Value z) {
+                           return partialBlock(nb, s, split, z, bx, by);
+                         }));
+      b.setInsertionPointToStart(sum.elseBlock());
+      Value zero = arith::ConstantOp::create(
+          b, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
+      scf::YieldOp::create(b, SmallVector<Value>(layout->numFragments(), zero));
+    }
+    acc.assign(sum.getResults().begin(), sum.getResults().end());
+  } else if (!split) {
+    acc = mainLoop(std::nullopt);
+  } else {
+    // The first launch of a split: this split's slices; with more than one
+    // split the partials go to the workspace instead of the epilogue.
+    Value bz = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+    Value nz = gpu::GridDimOp::create(b, gpu::Dimension::z);
+    auto f = s.weight.getFormat();
+    acc = mainLoop(splitSlices(b, s.weight.getCols() / f.getV(), bz, nz));
+    Value partial = cmpi(b, arith::CmpIPredicate::ugt, nz, cIdx(b, 1));
+    auto store = scf::IfOp::create(b, andi(b, partial, tileHasWork(b, tile)),
+                                   /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(store.thenBlock());
+      // The host sized the workspace for the tiles that can have work.
+      ifThen(b, cmpi(b, arith::CmpIPredicate::uge, by, split.wsTiles),
+             [&](ImplicitLocOpBuilder &nb) { LLVM::Trap::create(nb); });
+      storePartials(b, s, split.ws, partialBlock(b, s, split, bz, bx, by), tid, acc);
+    }
+    auto direct = scf::IfOp::create(
+        b, cmpi(b, arith::CmpIPredicate::eq, nz, cIdx(b, 1)), /*withElse=*/false);
+    b.setInsertionPointToStart(direct.thenBlock());
+  }
+  emitEpilogue(b, s, *layout, tile, list, scale, out, acc);
+  b.setInsertionPointToEnd(&entry);
+  gpu::ReturnOp::create(b);
+}
+
+SmallVector<Value>
+MmaSpKernelBuilder::mainLoop(std::optional<std::pair<Value, Value>> range) {
   auto f = s.weight.getFormat();
   int64_t cols = s.weight.getCols();
   int64_t kTiles = cols / s.blockK, tilesPerSlice = f.getV() / s.blockK;
@@ -268,11 +332,27 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
   }
   b.setInsertionPointToStart(work.thenBlock());
 
+  // The K tiles this block runs: all of them, or those of its split's
+  // slices (SplitK.h). Without a split the bounds are constants, and the
+  // prologue's guards fold away.
+  Value sBegin = range ? range->first : cIdx(b, 0);
+  Value sEnd = range ? range->second : cIdx(b, slices);
+  Value kBegin = mul(b, sBegin, cIdx(b, tilesPerSlice));
+  Value kEnd = range ? mul(b, sEnd, cIdx(b, tilesPerSlice)) : cIdx(b, kTiles);
+
   // Prologue: stages - 1 tiles in flight.
   Value lastGroup;
   for (int64_t st = 0; st < s.stages - 1; ++st) {
-    if (st < kTiles)
-      issueStage(cIdx(b, st), cIdx(b, st));
+    if (!range) {
+      if (st < kTiles)
+        issueStage(cIdx(b, st), cIdx(b, st));
+    } else {
+      Value kt = add(b, kBegin, cIdx(b, st));
+      auto ifOp = scf::IfOp::create(b, ult(b, kt, kEnd), /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      issueStage(kt, remu(b, kt, s.stages));
+    }
     lastGroup = nvgpu::DeviceAsyncCreateGroupOp::create(b, tokType, ValueRange{});
   }
 
@@ -284,9 +364,9 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
   int64_t nAcc = m * mT * nT, nR = layout->threadRows();
   SmallVector<Value> init(nAcc, zero);
   SmallVector<Value> firstRows =
-      loadRowIndices(b, s, *layout, tile, rowIdx, cIdx(b, 0));
+      loadRowIndices(b, s, *layout, tile, rowIdx, sBegin);
   init.append(firstRows.begin(), firstRows.end());
-  auto sliceLoop = scf::ForOp::create(b, cIdx(b, 0), cIdx(b, slices), cIdx(b, 1), init);
+  auto sliceLoop = scf::ForOp::create(b, sBegin, sEnd, cIdx(b, 1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(sliceLoop.getBody());
@@ -314,7 +394,7 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
                                        b.getI32IntegerAttr(s.stages - 2));
       gpu::BarrierOp::create(b);
       Value next = add(b, kt, cIdx(b, s.stages - 1));
-      auto ifOp = scf::IfOp::create(b, ult(b, next, cIdx(b, kTiles)), false);
+      auto ifOp = scf::IfOp::create(b, ult(b, next, kEnd), false);
       {
         OpBuilder::InsertionGuard g3(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
@@ -338,10 +418,7 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
                          sliceLoop.getResults().begin() + nAcc);
   scf::YieldOp::create(b, acc);
   b.setInsertionPointAfter(work);
-  emitEpilogue(b, s, *layout, tile, list, scale, out,
-               SmallVector<Value>(work.getResults().begin(),
-                                  work.getResults().end()));
-  gpu::ReturnOp::create(b);
+  return SmallVector<Value>(work.getResults().begin(), work.getResults().end());
 }
 
 void mlir::samoyeds::gpukernels::buildMmaSpKernel(ImplicitLocOpBuilder &b,

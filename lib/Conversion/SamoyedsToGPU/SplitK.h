@@ -1,0 +1,67 @@
+// SplitK: the K splits of an ssmm launch: which V-slices a split runs, the partial accumulators in the workspace, and their sum in a fixed order.
+//
+// A decode step gives a launch a handful of token tiles: W2 of Mixtral at
+// T = 1 has 16 row tiles x 2 experts = 32 blocks for 132 SMs, and streams its
+// weight at a fifth of the chip's bandwidth. A kernel whose configuration
+// allows splits (`split_k` > 1) takes three arguments after `out`: the f32
+// workspace, `splits` and `wsTiles` (index), and the host launches it twice
+// (HostLaunch.cpp), with S splits chosen at run time from the work
+// (KernelConfig.h, splitsAtRunTime):
+//  1. grid (row tiles, token tiles, S), splits = 1. Block (x, y, z) runs
+//     V-slices [z * slices / S, (z + 1) * slices / S). With S = 1 it stores
+//     its result as an unsplit kernel does; with S > 1 it stores its raw
+//     accumulators (every slot, before the epilogue) into the workspace.
+//  2. with S > 1 only (else its grid is empty): grid (row tiles, token
+//     tiles, 1), splits = S. Block (x, y) adds the S partials of its tile in
+//     split order, z = 0, 1, ..., and runs the epilogue on the sum.
+// The order of the sum is fixed, so the result does not depend on which
+// block ran first: a split launch is deterministic (docs/kernel.md, section
+// 10). The workspace holds, per block of launch 1, its threads'
+// accumulator fragments (rows x width floats, 2 x 2 for mma.sp): row h of
+// fragment f of thread `tid` of block ((z * rowTiles + x) * wsTiles + y) at
+// floats (((block * fragments + f) * rows + h) * threads + tid) * width
+// (one vector store per row, consecutive threads adjacent). A tile with work has
+// y < wsTiles (the host's bound); launch 1 traps otherwise.
+#ifndef SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_SPLITK_H
+#define SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_SPLITK_H
+
+#include "AccumulatorLayout.h"
+#include "KernelSpec.h"
+
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace mlir {
+namespace samoyeds {
+namespace gpukernels {
+
+/// The split-K arguments of a kernel (null Values without split-K).
+struct SplitKArgs {
+  Value ws, splits, wsTiles;
+  explicit operator bool() const { return bool(ws); }
+};
+
+/// V-slices [begin, end) of split z of nz over `slices` slices.
+std::pair<Value, Value> splitSlices(ImplicitLocOpBuilder &b, int64_t slices,
+                                    Value z, Value nz);
+
+/// The workspace block of tile (rowTile, tokenTile) of split z.
+Value partialBlock(ImplicitLocOpBuilder &b, const KernelSpec &s,
+                   const SplitKArgs &k, Value z, Value rowTile, Value tokenTile);
+
+/// Stores the thread's fragments `acc` as workspace block `block`.
+void storePartials(ImplicitLocOpBuilder &b, const KernelSpec &s, Value ws,
+                   Value block, Value tid, ArrayRef<Value> acc);
+
+/// The sum over z in [0, k.splits), in that order, of the thread's
+/// fragments in workspace block blockOf(z); fragments of type `fragType`
+/// (2-D: rows x width).
+SmallVector<Value> sumPartials(ImplicitLocOpBuilder &b, const KernelSpec &s,
+                               const SplitKArgs &k, Value tid, int64_t fragments,
+                               VectorType fragType,
+                               function_ref<Value(ImplicitLocOpBuilder &, Value)> blockOf);
+
+} // namespace gpukernels
+} // namespace samoyeds
+} // namespace mlir
+
+#endif // SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_SPLITK_H
