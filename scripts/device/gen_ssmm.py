@@ -38,6 +38,31 @@ def variants():
         out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
                         gather=True, top_k=1, experts=0, silu=False, scale=False,
                         options=opts))
+    # Split-K (docs/kernel.md, section 10): the sweep and perf shapes above get
+    # it from the heuristic where the row tiles are fewer than the SMs; the
+    # unsplit kernel of the same shapes is checked and timed beside it.
+    out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=1, m=2, v=128,
+                    gather=True, top_k=1, experts=0, silu=False, scale=False,
+                    options="split-k=1"))
+    # ... and the most splits a 1024-column weight allows (8 slices of V =
+    # 128), on the plain and the grouped forms (the heuristic gives these
+    # short weights 2 and 1).
+    out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=1, m=2, v=128,
+                    gather=True, top_k=1, experts=0, silu=False, scale=False,
+                    options="split-k=8"))
+    out.append(dict(role="sweep", rows=1024, cols=1024, dtype="f16", n=2, m=4, v=64,
+                    gather=True, top_k=1, experts=0, silu=False, scale=False,
+                    options="split-k=16"))
+    out.append(dict(role="grouped", rows=512, cols=1024, dtype="bf16", n=1, m=2, v=128,
+                    gather=True, top_k=2, experts=4, silu=True, scale=False,
+                    options="split-k=8"))
+    out.append(dict(role="grouped", rows=256, cols=1024, dtype="bf16", n=1, m=2, v=128,
+                    gather=False, top_k=2, experts=4, silu=False, scale=True,
+                    options="split-k=8"))
+    for (r, c) in ((4096, 14336), (2048, 1408)):
+        out.append(dict(role="tune_small", rows=r, cols=c, dtype="bf16", n=1, m=2, v=128,
+                        gather=True, top_k=1, experts=0, silu=False, scale=False,
+                        options="split-k=1"))
     # Grouped forms used by the MoE layer: stacked W1|W3 with SiLU, and W2
     # on the compact H with the routing weight.
     out.append(dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,

@@ -345,6 +345,9 @@ def main():
                     rows.append(perf(libs, vd, gen, routed=routed))
             elif vd["role"] == "tune":
                 rows.append(perf(libs, vd, gen))
+            elif vd["role"] == "tune_small":
+                for routed in (16, 128):
+                    rows.append(perf(libs, vd, gen, routed=routed))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(results=results, perf=rows, seed=seed,

@@ -11,12 +11,12 @@
 // CHECK-LABEL: gpu.binary @samoyeds_kernels
 // CHECK-SAME: #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx85">
 // CHECK-SAME: .target sm_90a\0A
-// CHECK-SAME: .visible .entry ssmm_256_512_f16_n1m2v128_gather_k1_of16_t64x32x2x2s4k64_sk4(
+// CHECK-SAME: .visible .entry ssmm_256_512_f16_n1m2v128_gather_k1_of16_t64x32x2x2s4k64(
 // CHECK-SAME: mma.sp.sync.aligned.m16n8k32.row.col.f32.f16.f16.f32
 // The host side launches it on the caller's stream and gets its C entry point.
 // HOST-LABEL: llvm.func @f16(
 // HOST: llvm.call @mgpuStreamCreate()
-// HOST: gpu.launch_func <%{{.*}} : !llvm.ptr> @samoyeds_kernels::@ssmm_256_512_f16_n1m2v128_gather_k1_of16_t64x32x2x2s4k64_sk4
+// HOST: gpu.launch_func <%{{.*}} : !llvm.ptr> @samoyeds_kernels::@ssmm_256_512_f16_n1m2v128_gather_k1_of16_t64x32x2x2s4k64
 // HOST-LABEL: llvm.func @_mlir_ciface_f16(
 // HOST: gpu.binary @samoyeds_kernels
 func.func @f16(%w: !samoyeds.packed<256x512xf16, #fmt>, %x: tensor<?x512xf16>,

@@ -159,7 +159,12 @@ int64_t samoyeds::gpu::heuristicSplitK(const SsmmProblem &p, const TargetInfo &t
   int64_t rowTiles = p.condensedRows() / c.blockM();
   if (rowTiles <= 0 || rowTiles >= t.smCount)
     return 1;
-  return std::min<int64_t>(kDefaultSplitK, p.cols / p.v);
+  // At least kMinSlicesPerSplit V-slices per split: a shorter K range is all
+  // pipeline prologue, and the partials' round trip through the workspace
+  // then costs more than the idle SMs (2048x1408 at 16 tokens: 11 splits of
+  // one slice took 36 us against 27 us unsplit, docs/performance.md).
+  return std::max<int64_t>(
+      1, std::min<int64_t>(kDefaultSplitK, p.cols / p.v / kMinSlicesPerSplit));
 }
 
 int64_t samoyeds::gpu::splitsAtRunTime(int64_t maxSplits, int64_t rowTiles,

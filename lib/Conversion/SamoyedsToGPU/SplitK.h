@@ -48,16 +48,26 @@ std::pair<Value, Value> splitSlices(ImplicitLocOpBuilder &b, int64_t slices,
 Value partialBlock(ImplicitLocOpBuilder &b, const KernelSpec &s,
                    const SplitKArgs &k, Value z, Value rowTile, Value tokenTile);
 
-/// Stores the thread's fragments `acc` as workspace block `block`.
+/// Stores the thread's fragments `acc` as workspace block `block`, those
+/// whose `used` (i1, one per fragment) holds: a fragment whose columns are
+/// all padding (past the tile's valid end) adds nothing, and at decode sizes
+/// that is most of them (T = 1: one column of a tile's 64).
 void storePartials(ImplicitLocOpBuilder &b, const KernelSpec &s, Value ws,
-                   Value block, Value tid, ArrayRef<Value> acc);
+                   Value block, Value tid, ArrayRef<Value> acc,
+                   ArrayRef<Value> used);
+
+/// i1 per fragment of `layout`: some of its columns (list entries) lie
+/// before the tile's valid end.
+SmallVector<Value> usedFragments(ImplicitLocOpBuilder &b,
+                                 const AccumulatorLayout &layout, Value tok0,
+                                 Value validEnd);
 
 /// The sum over z in [0, k.splits), in that order, of the thread's
 /// fragments in workspace block blockOf(z); fragments of type `fragType`
-/// (2-D: rows x width).
+/// (2-D: rows x width). Fragments not `used` are zero (never stored).
 SmallVector<Value> sumPartials(ImplicitLocOpBuilder &b, const KernelSpec &s,
                                const SplitKArgs &k, Value tid, int64_t fragments,
-                               VectorType fragType,
+                               VectorType fragType, ArrayRef<Value> used,
                                function_ref<Value(ImplicitLocOpBuilder &, Value)> blockOf);
 
 } // namespace gpukernels

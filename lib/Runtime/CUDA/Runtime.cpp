@@ -151,6 +151,22 @@ const char *latestMessage() {
   return (tlsLatest && tlsError.code) ? tlsLatest : "";
 }
 
+/// Stream-ordered allocations (mgpuMemAlloc: a compiled layer's temporaries,
+/// the split-K workspace) come from the device's current memory pool, whose
+/// default release threshold of 0 hands freed memory back to the OS at every
+/// synchronisation: the next call then maps it again, tens of microseconds
+/// for a few MB (docs/performance.md, split-K). Keep it in the pool instead, as the CUDA programming guide advises
+/// for repeated allocation of similar sizes; the pool then holds at most the
+/// peak of the temporaries. Best effort: a device without memory pools
+/// allocates synchronously anyway (mgpuMemAlloc's fallback).
+static void keepPoolMemory(CUdevice dev) {
+  CUmemoryPool pool = nullptr;
+  if (cuDeviceGetMemPool(&pool, dev) != CUDA_SUCCESS || !pool)
+    return;
+  cuuint64_t keep = ~cuuint64_t(0);
+  (void)cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &keep);
+}
+
 int ensureInit(const char *where) {
   if (gContext.load(std::memory_order_acquire))
     return 0;
@@ -191,6 +207,7 @@ int ensureInit(const char *where) {
   gDevice = dev;
   gOrdinal = ordinal;
   gContext.store(ctx, std::memory_order_release);
+  keepPoolMemory(dev);
   return 0;
 }
 

@@ -17,23 +17,24 @@
 // measured table entry on sm_90a (block-k 128, 2 stages); the others take the
 // heuristic: warp-m 64 (2 x 64 x 32 / 32 = 128 accumulator floats), 2 warps
 // along rows when 128 rows divide the condensed rows (704 = 1408/2 does not).
-// Where the row tiles are fewer than the SMs (132) the heuristic allows 16 K
-// splits, at most one per V-slice (2048x1408: 11 slices); the launch picks how
-// many at run time (ssmm-split-k.mlir). The table entry says 1.
+// Where the row tiles are fewer than the SMs (132; 108 on sm_80) the
+// heuristic allows 16 K splits, at most one per 4 V-slices (16384x6144: 48
+// slices, 12; 2048x1408: 11 slices, 2); the launch picks how many at run time
+// (ssmm-split-k.mlir). The table entry says 1.
 // CHECK-LABEL: func.func @perf_shapes
 // CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 2, block_k = 128>
 // CHECK-SAME: packed<14336x4096xbf16
 // CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
 // CHECK-SAME: packed<4096x14336xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 12>
 // CHECK-SAME: packed<16384x6144xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 1, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 1, warps_n = 2, stages = 4, block_k = 64, split_k = 4>
 // CHECK-SAME: packed<1408x2048xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 11>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 2>
 // CHECK-SAME: packed<2048x1408xbf16
 // The table is per chip: on sm_80 the headline shape takes the heuristic.
 // SM80-LABEL: func.func @perf_shapes
-// SM80: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
+// SM80: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8>
 // SM80-SAME: packed<14336x4096xbf16
 // split-k alone is not a tiling override: the table entry keeps its tiling
 // and takes the split, and so does every heuristic choice.
@@ -46,7 +47,7 @@
 // An override disables the table and replaces its field of the heuristic
 // (warp-n 64 halves warp-m to keep 2 x 32 x 64 / 32 = 128 accumulator floats).
 // WN64-LABEL: func.func @perf_shapes
-// WN64: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 64, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
+// WN64: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 64, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8>
 // WN64-SAME: packed<14336x4096xbf16
 func.func @perf_shapes(%x1: tensor<?x4096xbf16>, %x2: tensor<?x14336xbf16>,
     %x3: tensor<?x6144xbf16>, %x4: tensor<?x2048xbf16>, %x5: tensor<?x1408xbf16>,

@@ -3,9 +3,7 @@
 // ELF header's e_flags, whose second byte is the SM number (0x50 = 'P' for 80,
 // 0x5A = 'Z' for 90). The ELF bytes are printed escaped (\XX, \\ or one
 // printable character per byte), so the checks count bytes up to the machine
-// field (offset 18) and to e_flags (offset 48). These small weights have
-// fewer row tiles than the chip's SMs, so each ssmm gets the split-K kernel
-// (_sk<N>, with its _sum companion; ssmm-split-k.mlir).
+// field (offset 18) and to e_flags (offset 48).
 // REQUIRES: ptxas
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=bin" | FileCheck %s --check-prefixes=CHECK,SM90
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_80 format=bin" | FileCheck %s --check-prefixes=CHECK,SM80
@@ -18,7 +16,7 @@
 // CHECK-NOT: assembly =
 // SM90-SAME: bin = "\7FELF\02\01\01{{((\\\\|\\[0-9A-F]{2}|[^\\]){11})}}\BE\00{{((\\\\|\\[0-9A-F]{2}|[^\\]){28})}}\04Z\00\06
 // SM80-SAME: bin = "\7FELF\02\01\01{{((\\\\|\\[0-9A-F]{2}|[^\\]){11})}}\BE\00{{((\\\\|\\[0-9A-F]{2}|[^\\]){28})}}\04P\00\06
-// CHECK-SAME: .text.ssmm_256_512_f16_n1m2v128_gather_k1_of16_t64x32x2x2s4k64_sk4\00
+// CHECK-SAME: .text.ssmm_256_512_f16_n1m2v128_gather_k1_of16_t64x32x2x2s4k64\00
 func.func @f16(%w: !samoyeds.packed<256x512xf16, #fmt>, %x: tensor<?x512xf16>,
     %l: tensor<?xi32>) -> tensor<?x256xf16> {
   %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xf16, #fmt>,
@@ -38,7 +36,7 @@ func.func @f16(%w: !samoyeds.packed<256x512xf16, #fmt>, %x: tensor<?x512xf16>,
 // CHECK-NOT: assembly =
 // SM90-SAME: bin = "\7FELF\02\01\01{{((\\\\|\\[0-9A-F]{2}|[^\\]){11})}}\BE\00{{((\\\\|\\[0-9A-F]{2}|[^\\]){28})}}\04Z\00\06
 // SM80-SAME: bin = "\7FELF\02\01\01{{((\\\\|\\[0-9A-F]{2}|[^\\]){11})}}\BE\00{{((\\\\|\\[0-9A-F]{2}|[^\\]){28})}}\04P\00\06
-// CHECK-SAME: .text.ssmm_8_256_256_bf16_n1m2v128_gather_k2_scale_of32_t64x32x2x2s4k64_sk2\00
+// CHECK-SAME: .text.ssmm_8_256_256_bf16_n1m2v128_gather_k2_scale_of32_t64x32x2x2s4k64\00
 func.func @bf16_experts(%w: !samoyeds.packed<8x256x256xbf16, #fmt>, %x: tensor<?x256xbf16>,
     %l: tensor<?xi32>, %off: tensor<9xi32>, %s: tensor<?x2xf32>) -> tensor<?x256xf32> {
   %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>)
@@ -56,7 +54,7 @@ func.func @bf16_experts(%w: !samoyeds.packed<8x256x256xbf16, #fmt>, %x: tensor<?
 // CHECK-NOT: assembly =
 // SM90-SAME: bin = "\7FELF\02\01\01{{((\\\\|\\[0-9A-F]{2}|[^\\]){11})}}\BE\00{{((\\\\|\\[0-9A-F]{2}|[^\\]){28})}}\04Z\00\06
 // SM80-SAME: bin = "\7FELF\02\01\01{{((\\\\|\\[0-9A-F]{2}|[^\\]){11})}}\BE\00{{((\\\\|\\[0-9A-F]{2}|[^\\]){28})}}\04P\00\06
-// CHECK-SAME: .text.ssmm_8_512_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64_sk2\00
+// CHECK-SAME: .text.ssmm_8_512_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64\00
 func.func @bf16_silu(%w: !samoyeds.packed<8x512x256xbf16, #fmt>, %x: tensor<?x256xbf16>,
     %l: tensor<?xi32>, %off: tensor<9xi32>) -> tensor<?x256xbf16> {
   %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>)

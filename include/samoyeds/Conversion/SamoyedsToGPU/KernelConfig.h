@@ -75,7 +75,7 @@ constexpr int64_t kMaxAccFloats = 200;
 constexpr int64_t kMaxWarpTile = 256, kMaxStages = 16, kMaxSplitK = 64;
 /// The heuristic's split-k where it splits, and the blocks per SM a launch
 /// aims at when it splits (the mma_sp kernel's registers allow two).
-constexpr int64_t kDefaultSplitK = 16, kBlocksPerSM = 2;
+constexpr int64_t kDefaultSplitK = 16, kBlocksPerSM = 2, kMinSlicesPerSplit = 4;
 
 /// What the mma.sp kernel cannot run, in the words of the pass options
 /// (warp-m, block-k, ...), or "" when `c` runs `p` on `t`.
@@ -97,7 +97,7 @@ KernelConfig heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
                              KernelConfig overrides = {});
 
 /// The heuristic's split-k for `c` (row tiling chosen): kDefaultSplitK
-/// (at most the V-slices) when two token tiles of work would leave SMs idle
+/// (at most V-slices / kMinSlicesPerSplit, at least 1) when two token tiles of work would leave SMs idle
 /// (2 * row tiles < 2 * SM count, that is fewer row tiles than SMs), else 1.
 int64_t heuristicSplitK(const SsmmProblem &p, const TargetInfo &t,
                         const KernelConfig &c);

@@ -271,6 +271,7 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
       b.setInsertionPointToStart(sum.thenBlock());
       scf::YieldOp::create(
           b, sumPartials(b, s, split, tid, layout->numFragments(), accType,
+                         usedFragments(b, *layout, tile.tok0, tile.validEnd),
                          [&](ImplicitLocOpBuilder &nb, Value z) {
                            return partialBlock(nb, s, split, z, bx, by);
                          }));
@@ -298,7 +299,8 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
       // The host sized the workspace for the tiles that can have work.
       ifThen(b, cmpi(b, arith::CmpIPredicate::uge, by, split.wsTiles),
              [&](ImplicitLocOpBuilder &nb) { LLVM::Trap::create(nb); });
-      storePartials(b, s, split.ws, partialBlock(b, s, split, bz, bx, by), tid, acc);
+      storePartials(b, s, split.ws, partialBlock(b, s, split, bz, bx, by), tid, acc,
+                    usedFragments(b, *layout, tile.tok0, tile.validEnd));
     }
     auto direct = scf::IfOp::create(
         b, cmpi(b, arith::CmpIPredicate::eq, nz, cIdx(b, 1)), /*withElse=*/false);
