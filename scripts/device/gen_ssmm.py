@@ -38,7 +38,7 @@ def variants():
         out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
                         gather=True, top_k=1, experts=0, silu=False, scale=False,
                         options=opts))
-    # Split-K (docs/kernel.md, section 10): the sweep and perf shapes above get
+    # Split-K (docs/kernel.md, section 13): the sweep and perf shapes above get
     # it from the heuristic where the row tiles are fewer than the SMs; the
     # unsplit kernel of the same shapes is checked and timed beside it.
     out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=1, m=2, v=128,

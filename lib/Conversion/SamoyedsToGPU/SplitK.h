@@ -16,7 +16,7 @@
 //     split order, z = 0, 1, ..., and runs the epilogue on the sum.
 // The order of the sum is fixed, so the result does not depend on which
 // block ran first: a split launch is deterministic (docs/kernel.md, section
-// 10). The workspace holds, per block of launch 1, its threads'
+// 13). The workspace holds, per block of launch 1, its threads'
 // accumulator fragments (rows x width floats, 2 x 2 for mma.sp): row h of
 // fragment f of thread `tid` of block ((z * rowTiles + x) * wsTiles + y) at
 // floats (((block * fragments + f) * rows + h) * threads + tid) * width
