@@ -1,4 +1,4 @@
-// The row-dot kernel: a linalg.generic marked samoyeds.row_dot (gate logits, shared-expert gate) as a warp per output row.
+// The row-dot kernel: a linalg.generic marked samoyeds.row_dot (gate logits, shared-expert gate), a warp per tile of 2 rows x 4 columns.
 //
 // samoyeds-decompose-moe marks these products; the generic linalg-to-loops
 // path would give a thread per output element, each reading a whole row.
@@ -15,8 +15,9 @@ using namespace mlir::samoyeds;
 using namespace mlir::samoyeds::gpukernels;
 
 /// out[m][n] = init[m][n] + sum_k f32(lhs[m][k]) * f32(rhs[n][k]) (rhs of
-/// rank 1: n absent). Block of 8 warps, a warp per row m: lanes stride k
-/// (coalesced), a butterfly of shuffles sums them, lane 0 writes.
+/// rank 1: n absent). Block of 8 warps, a warp per 2 rows m x 4 columns n:
+/// lanes stride k (coalesced), a butterfly of shuffles sums each of the 8,
+/// lane 0 writes.
 LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
                                                       gpu::GPUModuleOp gpuModule) {
   // The marker is a discardable attribute: any generic can carry it, so the
@@ -76,8 +77,14 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
                           ? std::string("dyn")
                           : std::to_string(lt.getDimSize(0)));
   constexpr int64_t kWarps = 8;
-  // Columns per block (grid y spreads the rest, so few rows still fill the
-  // chip) and elements per lane load (vector loads need K % width == 0).
+  // A warp computes a register tile of kRows rows x nChunk columns: per step
+  // its lanes load kRows + nChunk vectors for kRows * nChunk vector FMAs,
+  // where one row and one column at a time needed two loads per FMA (the
+  // loads, not the FMAs, bound the kernel: DeepSeek's 4096 x 2048 x 64 gate
+  // took 532 us, docs/performance.md). Grid y spreads the columns, so few
+  // rows still fill the chip. Lanes load `width` elements (vector loads need
+  // K % width == 0).
+  constexpr int64_t kRows = 2;
   int64_t nChunk = std::min<int64_t>(n, 4);
   int64_t width = k % 8 == 0 ? 8 : 1;
   gpu::GPUFuncOp fn = getOrCreateKernel(
@@ -89,34 +96,45 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
         auto c = [&](int64_t v) {
           return arith::ConstantIndexOp::create(b, v).getResult();
         };
+        auto ult = [&](Value x, Value y) {
+          return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y).getResult();
+        };
         Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
         Value lane = arith::RemUIOp::create(b, tid, c(32));
-        Value row = arith::AddIOp::create(
-            b, arith::MulIOp::create(b, gpu::BlockIdOp::create(b, gpu::Dimension::x),
-                                     c(kWarps)),
-            arith::DivUIOp::create(b, tid, c(32)));
+        Value row0 = arith::MulIOp::create(
+            b,
+            arith::AddIOp::create(
+                b, arith::MulIOp::create(b, gpu::BlockIdOp::create(b, gpu::Dimension::x),
+                                         c(kWarps)),
+                arith::DivUIOp::create(b, tid, c(32))),
+            c(kRows));
         Value m = memref::DimOp::create(b, a, 0);
         // Whole warps leave together, so the shuffles below see 32 lanes.
-        auto inRange = scf::IfOp::create(
-            b, arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, m), false);
+        auto inRange = scf::IfOp::create(b, ult(row0, m), false);
         b.setInsertionPointToStart(inRange.thenBlock());
-        // Unused (canonicalize removes it); kept so that the generated IR
-        // stays as it was.
-        (void)arith::ConstantOp::create(b, b.getF32FloatAttr(0.0f));
-        // This block's columns: [by * nChunk, min(N, by * nChunk + nChunk)).
+        // The warp's rows (those past M read row M - 1 and are not stored)
+        // and this block's columns [by * nChunk, by * nChunk + nChunk)
+        // (those past N read column N - 1 and are not stored).
+        Value lastRow = arith::SubIOp::create(b, m, c(1));
+        SmallVector<Value> rowIdx, rowOk, colIdx, colOk;
+        for (int64_t r = 0; r < kRows; ++r) {
+          Value i = arith::AddIOp::create(b, row0, c(r));
+          rowOk.push_back(ult(i, m));
+          rowIdx.push_back(arith::MinUIOp::create(b, i, lastRow));
+        }
         Value n0 = arith::MulIOp::create(
             b, gpu::BlockIdOp::create(b, gpu::Dimension::y), c(nChunk));
-        Value n1 = arith::MinUIOp::create(b, arith::AddIOp::create(b, n0, c(nChunk)),
-                                          c(n));
-        auto nLoop = scf::ForOp::create(b, n0, n1, c(1));
-        b.setInsertionPointToStart(nLoop.getBody());
-        Value col = nLoop.getInductionVar();
-        // Each lane reads `width` consecutive elements (16 bytes of bf16).
+        for (int64_t j = 0; j < nChunk; ++j) {
+          Value col = arith::AddIOp::create(b, n0, c(j));
+          colOk.push_back(ult(col, c(n)));
+          colIdx.push_back(arith::MinUIOp::create(b, col, c(n - 1)));
+        }
         auto vt = VectorType::get({width}, b.getF32Type());
         Value vzero = arith::ConstantOp::create(
             b, vt, DenseElementsAttr::get(vt, b.getF32FloatAttr(0.0f)));
         auto kLoop = scf::ForOp::create(b, arith::MulIOp::create(b, lane, c(width)),
-                                        c(k), c(32 * width), ValueRange{vzero});
+                                        c(k), c(32 * width),
+                                        SmallVector<Value>(kRows * nChunk, vzero));
         {
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPointToStart(kLoop.getBody());
@@ -129,36 +147,49 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
                        ? v
                        : arith::ExtFOp::create(b, vt, v).getResult();
           };
-          Value x = load(a, ValueRange{row, kk});
-          Value y = vec ? load(w, ValueRange{kk}) : load(w, ValueRange{col, kk});
-          Value acc = vector::FMAOp::create(b, x, y, kLoop.getRegionIterArgs()[0]);
+          SmallVector<Value> xs, ys, acc;
+          for (int64_t r = 0; r < kRows; ++r)
+            xs.push_back(load(a, ValueRange{rowIdx[r], kk}));
+          for (int64_t j = 0; j < nChunk; ++j)
+            ys.push_back(vec ? load(w, ValueRange{kk}) : load(w, ValueRange{colIdx[j], kk}));
+          for (int64_t r = 0; r < kRows; ++r)
+            for (int64_t j = 0; j < nChunk; ++j)
+              acc.push_back(vector::FMAOp::create(
+                  b, xs[r], ys[j], kLoop.getRegionIterArgs()[r * nChunk + j]));
           scf::YieldOp::create(b, acc);
         }
-        Value v = vector::ReductionOp::create(b, vector::CombiningKind::ADD,
-                                              kLoop.getResult(0));
-        for (int64_t d = 16; d >= 1; d /= 2) {
-          Value o2 = gpu::ShuffleOp::create(
-                         b, v, arith::ConstantOp::create(b, b.getI32IntegerAttr(d)),
-                         arith::ConstantOp::create(b, b.getI32IntegerAttr(32)),
-                         gpu::ShuffleMode::XOR)
-                         .getShuffleResult();
-          v = arith::AddFOp::create(b, v, o2);
-        }
-        auto lane0 = scf::IfOp::create(
-            b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, c(0)), false);
-        b.setInsertionPointToStart(lane0.thenBlock());
-        SmallVector<Value> idx = {row};
-        if (!vec)
-          idx.push_back(col);
-        Value base = memref::LoadOp::create(b, in, idx);
-        memref::StoreOp::create(b, arith::AddFOp::create(b, base, v), o, idx);
+        Value isLane0 =
+            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, c(0));
+        for (int64_t r = 0; r < kRows; ++r)
+          for (int64_t j = 0; j < nChunk; ++j) {
+            Value v = vector::ReductionOp::create(b, vector::CombiningKind::ADD,
+                                                  kLoop.getResult(r * nChunk + j));
+            for (int64_t d = 16; d >= 1; d /= 2) {
+              Value o2 = gpu::ShuffleOp::create(
+                             b, v, arith::ConstantOp::create(b, b.getI32IntegerAttr(d)),
+                             arith::ConstantOp::create(b, b.getI32IntegerAttr(32)),
+                             gpu::ShuffleMode::XOR)
+                             .getShuffleResult();
+              v = arith::AddFOp::create(b, v, o2);
+            }
+            Value store = arith::AndIOp::create(
+                b, isLane0, arith::AndIOp::create(b, rowOk[r], colOk[j]));
+            auto st = scf::IfOp::create(b, store, false);
+            OpBuilder::InsertionGuard g(b);
+            b.setInsertionPointToStart(st.thenBlock());
+            SmallVector<Value> idx = {rowIdx[r]};
+            if (!vec)
+              idx.push_back(colIdx[j]);
+            Value base = memref::LoadOp::create(b, in, idx);
+            memref::StoreOp::create(b, arith::AddFOp::create(b, base, v), o, idx);
+          }
         b.setInsertionPointAfter(inRange);
         gpu::ReturnOp::create(b);
       });
   auto cst = [&](int64_t v) {
     return arith::ConstantIndexOp::create(hb, loc, v).getResult();
   };
-  Value blocks = arith::CeilDivUIOp::create(hb, loc, rows, cst(kWarps));
+  Value blocks = arith::CeilDivUIOp::create(hb, loc, rows, cst(kWarps * kRows));
   gpu::LaunchFuncOp::create(
       hb, loc, fn, gpu::KernelDim3{blocks, cst((n + nChunk - 1) / nChunk), cst(1)},
       gpu::KernelDim3{cst(32 * kWarps), cst(1), cst(1)}, Value(), buffers);

@@ -1,6 +1,8 @@
 // The row dot products that samoyeds-decompose-moe marks (gate logits, shared
-// expert gate) get a warp-per-row kernel: lanes stride the reduction
-// dimension, a shuffle butterfly sums them, lane 0 adds the init value.
+// expert gate) get their own kernel: a warp computes 2 rows x 4 columns,
+// lanes stride the reduction dimension, a shuffle butterfly sums each of the
+// 8 outputs, lane 0 adds the init value and stores the rows and columns in
+// range.
 // RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu | FileCheck %s
 
 #lhs = affine_map<(d0, d1, d2) -> (d0, d2)>
@@ -10,8 +12,10 @@
 // CHECK-LABEL: func.func @logits
 // CHECK-NOT: linalg.generic
 // CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
-// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %{{.*}}, %{{.*}} : index
-// 8 columns in chunks of 4: grid y = 2.
+// 8 warps x 2 rows per block: grid x = ceil(rows / 16); 8 columns in chunks
+// of 4: grid y = 2.
+// CHECK: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %{{.*}}, %[[C16]] : index
 // CHECK: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-NOT: scf.if
 // CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n8_bf16_bf16_dyn blocks in (%[[BLOCKS]], %[[C2]], %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x256xbf16>, %{{.*}} : memref<8x256xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
@@ -19,16 +23,48 @@
 // CHECK: gpu.func @row_dot_k256_n8_bf16_bf16_dyn
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: gpu.block_id  y
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
-// Lanes read 8 consecutive bf16 (16 bytes) per step of 256.
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<8xf32>)
-// CHECK: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x256xbf16>, vector<8xbf16>
-// CHECK: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x256xbf16>, vector<8xbf16>
-// CHECK: vector.fma
+// Lanes read 8 consecutive bf16 (16 bytes) per step of 256: 2 token rows and
+// 4 gate rows per step, 8 vector FMAs.
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-2: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x256xbf16>, vector<8xbf16>
+// CHECK-COUNT-4: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x256xbf16>, vector<8xbf16>
+// CHECK-COUNT-8: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: scf.yield
+// Each output: a reduction, 5 shuffles, a store guarded by lane 0 and range.
 // CHECK: vector.reduction <add>
-// CHECK: gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
-// CHECK-COUNT-4: gpu.shuffle  xor
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: scf.if
 // CHECK: memref.store
+// CHECK: vector.reduction <add>
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: scf.if
+// CHECK: memref.store
+// CHECK: vector.reduction <add>
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: scf.if
+// CHECK: memref.store
+// CHECK: vector.reduction <add>
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: scf.if
+// CHECK: memref.store
+// CHECK: vector.reduction <add>
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: scf.if
+// CHECK: memref.store
+// CHECK: vector.reduction <add>
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: scf.if
+// CHECK: memref.store
+// CHECK: vector.reduction <add>
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: scf.if
+// CHECK: memref.store
+// CHECK: vector.reduction <add>
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: scf.if
+// CHECK: memref.store
+// CHECK-NOT: gpu.shuffle
 func.func @logits(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %init: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                        iterator_types = ["parallel", "parallel", "reduction"]}
