@@ -50,8 +50,8 @@ MIN_SM, MAX_SM = 80, 90
 # Integer options of --samoyeds-gpu-pipeline that a caller may set (chip and
 # format belong to samoyeds-compile). The compiler checks their meaning; the
 # range here keeps its size arithmetic far from overflow.
-PIPELINE_INT_OPTIONS = ("block-k", "min-blocks-per-sm", "split-k", "stages", "warp-m",
-                        "warp-n", "warps-m", "warps-n")
+PIPELINE_INT_OPTIONS = ("block-k", "decode-tile", "min-blocks-per-sm", "split-k", "stages",
+                        "warp-m", "warp-n", "warps-m", "warps-n")
 MAX_OPTION_VALUE = 4096
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -42,7 +42,7 @@ MODES = {
 }
 # Not in the default --modes: "gpu-opts" also mutates the GPU pipeline's
 # options (their known crashes wait in pending/, see known.txt).
-GPU_OPTIONS = ["warp-m", "warp-n", "warps-m", "warps-n", "stages", "block-k", "split-k",
+GPU_OPTIONS = ["warp-m", "warp-n", "warps-m", "warps-n", "stages", "block-k", "split-k", "decode-tile",
                "min-blocks-per-sm"]
 OPTION_VALUES = ["0", "1", "2", "3", "4", "8", "16", "32", "48", "64", "128",
                  "-1", "2147483648", "4611686018427387904"]

@@ -48,7 +48,7 @@ def unescape_mlir_string(raw):
 # The integer options of samoyeds-gpu-pipeline a caller may pass; chip and
 # format are this driver's own.
 PIPELINE_INT_OPTIONS = {"warp-m", "warp-n", "warps-m", "warps-n", "stages", "block-k",
-                        "split-k", "min-blocks-per-sm"}
+                        "split-k", "decode-tile", "min-blocks-per-sm"}
 
 
 def main():

@@ -50,6 +50,9 @@ def SamoyedsSelectKernelConfig
     Option<"splitK", "split-k", "int64_t", /*default=*/"0",
            "Override: the most K splits a launch may use, 1 to 64 (1: never; "
            "0: chosen, 16 where the row tiles are fewer than the SMs)">,
+    Option<"decodeTile", "decode-tile", "int64_t", /*default=*/"0",
+           "Override: the token tile of the second kernel that calls with few "
+           "routed pairs run (1: none; 0: chosen, 16 where it fits)">,
   ];
   let dependentDialects = ["::mlir::samoyeds::SamoyedsDialect"];
 }
@@ -113,6 +116,9 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
     Option<"splitK", "split-k", "int64_t", /*default=*/"0",
            "Override: the most K splits a launch may use (1 to 64; the launch "
            "picks the count at run time); 0: chosen">,
+    Option<"decodeTile", "decode-tile", "int64_t", /*default=*/"0",
+           "Override: the token tile of the kernel for calls with few routed "
+           "pairs (1: none); 0: chosen">,
     Option<"minBlocksPerSM", "min-blocks-per-sm", "int64_t", /*default=*/"0",
            "Blocks of the ssmm kernel that must fit one SM (nvvm.minctasm: caps "
            "the registers per thread; 0 leaves the choice to ptxas)">,

@@ -33,6 +33,7 @@ sg::KernelConfig gpukernels::fromAttr(KernelConfigAttr a) {
   c.splitK = a.getSplitK();
   c.schedule = a.getSchedule() == KernelSchedule::persistent ? sg::Schedule::Persistent
                                                               : sg::Schedule::Grid;
+  c.decodeTile = a.getDecodeTile();
   return c;
 }
 
@@ -41,7 +42,8 @@ KernelConfigAttr gpukernels::toAttr(MLIRContext *ctx, const sg::KernelConfig &c)
       ctx, c.family == sg::Family::WgmmaSp ? KernelFamily::wgmma_sp : KernelFamily::mma_sp,
       c.warpM, c.warpN, c.warpsM, c.warpsN, c.stages, c.blockK, c.splitK,
       c.schedule == sg::Schedule::Persistent ? KernelSchedule::persistent
-                                             : KernelSchedule::grid);
+                                             : KernelSchedule::grid,
+      c.decodeTile);
 }
 
 std::optional<sg::TargetInfo> gpukernels::lookupTarget(Operation *where, StringRef pass,

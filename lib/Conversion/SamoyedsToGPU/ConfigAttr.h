@@ -24,7 +24,8 @@ KernelConfigAttr toAttr(MLIRContext *ctx, const ::samoyeds::gpu::KernelConfig &c
 inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
                                                   int64_t warpsM, int64_t warpsN,
                                                   int64_t stages, int64_t blockK,
-                                                  int64_t splitK) {
+                                                  int64_t splitK,
+                                                  int64_t decodeTile) {
   ::samoyeds::gpu::KernelConfig c;
   c.warpM = warpM;
   c.warpN = warpN;
@@ -33,6 +34,7 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
   c.stages = stages;
   c.blockK = blockK;
   c.splitK = splitK;
+  c.decodeTile = decodeTile;
   return c;
 }
 

@@ -52,6 +52,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> splitK{*this, "split-k",
                                       llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> decodeTile{*this, "decode-tile",
+                                          llvm::cl::desc("see convert-samoyeds-to-gpu"),
+                                          llvm::cl::init(0)};
   PassOptions::Option<int64_t> minBlocksPerSM{
       *this, "min-blocks-per-sm", llvm::cl::desc("see convert-samoyeds-to-gpu"),
       llvm::cl::init(0)};
@@ -70,6 +73,7 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   selectOpts.stages = opts.stages;
   selectOpts.blockK = opts.blockK;
   selectOpts.splitK = opts.splitK;
+  selectOpts.decodeTile = opts.decodeTile;
   pm.addPass(mlir::samoyeds::createSamoyedsSelectKernelConfig(selectOpts));
   mlir::samoyeds::ConvertSamoyedsToGPUOptions conv;
   conv.chip = opts.chip;

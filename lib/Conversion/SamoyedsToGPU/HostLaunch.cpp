@@ -35,24 +35,18 @@ struct HostMath {
 /// The workspace floats a split launch may use (64 MiB): S is lowered to fit.
 constexpr int64_t kMaxWorkspaceFloats = int64_t(16) << 20;
 
-/// The split-K arguments of `op`'s kernel (SplitK.h): the number of splits
+/// The split-K plan of one kernel variant (SplitK.h): the number of splits
 /// S, chosen here at run time (KernelConfig.h, splitsAtRunTime, is the
-/// reference), the workspace and the bound wsTiles on the token tiles that
-/// can have work.
-void addSplitK(OpBuilder &hb, SsmmOp op, const KernelSpec &s, int64_t smCount,
-               SsmmBuffers &r) {
-  HostMath h{hb, op.getLoc()};
-  Location loc = op.getLoc();
+/// reference), the workspace floats it needs and the bound wsTiles on the
+/// token tiles that can have work.
+struct SplitPlan {
+  Value splits, wsTiles, floats;
+};
+
+SplitPlan planSplits(HostMath &h, SsmmOp op, const KernelSpec &s, int64_t smCount,
+                     Value pairs, Value gy) {
   int64_t rowTiles = s.weight.getCondensedRows() / s.blockM();
   int64_t slices = s.weight.getCols() / s.weight.getFormat().getV();
-  Value gy = h.ceilDiv(r.listLen, h.c(s.blockN()));
-  // Routed pairs: T * k from the input (gather) or the scale, else the list.
-  Value pairs = r.listLen;
-  if (s.gather)
-    pairs = h.mul(memref::DimOp::create(hb, loc, r.args[3], 0), h.c(s.topK));
-  else if (s.hasScale)
-    pairs = h.mul(memref::DimOp::create(hb, loc, r.args[r.args.size() - 2], 0),
-                  h.c(s.topK));
   // Token tiles with work: at most one per pair, and never more than the grid.
   Value work = h.max(h.min(gy, pairs), h.c(1));
   // The tiles that can have work lie before offsets[E]; for a dispatch list
@@ -76,19 +70,14 @@ void addSplitK(OpBuilder &hb, SsmmOp op, const KernelSpec &s, int64_t smCount,
   Value fit = h.div(h.c(kMaxWorkspaceFloats), h.max(perSplit, h.c(1)));
   splits = h.max(h.min(splits, fit), h.c(1));
   Value floats = h.select(h.gt1(splits), h.mul(splits, perSplit), h.c(4));
-  Value ws = memref::AllocOp::create(
-      hb, loc, MemRefType::get({ShapedType::kDynamic}, hb.getF32Type()),
-      ValueRange{floats});
-  r.args.append({ws, h.c(1), wsTiles});
-  r.splits = splits;
+  return {splits, wsTiles, floats};
 }
 } // namespace
 
 SsmmBuffers mlir::samoyeds::gpukernels::createSsmmBuffers(OpBuilder &hb,
                                                           SsmmOp op,
                                                           AssembleOp assemble,
-                                                          const KernelSpec &s,
-                                                          int64_t smCount) {
+                                                          const KernelSpec &s) {
   Location loc = op.getLoc();
   SmallVector<Value> tensors = {assemble.getValues(), assemble.getMetadata(),
                                 assemble.getRowIndices(), op.getInput(),
@@ -107,42 +96,97 @@ SsmmBuffers mlir::samoyeds::gpukernels::createSsmmBuffers(OpBuilder &hb,
   if (outType.isDynamicDim(0))
     dynSizes.push_back(r.listLen);
   r.out = memref::AllocOp::create(hb, loc, outType, dynSizes);
+  // Routed pairs: T * k from the input (gather) or the scale, else the list.
+  HostMath h{hb, loc};
+  r.pairs = r.listLen;
+  if (s.gather)
+    r.pairs = h.mul(memref::DimOp::create(hb, loc, r.args[3], 0), h.c(s.topK));
+  else if (s.hasScale)
+    r.pairs = h.mul(memref::DimOp::create(hb, loc, r.args.back(), 0), h.c(s.topK));
   r.args.push_back(r.out);
-  if (s.splitK > 1)
-    addSplitK(hb, op, s, smCount, r);
   return r;
 }
 
+SmallVector<Type> mlir::samoyeds::gpukernels::kernelArgTypes(const SsmmBuffers &b,
+                                                             const KernelSpec &s) {
+  SmallVector<Type> types;
+  for (Value v : b.args)
+    types.push_back(v.getType());
+  if (s.splitK > 1) {
+    MLIRContext *ctx = b.out.getContext();
+    types.push_back(MemRefType::get({ShapedType::kDynamic}, Float32Type::get(ctx)));
+    types.push_back(IndexType::get(ctx));
+    types.push_back(IndexType::get(ctx));
+  }
+  return types;
+}
+
 void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
-    OpBuilder &hb, SsmmOp op, AssembleOp assemble, gpu::GPUFuncOp fn,
-    gpu::GPUFuncOp sumFn, const KernelSpec &s, const SsmmBuffers &buffers) {
+    OpBuilder &hb, SsmmOp op, AssembleOp assemble, ArrayRef<SsmmKernel> kernels,
+    const SsmmBuffers &buffers, int64_t smCount) {
   Location loc = op.getLoc();
-  auto cst = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(hb, loc, v).getResult();
-  };
-  // The grid: row tiles x token tiles, skipped when the list is empty.
-  int64_t rowTiles = s.weight.getCondensedRows() / s.blockM();
-  Value gy = arith::CeilDivUIOp::create(hb, loc, buffers.listLen, cst(s.blockN()));
-  Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(s.smemBytes()));
-  // No guard for an empty list (gy = 0): the runtime's launch is a no-op
-  // for an empty grid, and an scf.if here would split gpu-async-region's
-  // token chain into a stream synchronisation per launch.
-  Value gz = buffers.splits ? buffers.splits : cst(1);
-  gpu::LaunchFuncOp::create(hb, loc, fn, gpu::KernelDim3{cst(rowTiles), gy, gz},
-                            gpu::KernelDim3{cst(s.threads()), cst(1), cst(1)}, smem,
-                            buffers.args);
-  if (buffers.splits) {
-    // The sum of the splits (SplitK.h): splits = S, an empty grid for S = 1.
+  HostMath h{hb, loc};
+  const KernelSpec &main = kernels.front().spec;
+  int64_t rowTiles = main.weight.getCondensedRows() / main.blockM();
+  // With a decode kernel (kernels[1]) a call runs one of the two: the other's
+  // grid is empty (a runtime no-op; an scf.if here would split
+  // gpu-async-region's token chain into a stream synchronisation per launch).
+  Value useDecode;
+  if (kernels.size() > 1) {
+    int64_t experts = main.weight.hasExpertDim() ? main.weight.getNumExperts() : 1;
+    useDecode = arith::CmpIOp::create(
+        hb, loc, arith::CmpIPredicate::ule, buffers.pairs,
+        h.c(main.decodeTile * experts));
+  }
+  SmallVector<Value> gys;
+  SmallVector<SplitPlan> plans;
+  for (auto [i, k] : llvm::enumerate(kernels)) {
+    Value gy = h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()));
+    if (useDecode)
+      gy = h.select(i == 0 ? arith::XOrIOp::create(
+                                 hb, loc, useDecode,
+                                 arith::ConstantOp::create(hb, loc, hb.getBoolAttr(true)))
+                                 .getResult()
+                           : useDecode,
+                    gy, h.c(0));
+    gys.push_back(gy);
+    if (k.spec.splitK > 1)
+      plans.push_back(planSplits(h, op, k.spec, smCount, buffers.pairs,
+                                 h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()))));
+  }
+  // One workspace, for the kernel that runs.
+  Value ws;
+  if (!plans.empty()) {
+    Value floats = plans[0].floats;
+    if (plans.size() > 1)
+      floats = h.select(useDecode, plans[1].floats, plans[0].floats);
+    ws = memref::AllocOp::create(
+        hb, loc, MemRefType::get({ShapedType::kDynamic}, hb.getF32Type()),
+        ValueRange{floats});
+  }
+  for (auto [i, k] : llvm::enumerate(kernels)) {
+    const KernelSpec &s = k.spec;
     SmallVector<Value> args = buffers.args;
-    args[args.size() - 2] = buffers.splits;
-    Value many = arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::ugt,
-                                       buffers.splits, cst(1));
-    Value gy2 = arith::SelectOp::create(hb, loc, many, gy, cst(0));
-    // It copies nothing: no shared memory.
-    gpu::LaunchFuncOp::create(hb, loc, sumFn, gpu::KernelDim3{cst(rowTiles), gy2, cst(1)},
-                              gpu::KernelDim3{cst(s.threads()), cst(1), cst(1)},
-                              arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(0)),
+    Value gz = h.c(1);
+    if (s.splitK > 1) {
+      args.append({ws, h.c(1), plans[i].wsTiles});
+      gz = plans[i].splits;
+    }
+    Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(s.smemBytes()));
+    // No guard for an empty list (gy = 0) either: an empty grid.
+    gpu::LaunchFuncOp::create(hb, loc, k.fn, gpu::KernelDim3{h.c(rowTiles), gys[i], gz},
+                              gpu::KernelDim3{h.c(s.threads()), h.c(1), h.c(1)}, smem,
                               args);
+    if (s.splitK > 1) {
+      // The sum of the splits (SplitK.h): splits = S, an empty grid for S = 1.
+      args[args.size() - 2] = plans[i].splits;
+      Value gy2 = h.select(h.gt1(plans[i].splits), gys[i], h.c(0));
+      // It copies nothing: no shared memory.
+      gpu::LaunchFuncOp::create(
+          hb, loc, k.sumFn, gpu::KernelDim3{h.c(rowTiles), gy2, h.c(1)},
+          gpu::KernelDim3{h.c(s.threads()), h.c(1), h.c(1)},
+          arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(0)), args);
+    }
   }
   Value result = bufferization::ToTensorOp::create(
       hb, loc, op.getResult().getType(), buffers.out, /*restrict=*/true,

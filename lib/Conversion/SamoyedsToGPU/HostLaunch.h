@@ -18,31 +18,39 @@ namespace gpukernels {
 
 /// The buffers of one ssmm, in kernel-argument order: values, metadata,
 /// row_indices, input, list, [offsets], [scale], then the fresh result
-/// buffer `out` (list length x output rows), and with split-K (SplitK.h) the
-/// workspace, `splits` (1: launch 1) and `wsTiles`.
+/// buffer `out` (list length x output rows); with split-K the kernels take
+/// the workspace, `splits` and `wsTiles` after them (SplitK.h).
 struct SsmmBuffers {
   SmallVector<Value> args;
   Value listLen;
   Value out;
-  /// With split-K: the splits S the launch uses (index; chosen at run time).
-  Value splits;
+  /// Routed pairs of the call (index): T * k, or the list length.
+  Value pairs;
 };
 
-/// Builds the buffers of `op` (whose weight is `assemble`) before it; with
-/// split-K also the run-time choice of S for a chip of `smCount` SMs and the
-/// workspace for it.
+/// Builds the buffers of `op` (whose weight is `assemble`) before it.
 SsmmBuffers createSsmmBuffers(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
-                              const KernelSpec &s, int64_t smCount);
+                              const KernelSpec &s);
 
-/// Launches `fn` with one block per tile (condensed rows / blockM x
-/// ceildiv(list length, blockN), nothing for an empty list; x S splits) and
-/// the spec's dynamic shared memory, and with S > 1 the launch of `sumFn`
-/// that sums the splits; then replaces `op` by the result buffer and erases it (and
-/// `assemble` once unused).
+/// The argument types of a kernel of spec `s` over `b`.
+SmallVector<Type> kernelArgTypes(const SsmmBuffers &b, const KernelSpec &s);
+
+/// A kernel of the op and, with split-K, the kernel that sums its splits.
+struct SsmmKernel {
+  KernelSpec spec;
+  gpu::GPUFuncOp fn, sumFn;
+};
+
+/// Launches `kernels[0]` with one block per tile (condensed rows / blockM x
+/// ceildiv(list length, blockN), nothing for an empty list; x S splits,
+/// chosen at run time for a chip of `smCount` SMs, with the workspace and
+/// the launch of the sum). With a decode kernel `kernels[1]` (a smaller
+/// token tile), a call whose routed pairs are at most decodeTile * experts
+/// launches that one instead (the other's grid is empty). Then replaces
+/// `op` by the result buffer and erases it (and `assemble` once unused).
 void launchSsmmAndReplace(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
-                          gpu::GPUFuncOp fn, gpu::GPUFuncOp sumFn,
-                          const KernelSpec &s,
-                          const SsmmBuffers &buffers);
+                          ArrayRef<SsmmKernel> kernels, const SsmmBuffers &buffers,
+                          int64_t smCount);
 
 } // namespace gpukernels
 } // namespace samoyeds

@@ -9,7 +9,8 @@ using namespace samoyeds::gpu;
 bool KernelConfig::operator==(const KernelConfig &o) const {
   return family == o.family && warpM == o.warpM && warpN == o.warpN &&
          warpsM == o.warpsM && warpsN == o.warpsN && stages == o.stages &&
-         blockK == o.blockK && splitK == o.splitK && schedule == o.schedule;
+         blockK == o.blockK && splitK == o.splitK && schedule == o.schedule &&
+         decodeTile == o.decodeTile;
 }
 
 std::string KernelConfig::tag() const {
@@ -42,6 +43,10 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
   }
   if (c.schedule != Schedule::Grid)
     return "the persistent schedule is not supported by the mma_sp kernel";
+  if (c.decodeTile < 0 || c.decodeTile > kMaxWarpTile) {
+    os << "decode-tile (" << c.decodeTile << ") must be in [0, " << kMaxWarpTile << "]";
+    return os.str();
+  }
   // Bounds first: every product below then stays far inside 64 bits.
   if (c.warpsM < 1 || c.warpsN < 1 || c.warpsM > 32 || c.warpsN > 32 ||
       c.threads() > t.maxThreadsPerBlock) {
@@ -118,6 +123,12 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
        << " per block on this chip); use fewer stages or a smaller tile";
     return os.str();
   }
+  if (c.decodeTile && !decodeConfig(p, t, c)) {
+    os << "decode-tile (" << c.decodeTile << ") must be smaller than the token tile ("
+       << c.blockN() << "), divide it, and give a kernel that can run this op "
+       << "(warp-n = decode-tile, warps-n = 1)";
+    return os.str();
+  }
   return "";
 }
 
@@ -186,6 +197,10 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
   auto withSplit = [&](KernelConfig r) {
     if (!r.splitK)
       r.splitK = heuristicSplitK(p, t, r);
+    if (r.decodeTile == 1)
+      r.decodeTile = 0;
+    else if (!r.decodeTile)
+      r.decodeTile = heuristicDecodeTile(p, t, r);
     return r;
   };
   // A block-k above V is clamped to V: a stage never spans two slices.
@@ -226,7 +241,36 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
     c.warpsM = 1;
   if (!c.splitK)
     c.splitK = 1;
+  if (c.decodeTile == 1)
+    c.decodeTile = 0;
   return c;
+}
+
+std::optional<KernelConfig> samoyeds::gpu::decodeConfig(const SsmmProblem &p,
+                                                        const TargetInfo &t,
+                                                        const KernelConfig &c) {
+  if (c.decodeTile <= 0 || c.warpsN <= 0 || c.warpN <= 0 ||
+      c.blockN() % c.decodeTile || c.decodeTile >= c.blockN())
+    return std::nullopt;
+  KernelConfig d = c;
+  d.decodeTile = 0;
+  d.warpN = c.decodeTile;
+  d.warpsN = 1;
+  // Keep the block's rows and its warp count where the rows allow.
+  KernelConfig wide = d;
+  wide.warpM = c.warpM / 2;
+  wide.warpsM = c.warpsM * 2;
+  for (const KernelConfig &cand : {wide, d})
+    if (cand.warpM > 0 && checkConfig(p, t, cand).empty())
+      return cand;
+  return std::nullopt;
+}
+
+int64_t samoyeds::gpu::heuristicDecodeTile(const SsmmProblem &p, const TargetInfo &t,
+                                           const KernelConfig &c) {
+  KernelConfig probe = c;
+  probe.decodeTile = kDecodeTile;
+  return decodeConfig(p, t, probe) ? kDecodeTile : 0;
 }
 
 KernelConfig samoyeds::gpu::selectConfig(const SsmmProblem &p, const TargetInfo &t,
@@ -241,6 +285,9 @@ KernelConfig samoyeds::gpu::selectConfig(const SsmmProblem &p, const TargetInfo 
     if (std::optional<KernelConfig> c = tableConfig(p, t)) {
       if (o.splitK)
         c->splitK = o.splitK;
+      c->decodeTile = o.decodeTile == 1 ? 0
+                      : o.decodeTile   ? o.decodeTile
+                                       : heuristicDecodeTile(p, t, *c);
       return *c;
     }
   return heuristicConfig(p, t, o);

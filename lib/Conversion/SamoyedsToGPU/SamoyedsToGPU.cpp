@@ -119,7 +119,7 @@ struct ConvertSamoyedsToGPUPass
     // The op's configuration (samoyeds-select-kernel-config), else the
     // table/heuristic with this pass's options as overrides.
     FailureOr<::samoyeds::gpu::KernelConfig> config =
-        resolveConfig(op, target, tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK, splitK));
+        resolveConfig(op, target, tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile));
     if (failed(config))
       return failure();
     s.tiling() = *config;
@@ -136,12 +136,12 @@ struct ConvertSamoyedsToGPUPass
 
     // Host side: operands as buffers, in kernel-argument order.
     OpBuilder hb(op);
-    SsmmBuffers buffers = createSsmmBuffers(hb, op, assemble, s, target.smCount);
+    SsmmBuffers buffers = createSsmmBuffers(hb, op, assemble, s);
 
-    // The kernel (one per distinct configuration).
-    SmallVector<Type> argTypes;
-    for (Value v : buffers.args)
-      argTypes.push_back(v.getType());
+    // The kernels (one per distinct configuration): the op's, with split-K
+    // its sum (SplitK.h), and with a decode tile the same pair for few
+    // routed pairs (docs/kernel.md, section 14).
+    SmallVector<Type> argTypes = kernelArgTypes(buffers, s);
     auto kernel = [&](const KernelSpec &ks) {
       return getOrCreateKernel(
           gpuModule, op.getLoc(), ks.name(), argTypes,
@@ -153,16 +153,24 @@ struct ConvertSamoyedsToGPUPass
                          ib.getI32IntegerAttr(minBlocksPerSM));
           });
     };
-    gpu::GPUFuncOp fn = kernel(s);
-    // With split-K, the kernel that sums the splits (SplitK.h).
-    gpu::GPUFuncOp sumFn;
-    if (s.splitK > 1) {
-      KernelSpec sum = s;
-      sum.sumSplits = true;
-      sumFn = kernel(sum);
+    auto kernelsOf = [&](const KernelSpec &ks) {
+      SsmmKernel k{ks, kernel(ks), gpu::GPUFuncOp()};
+      if (ks.splitK > 1) {
+        KernelSpec sum = ks;
+        sum.sumSplits = true;
+        k.sumFn = kernel(sum);
+      }
+      return k;
+    };
+    SmallVector<SsmmKernel> kernels = {kernelsOf(s)};
+    if (std::optional<::samoyeds::gpu::KernelConfig> d =
+            ::samoyeds::gpu::decodeConfig(problemOf(op), target, s.tiling())) {
+      KernelSpec ds = s;
+      ds.tiling() = *d;
+      kernels.push_back(kernelsOf(ds));
     }
 
-    launchSsmmAndReplace(hb, op, assemble, fn, sumFn, s, buffers);
+    launchSsmmAndReplace(hb, op, assemble, kernels, buffers, target.smCount);
     return success();
   }
 };

@@ -98,7 +98,7 @@ struct SelectKernelConfigPass
         gpukernels::lookupTarget(module, "samoyeds-select-kernel-config", chip);
     if (!target)
       return signalPassFailure();
-    sg::KernelConfig overrides = gpukernels::tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK, splitK);
+    sg::KernelConfig overrides = gpukernels::tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile);
     bool failed = false;
     for (SsmmOp op : ssmms) {
       FailureOr<sg::KernelConfig> c = gpukernels::resolveConfig(op, *target, overrides);

@@ -20,34 +20,36 @@
 // Where the row tiles are fewer than the SMs (132; 108 on sm_80) the
 // heuristic allows 16 K splits, at most one per 4 V-slices (16384x6144: 48
 // slices, 12; 2048x1408: 11 slices, 2); the launch picks how many at run time
-// (ssmm-split-k.mlir). The table entry says 1.
+// (ssmm-split-k.mlir). The table entry says 1. Every choice gets a decode
+// tile of 16 (a second kernel for calls with few routed pairs, ssmm-decode-tile.mlir),
+// the table entry too; an explicit attribute is kept as written.
 // CHECK-LABEL: func.func @perf_shapes
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 2, block_k = 128>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 2, block_k = 128, decode_tile = 16>
 // CHECK-SAME: packed<14336x4096xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16, decode_tile = 16>
 // CHECK-SAME: packed<4096x14336xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 12>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 12, decode_tile = 16>
 // CHECK-SAME: packed<16384x6144xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 1, warps_n = 2, stages = 4, block_k = 64, split_k = 4>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 1, warps_n = 2, stages = 4, block_k = 64, split_k = 4, decode_tile = 16>
 // CHECK-SAME: packed<1408x2048xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 2>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 2, decode_tile = 16>
 // CHECK-SAME: packed<2048x1408xbf16
 // The table is per chip: on sm_80 the headline shape takes the heuristic.
 // SM80-LABEL: func.func @perf_shapes
-// SM80: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8>
+// SM80: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8, decode_tile = 16>
 // SM80-SAME: packed<14336x4096xbf16
 // split-k alone is not a tiling override: the table entry keeps its tiling
 // and takes the split, and so does every heuristic choice.
 // SK3-LABEL: func.func @perf_shapes
-// SK3: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 2, block_k = 128, split_k = 3>
+// SK3: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 2, block_k = 128, split_k = 3, decode_tile = 16>
 // SK3-SAME: packed<14336x4096xbf16
-// SK3-COUNT-4: split_k = 3>
+// SK3-COUNT-4: split_k = 3, decode_tile = 16>
 // SK3-NOT: split_k
 // SK3-LABEL: func.func @small_and_explicit
 // An override disables the table and replaces its field of the heuristic
 // (warp-n 64 halves warp-m to keep 2 x 32 x 64 / 32 = 128 accumulator floats).
 // WN64-LABEL: func.func @perf_shapes
-// WN64: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 64, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8>
+// WN64: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 64, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8, decode_tile = 16>
 // WN64-SAME: packed<14336x4096xbf16
 func.func @perf_shapes(%x1: tensor<?x4096xbf16>, %x2: tensor<?x14336xbf16>,
     %x3: tensor<?x6144xbf16>, %x4: tensor<?x2048xbf16>, %x5: tensor<?x1408xbf16>,
@@ -73,7 +75,7 @@ func.func @perf_shapes(%x1: tensor<?x4096xbf16>, %x2: tensor<?x14336xbf16>,
 // (the token tile stays 64; decode configurations are future work), and an
 // explicit attribute is kept whatever the options say.
 // CHECK-LABEL: func.func @small_and_explicit
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16, decode_tile = 16>
 // CHECK-SAME: tensor<8xi32> -> tensor<8x4096xbf16>
 // CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 16, warps_m = 4, warps_n = 1, stages = 3, block_k = 128>
 // WN64-LABEL: func.func @small_and_explicit

@@ -24,7 +24,7 @@
 //   COMPACT no list load for a compact input
 // The unsplit kernel (split-k=1); the split-K launches of the same ops are
 // ssmm-split-k.mlir's.
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=1" -o %t
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=1 decode-tile=1" -o %t
 // RUN: FileCheck %s --input-file=%t --implicit-check-not=samoyeds.
 // RUN: FileCheck %s --input-file=%t --check-prefix=CPA
 // RUN: FileCheck %s --input-file=%t --check-prefix=CPM
@@ -40,7 +40,7 @@
 // RUN: FileCheck %s --input-file=%t --check-prefix=EPI2
 // RUN: FileCheck %s --input-file=%t --check-prefix=SCL
 // RUN: FileCheck %s --input-file=%t --check-prefix=COMPACT
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="chip=sm_80 split-k=1" | FileCheck %s --check-prefix=SM80
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="chip=sm_80 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=SM80
 
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>
 

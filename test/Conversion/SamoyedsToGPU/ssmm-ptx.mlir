@@ -3,7 +3,7 @@
 // \09. Each kernel's PTX is one line and LLVM orders the loop blocks as it
 // likes, so every fact has its own FileCheck run over the same output. No
 // ptxas is needed to produce PTX (ssmm-cubin.mlir assembles it).
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa split-k=1" -o %t
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa split-k=1 decode-tile=1" -o %t
 // RUN: FileCheck %s --input-file=%t --check-prefix=HEAD
 // RUN: FileCheck %s --input-file=%t --check-prefix=COPY
 // RUN: FileCheck %s --input-file=%t --check-prefix=PIPE
@@ -11,7 +11,7 @@
 // RUN: FileCheck %s --input-file=%t --check-prefix=LDM
 // RUN: FileCheck %s --input-file=%t --check-prefix=MMA
 // RUN: FileCheck %s --input-file=%t --check-prefix=SILU
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_80 format=isa split-k=1" -o %t.sm80
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_80 format=isa split-k=1 decode-tile=1" -o %t.sm80
 // RUN: FileCheck %s --input-file=%t.sm80 --check-prefix=SM80
 
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>

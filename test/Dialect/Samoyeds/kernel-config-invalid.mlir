@@ -22,3 +22,16 @@
 
 // expected-error @+1 {{(K1) invalid #samoyeds.kernel_config: split_k (0) must be in [1, 64]}}
 #c = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 0>
+
+// -----
+
+// expected-error @+1 {{(K1) invalid #samoyeds.kernel_config: decode_tile (12) must be 0 or a multiple of 8 in [8, 256]}}
+#c = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, decode_tile = 12>
+func.func private @f() attributes {c = #c}
+
+// -----
+
+// expected-error @+1 {{(K1) invalid #samoyeds.kernel_config: decode_tile (264) must be 0 or a multiple of 8 in [8, 256]}}
+#c = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, decode_tile = 264>
+func.func private @f() attributes {c = #c}
+

@@ -43,6 +43,10 @@ struct KernelConfig {
   /// one kernel serves a decode step and a prefill; 0 in overrides: chosen.
   int64_t splitK = 1;
   Schedule schedule = Schedule::Grid;
+  /// The token tile of a second kernel for calls with few routed pairs (0:
+  /// none; 1 in overrides: none, 0 there: chosen). It does not change this
+  /// kernel's code, so it is not part of tag().
+  int64_t decodeTile = 0;
 
   int64_t threads() const { return 32 * warpsM * warpsN; }
   int64_t blockM() const { return warpM * warpsM; }
@@ -108,6 +112,23 @@ int64_t heuristicSplitK(const SsmmProblem &p, const TargetInfo &t,
 /// is the reference its unit test checks.
 int64_t splitsAtRunTime(int64_t maxSplits, int64_t rowTiles, int64_t workTiles,
                         int64_t smCount);
+
+/// The kernel a call with few routed pairs runs instead of `c` (c.decodeTile
+/// tokens per block, warps_n = 1, the block's rows kept: warp-m halved over
+/// twice the warps where the family allows, else as in `c`), or nullopt when
+/// `c` has no decode tile or no such kernel passes checkConfig.
+std::optional<KernelConfig> decodeConfig(const SsmmProblem &p, const TargetInfo &t,
+                                         const KernelConfig &c);
+
+/// The decode tile the heuristic gives `c`: kDecodeTile when it is smaller
+/// than c's token tile, divides it and its kernel can run `p`, else 0.
+int64_t heuristicDecodeTile(const SsmmProblem &p, const TargetInfo &t,
+                            const KernelConfig &c);
+
+/// A call runs the decode kernel when its routed pairs are at most
+/// decodeTile * max(experts, 1): on average at most one decode tile per
+/// expert (HostLaunch.cpp computes the same).
+constexpr int64_t kDecodeTile = 16;
 
 /// The table entry for `p` on `t`, if one was measured.
 std::optional<KernelConfig> tableConfig(const SsmmProblem &p, const TargetInfo &t);

@@ -57,7 +57,8 @@ LogicalResult FormatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult KernelConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                        KernelFamily, int64_t warpM, int64_t warpN,
                                        int64_t warpsM, int64_t warpsN, int64_t stages,
-                                       int64_t blockK, int64_t splitK, KernelSchedule) {
+                                       int64_t blockK, int64_t splitK, KernelSchedule,
+                                       int64_t decodeTile) {
   // Ranges only (they keep every size product of a kernel far inside 64 bits);
   // whether a configuration fits an op and a chip is the GPU passes' question.
   auto in = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
@@ -76,6 +77,9 @@ LogicalResult KernelConfigAttr::verify(function_ref<InFlightDiagnostic()> emitEr
     return fail() << "block_k (" << blockK << ") must be 32, 64 or 128";
   if (!in(splitK, 1, 64))
     return fail() << "split_k (" << splitK << ") must be in [1, 64]";
+  if (decodeTile != 0 && (!in(decodeTile, 8, 256) || decodeTile % 8))
+    return fail() << "decode_tile (" << decodeTile
+                  << ") must be 0 or a multiple of 8 in [8, 256]";
   return success();
 }
 

@@ -71,7 +71,10 @@ def Samoyeds_KernelConfigAttr : Samoyeds_Attr<"KernelConfig", "kernel_config"> {
     (`block_k`), the number of K splits (`split_k`) and the `schedule` (`grid`: a
     block per tile; `persistent`: a block per SM walking the tiles). The token
     tile of the kernel is `warp_n * warps_n`: the list's dispatch tile must be a
-    multiple of it.
+    multiple of it. `decode_tile` (0: none) asks for a second kernel of the
+    same rows, stages, block_k and split_k with a token tile of `decode_tile`
+    list entries (warps_n = 1), launched instead of the first when a call
+    routes few tokens (docs/kernel.md, section 14); it divides the token tile.
 
     `samoyeds-select-kernel-config` sets it on every ssmm that has none; an
     attribute already there is kept. Whether a configuration can run a given
@@ -80,7 +83,8 @@ def Samoyeds_KernelConfigAttr : Samoyeds_Attr<"KernelConfig", "kernel_config"> {
     ranges.
 
     Constraints: (K1) warp_m, warp_n in [1, 256]; warps_m, warps_n in [1, 32];
-    stages in [2, 16]; block_k is 32, 64 or 128; split_k in [1, 64].
+    stages in [2, 16]; block_k is 32, 64 or 128; split_k in [1, 64];
+    decode_tile 0 or a multiple of 8 in [8, 256].
 
     Example:
     ```mlir
@@ -94,7 +98,8 @@ def Samoyeds_KernelConfigAttr : Samoyeds_Attr<"KernelConfig", "kernel_config"> {
     "int64_t":$stages, "int64_t":$block_k,
     DefaultValuedParameter<"int64_t", "1">:$split_k,
     DefaultValuedParameter<"::mlir::samoyeds::KernelSchedule",
-                           "::mlir::samoyeds::KernelSchedule::grid">:$schedule);
+                           "::mlir::samoyeds::KernelSchedule::grid">:$schedule,
+    DefaultValuedParameter<"int64_t", "0">:$decode_tile);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
