@@ -190,7 +190,12 @@ class Grouped:
         order = torch.argsort(flat, stable=True)
         tok = order // cfg.top_k
         xs = x[tok]
-        counts = torch.bincount(flat, minlength=cfg.experts)
+        # Counts by scatter_add_, not torch.bincount (whose CUDA version reads the
+        # input's min and max back to the host): no synchronisation, so the
+        # _grouped_mm path can be captured in a CUDA graph
+        # (benchmarks/decode_bench.py); the same counts.
+        counts = torch.zeros(cfg.experts, dtype=torch.int64, device=flat.device)
+        counts.scatter_add_(0, flat, torch.ones_like(flat))
         inter = cfg.ffn
         if self.kind == "torch._grouped_mm":
             offs = torch.cumsum(counts, 0, dtype=torch.int32)

@@ -16,7 +16,7 @@ bash scripts/build.sh
 rm -rf build-device
 $PY scripts/device/gen_ssmm.py --build build --out build-device
 $PY scripts/device/routing_check.py --gen
-$PY scripts/device/moe_check.py --gen
+$PY scripts/device/moe_check.py --gen          # also the layers of benchmarks/decode_bench.py
 $PY scripts/device/hf_check.py --gen
 $PY scripts/device/precompile_torch_tests.py --build build --out build-device
 du -sh build-device

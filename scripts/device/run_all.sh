@@ -23,6 +23,12 @@ grep -E "^FAIL" "$OUT/routing_log.txt" | head; tail -12 "$OUT/routing_log.txt"
 echo "== whole layers"
 python3 scripts/device/moe_check.py --json "$OUT/moe.json" > "$OUT/moe_log.txt" 2>&1 || status=1
 grep -E "^FAIL" "$OUT/moe_log.txt" | head; sed -n '/^Expert weights/,$p' "$OUT/moe_log.txt"
+echo "== decode: whole layers in CUDA-graph replay, L2 flushed (benchmarks/decode_bench.py)"
+python3 benchmarks/decode_bench.py --dir build-device --json "$OUT/decode.json" \
+  > "$OUT/decode_log.txt" 2>&1 || status=1
+grep -E "^FAIL" "$OUT/decode_log.txt" | sort -u | head -20; grep -E "^[0-9]+ passed" "$OUT/decode_log.txt"
+grep -q "^Decode layers in CUDA-graph replay" "$OUT/decode_log.txt" \
+  && sed -n '/^Decode layers in CUDA-graph replay/,$p' "$OUT/decode_log.txt" || tail -20 "$OUT/decode_log.txt"
 echo "== python package on torch"
 SAMOYEDS_CACHE_DIR=build-device/pytest-cache SAMOYEDS_LIB_DIR=build-device/lib \
   python3 -m pytest -q -p no:cacheprovider python/tests/test_torch.py > "$OUT/pytest_torch.txt" 2>&1 || status=1
