@@ -37,13 +37,13 @@ endforeach()
 
 # Installed tools and libraries find libMLIR.so where MLIR is installed and
 # the project's own libraries next to them.
-set_target_properties(samoyeds-opt PROPERTIES
+set_target_properties(samoyeds-opt samoyeds-compile PROPERTIES
   INSTALL_RPATH "\$ORIGIN/../${CMAKE_INSTALL_LIBDIR};${LLVM_LIBRARY_DIR}")
 set_target_properties(SamoyedsMLIR samoyeds_cpu_runtime samoyeds_format_c PROPERTIES
   INSTALL_RPATH "\$ORIGIN;${LLVM_LIBRARY_DIR}")
 
 install(TARGETS SamoyedsFormat SamoyedsKernelConfig samoyeds_format_c samoyeds_cpu_runtime SamoyedsMLIR
-                samoyeds-opt
+                samoyeds-opt samoyeds-compile
   EXPORT MLIRTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -59,8 +59,6 @@ install(TARGETS SamoyedsDialectPlugin SamoyedsPassPlugin
 if(TARGET samoyeds_runtime)
   install(TARGETS samoyeds_runtime LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
-install(PROGRAMS ${PROJECT_SOURCE_DIR}/tools/samoyeds-compile/samoyeds-compile.py
-  DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME samoyeds-compile)
 
 install(EXPORT MLIRTargets
   NAMESPACE Samoyeds::

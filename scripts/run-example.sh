@@ -15,6 +15,6 @@ echo "== compile examples/mixtral.mlir -> $OUTDIR"
 samoyeds-compile "$ROOT/examples/mixtral.mlir" -o "$OUTDIR" --chip sm_90a \
     --runtime-dir "$BUILD/lib"
 ls -l "$OUTDIR"
-cat "$OUTDIR"/*.manifest.txt
+cat "$OUTDIR"/*.manifest.json
 echo "== run a Mixtral-style samoyeds.moe layer on the CPU (reference semantics)"
 /usr/bin/python3 "$ROOT/examples/run_cpu_moe.py" --build "$BUILD"

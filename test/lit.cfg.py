@@ -38,7 +38,7 @@ llvm_config.with_environment("PATH", config.samoyeds_tools_dir, append_path=True
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.samoyeds_tools_dir, config.llvm_tools_dir]
 tools = ["samoyeds-opt", "mlir-runner", "mlir-translate", "llc",
-         ToolSubst("samoyeds-compile", unresolved="ignore")]
+         "samoyeds-compile"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # GPU tests run only where a CUDA GPU answers.

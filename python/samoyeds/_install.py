@@ -13,8 +13,7 @@ this order:
 3. samoyeds-opt on PATH: its directory and ../lib.
 
 The bundled samoyeds-opt links the system's libMLIR.so (/usr/lib/llvm-22/lib)
-and samoyeds-compile also needs mlir-translate and llc (LLVM 22) and ptxas
-(CUDA); running a compiled layer needs libsamoyeds_runtime.so, a CUDA driver
+and so does samoyeds-compile, which also needs ptxas (CUDA) and cc; running a compiled layer needs libsamoyeds_runtime.so, a CUDA driver
 and a GPU. `python -m samoyeds._install` prints which of these are present;
 require() raises MissingComponentError naming the missing ones.
 """
@@ -29,7 +28,6 @@ from ._paths import SamoyedsError, first_file
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 BUNDLE_DIR = os.path.join(PACKAGE_DIR, "_bundle")
-LLVM_BIN = "/usr/lib/llvm-22/bin"
 CUDA_BIN = "/usr/local/cuda/bin"
 
 
@@ -124,7 +122,7 @@ def status():
     out["compiler: samoyeds-opt"] = (opt, _runs(opt) if opt else "not found")
     comp = _paths.find_tool("samoyeds-compile")
     out["compiler: samoyeds-compile"] = (comp, None if comp else "not found")
-    for name, where in (("mlir-translate", LLVM_BIN), ("llc", LLVM_BIN), ("ptxas", CUDA_BIN)):
+    for name, where in (("ptxas", CUDA_BIN), ("cc", "/usr/bin")):
         p = _system_tool(name, where)
         out[f"compiler: {name}"] = (p, None if p else f"not found (in {where} or PATH)")
     rt = _paths.find_lib("libsamoyeds_runtime.so")

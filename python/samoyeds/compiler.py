@@ -3,6 +3,7 @@
     from samoyeds.compiler import compile_layer
     art = compile_layer(MoEConfig.mixtral(), "build-device/moe")
     art.so, art.ptx, art.cubin, art.manifest
+    art.arguments     # the entry point's memref arguments, from the manifest
 
 The artifacts of a layer are named <name>_<hash>.* where <hash> is that of
 the MLIR text, the chip and the pipeline options. A directory that already
@@ -20,6 +21,12 @@ artifacts of a compilation are recorded in <stem>.integrity.json (the key
 and the SHA-256 of the .so, the PTX and cubins and the manifest); a cached
 set is reused only when it matches that record. A corrupted or foreign set
 is recompiled where the compiler is available, else ArtifactError.
+
+The ABI is the compiler's: samoyeds-compile writes <stem>.manifest.json (each
+entry point's arguments in order, from the func.func types after the
+out-parameter rewrite; docs/pipeline.md), and a compiled or cached layer is
+accepted only when those arguments are abi_arguments(cfg) in element type,
+shape and kind (CompiledArtifacts.arguments).
 """
 
 import dataclasses
@@ -32,11 +39,11 @@ import subprocess
 
 from . import _paths
 from ._paths import ArtifactError, OptionError, SamoyedsError, parse_bool
-from .mlirgen import MoEConfig, moe_mlir
+from .mlirgen import MoEConfig, abi_arguments, abi_mismatch, manifest_entry, moe_mlir
 
 __all__ = ["compile_layer", "CompiledArtifacts", "find_compiler", "CompileError",
            "artifact_stem", "OptionError", "ArtifactError", "SamoyedsError",
-           "check_chip", "normalize_pipeline_options", "verify_artifacts"]
+           "check_chip", "normalize_pipeline_options", "verify_artifacts", "read_manifest"]
 
 
 class CompileError(SamoyedsError, RuntimeError):
@@ -116,12 +123,15 @@ class CompiledArtifacts:
     so: str              # shared library with host code and embedded cubins
     ptx: list            # PTX per kernel module
     cubin: list          # cubin per kernel module
-    manifest: str        # samoyeds-compile's manifest
+    manifest: str        # samoyeds-compile's manifest (<stem>.manifest.json)
     mlir: str            # the MLIR source
     host_o: str          # the host object
     chip: str
     key: str             # the cache key
     cached: bool         # True when no compilation was needed
+    arguments: list = dataclasses.field(default_factory=list)   # AbiArgs (named as the
+                         # config's, checked against them) of the entry point
+    kernels: dict = dataclasses.field(default_factory=dict)     # kernel module -> kernels
 
     def paths(self):
         return dict(so=self.so, ptx=self.ptx, cubin=self.cubin, manifest=self.manifest,
@@ -153,7 +163,7 @@ def _collect(out_dir, stem, name, chip, key, cached):
         name=name, entry="_mlir_ciface_" + name, so=p(".so"),
         ptx=sorted(glob.glob(glob.escape(p("")) + ".*.ptx")),
         cubin=sorted(glob.glob(glob.escape(p("")) + ".*.cubin")),
-        manifest=p(".manifest.txt"), mlir=p(".mlir"), host_o=p(".host.o"),
+        manifest=p(MANIFEST_SUFFIX), mlir=p(".mlir"), host_o=p(".host.o"),
         chip=chip, key=key, cached=cached)
 
 
@@ -169,6 +179,36 @@ def _stale(so_path, compiler):
 
 
 INTEGRITY_SUFFIX = ".integrity.json"
+MANIFEST_SUFFIX = ".manifest.json"
+
+
+def read_manifest(path):
+    """The parsed manifest samoyeds-compile wrote (ValueError when it is not one)."""
+    with open(path) as f:
+        m = json.load(f)
+    if not isinstance(m, dict) or m.get("format") != "samoyeds-compile manifest 1":
+        raise ValueError(f"{os.path.basename(path)} is not a samoyeds-compile manifest")
+    return m
+
+
+def _read_abi(art, cfg):
+    """Fills art.arguments and art.kernels from the manifest; "" when its
+    entry point is the ABI of `cfg`, else what is wrong."""
+    try:
+        m = read_manifest(art.manifest)
+        have = manifest_entry(m, art.name)
+    except (OSError, ValueError) as e:
+        return f"unreadable manifest {os.path.basename(art.manifest)}: {e}"
+    if have is None:
+        return f"{os.path.basename(art.manifest)} has no entry point {art.name}"
+    want = abi_arguments(cfg)
+    problem = abi_mismatch(want, have)
+    if problem:
+        return f"{art.entry} of {os.path.basename(art.manifest)} does not match: {problem}"
+    art.arguments = want
+    art.kernels = {k.get("name"): list(k.get("kernels", ()))
+                   for k in m.get("kernel_modules", ()) if isinstance(k, dict)}
+    return ""
 
 
 def _sha256(path):
@@ -255,10 +295,10 @@ def compile_layer(cfg, out_dir, chip="sm_90a", name="moe_layer", pipeline_option
     out_dir = os.path.abspath(out_dir)
     compiler = os.fspath(compiler) if compiler else find_compiler()
     so = os.path.join(out_dir, stem + ".so")
-    manifest = os.path.join(out_dir, stem + ".manifest.txt")
+    manifest = os.path.join(out_dir, stem + MANIFEST_SUFFIX)
     if not force and os.path.exists(so) and os.path.exists(manifest) and not _stale(so, compiler):
         art = _collect(out_dir, stem, name, chip, key, cached=True)
-        problem = verify_artifacts(art)
+        problem = verify_artifacts(art) or _read_abi(art, cfg)
         if not problem:
             return art
         if not compiler:
@@ -274,7 +314,9 @@ def compile_layer(cfg, out_dir, chip="sm_90a", name="moe_layer", pipeline_option
     os.makedirs(out_dir, exist_ok=True)
     # A fresh set: no file of an earlier (possibly corrupted) one survives.
     for p in glob.glob(glob.escape(os.path.join(out_dir, stem)) + ".*"):
-        if p.endswith((".so", ".ptx", ".cubin", ".manifest.txt", ".host.o", INTEGRITY_SUFFIX)):
+        # (.manifest.txt: the text manifest of the Python driver, before the JSON one)
+        if p.endswith((".so", ".ptx", ".cubin", MANIFEST_SUFFIX, ".manifest.txt", ".host.o",
+                       INTEGRITY_SUFFIX)):
             os.remove(p)
     src = os.path.join(out_dir, stem + ".mlir")
     with open(src, "w") as f:
@@ -303,5 +345,9 @@ def compile_layer(cfg, out_dir, chip="sm_90a", name="moe_layer", pipeline_option
         if not os.path.exists(p):
             raise CompileError(f"samoyeds-compile reported success for {cfg.describe()} "
                                f"but wrote no {os.path.basename(p)} in {out_dir}")
+    problem = _read_abi(art, cfg)
+    if problem:
+        raise CompileError(f"samoyeds-compile built {cfg.describe()} with another ABI than "
+                           f"the config's: {problem}")
     _write_integrity(art)
     return art

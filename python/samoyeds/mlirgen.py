@@ -18,7 +18,9 @@ samoyeds-expand-storage and buffer-results-to-out-params) is
 `_mlir_ciface_<name>` taking, each as a pointer to a memref descriptor, the
 arguments of `abi_arguments(cfg)`: x, gate, w13.values, w13.meta,
 w13.rowidx, w2.values, w2.meta, w2.rowidx, [bias], [s13.values, s13.meta,
-s13.rowidx, s2.values, s2.meta, s2.rowidx], [sg], out, [counts].
+s13.rowidx, s2.values, s2.meta, s2.rowidx], [sg], out, [counts]. The
+compiler records what it built in <stem>.manifest.json: `manifest_entry()`
+reads it back, `abi_mismatch()` compares it with `abi_arguments(cfg)`.
 """
 
 import dataclasses
@@ -27,7 +29,8 @@ import struct
 
 from .format import Format, _as_format, storage_shapes, verify_shape
 
-__all__ = ["MoEConfig", "moe_mlir", "abi_arguments", "AbiArg", "DTYPES"]
+__all__ = ["MoEConfig", "moe_mlir", "abi_arguments", "AbiArg", "DTYPES", "manifest_entry",
+           "abi_mismatch"]
 
 DTYPES = ("bf16", "f16")
 SCORINGS = ("softmax", "sigmoid")
@@ -306,11 +309,13 @@ def moe_mlir(cfg, name="moe_layer"):
 @dataclasses.dataclass(frozen=True)
 class AbiArg:
     """One memref argument of _mlir_ciface_<name>: `name` (e.g. 'w13.meta'),
-    element type ('bf16', 'f16', 'f32', 'i16', 'i8', 'i64') and shape (None
-    for the dynamic token dimension)."""
+    element type ('bf16', 'f16', 'f32', 'i16', 'i8', 'i64'), shape (None
+    for the dynamic token dimension) and kind ('input', or 'out' for an
+    out-parameter the layer writes)."""
     name: str
     elt: str
     shape: tuple
+    kind: str = "input"
 
 
 def abi_arguments(cfg):
@@ -332,7 +337,44 @@ def abi_arguments(cfg):
         out += packed("s13") + packed("s2")
         if cfg.shared_gate:
             out.append(AbiArg("sg", t, (h,)))
-    out.append(AbiArg("out", t, (None, h)))
+    out.append(AbiArg("out", t, (None, h), "out"))
     if cfg.expert_counts:
-        out.append(AbiArg("counts", "i64", (e,)))
+        out.append(AbiArg("counts", "i64", (e,), "out"))
     return out
+
+
+def manifest_entry(manifest, name="moe_layer"):
+    """The arguments of the entry point `name` in a manifest samoyeds-compile
+    wrote (<stem>.manifest.json, parsed: docs/pipeline.md), as AbiArgs named
+    arg0, arg1, ... (the compiler sees types, not names); None when the
+    manifest does not list the function. ValueError when it is malformed."""
+    try:
+        funcs = manifest["functions"]
+        fn = next((f for f in funcs if f["name"] == name), None)
+        if fn is None:
+            return None
+        out = []
+        for i, a in enumerate(fn["arguments"]):
+            if "shape" not in a:
+                raise ValueError(f"argument {i} of {name} is not a memref ({a.get('type')})")
+            shape = tuple(None if d is None else int(d) for d in a["shape"])
+            if len(shape) != a["rank"] or a["kind"] not in ("input", "out"):
+                raise ValueError(f"argument {i} of {name} is malformed: {a}")
+            out.append(AbiArg(f"arg{i}", str(a["element_type"]), shape, a["kind"]))
+        return out
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"malformed manifest: {e!r}") from None
+
+
+def abi_mismatch(want, have):
+    """"" when the compiled arguments `have` (manifest_entry) are the ABI
+    `want` (abi_arguments) in element type, shape and kind, argument by
+    argument; else what differs first."""
+    if len(have) != len(want):
+        return f"{len(have)} arguments, the config describes {len(want)}"
+    for w, h in zip(want, have):
+        if (w.elt, tuple(w.shape), w.kind) != (h.elt, tuple(h.shape), h.kind):
+            shape = lambda a: "x".join("?" if d is None else str(d) for d in a.shape)
+            return (f"argument {w.name} ({h.name}) is {h.kind} {shape(h)}x{h.elt}, the "
+                    f"config describes {w.kind} {shape(w)}x{w.elt}")
+    return ""

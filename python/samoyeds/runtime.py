@@ -315,23 +315,36 @@ def check_library(so_path):
                                 f"(corrupted or replaced); recompile it")
 
 
-def manifest_arguments(so_path, name="moe_layer"):
-    """The number of memref descriptors that `_mlir_ciface_<name>` takes,
-    from the manifest samoyeds-compile wrote next to the library (None when
-    there is none or it does not list the function)."""
+def manifest_abi(so_path, name="moe_layer"):
+    """The memref arguments (mlirgen.AbiArg, named arg0, arg1, ...) that
+    `_mlir_ciface_<name>` takes, from the manifest samoyeds-compile wrote
+    next to the library, <stem>.manifest.json (None when there is none or
+    it does not list the function; ArtifactError when it is malformed)."""
     so_path = os.fspath(so_path)
     if not so_path.endswith(".so"):
         return None
-    path = so_path[:-3] + ".manifest.txt"
+    path = so_path[:-3] + ".manifest.json"
+    import json
+    from .mlirgen import manifest_entry
     try:
         with open(path) as f:
-            text = f.read()
+            manifest = json.load(f)
     except OSError:
         return None
-    import re
-    m = re.search(r"^function _mlir_ciface_" + re.escape(name) + r" \((\d+) memref "
-                  r"descriptor pointers\)", text, re.M)
-    return int(m.group(1)) if m else None
+    except ValueError as e:
+        raise ArtifactError(f"unreadable manifest {path}: {e}") from None
+    try:
+        return manifest_entry(manifest, name)
+    except ValueError as e:
+        raise ArtifactError(f"{path}: {e}") from None
+
+
+def manifest_arguments(so_path, name="moe_layer"):
+    """The number of memref descriptors that `_mlir_ciface_<name>` takes,
+    from the manifest (manifest_abi; None when there is none or it does
+    not list the function)."""
+    args = manifest_abi(so_path, name)
+    return None if args is None else len(args)
 
 
 def _last_error(rt):
@@ -369,13 +382,17 @@ class CompiledMoE:
         # The entry point's argument count is the ABI (a mismatch, such as a
         # layer compiled with or without expert_counts against a cfg saying
         # otherwise, would make the call read or write through garbage).
-        from .mlirgen import abi_arguments
-        have, want = manifest_arguments(so_path, name), len(abi_arguments(cfg))
-        if have is not None and have != want:
+        from .mlirgen import abi_arguments, abi_mismatch
+        have, want = manifest_abi(so_path, name), abi_arguments(cfg)
+        if have is not None and len(have) != len(want):
             raise ArtifactError(
-                f"{so_path}: _mlir_ciface_{name} takes {have} memref descriptors but the "
-                f"config describes {want} (expert_counts={cfg.expert_counts}); was it "
-                f"compiled from another config?")
+                f"{so_path}: _mlir_ciface_{name} takes {len(have)} memref descriptors but "
+                f"the config describes {len(want)} (expert_counts={cfg.expert_counts}); was "
+                f"it compiled from another config?")
+        if have is not None and abi_mismatch(want, have):
+            raise ArtifactError(
+                f"{so_path}: _mlir_ciface_{name} does not take the config's arguments: "
+                f"{abi_mismatch(want, have)}; was it compiled from another config?")
         if not torch.cuda.is_available():
             raise RuntimeError("CompiledMoE needs a CUDA device (torch.cuda.is_available() "
                                "is False)")

@@ -77,7 +77,7 @@ def test_abi_arguments():
     # expert_counts: one more out-parameter, last; nothing else changes.
     counted = abi_arguments(MoEConfig.mixtral(expert_counts=True))
     assert counted[:9] == abi_arguments(MoEConfig.mixtral())
-    assert counted[9] == AbiArg("counts", "i64", (8,)) and len(counted) == 10
+    assert counted[9] == AbiArg("counts", "i64", (8,), "out") and len(counted) == 10
 
 
 def test_expert_counts_option():

@@ -2,6 +2,7 @@
 on TensorInfo / PackedInfo descriptions: no torch, no GPU."""
 
 import dataclasses
+import json
 
 import pytest
 
@@ -201,9 +202,13 @@ def test_manifest_must_match_the_config(tmp_path):
     from samoyeds.runtime import ArtifactError, CompiledMoE, manifest_arguments
     so = tmp_path / "moe_layer_x.so"
     so.write_bytes(b"\x7fELF" + b"\0" * 60)       # never loaded: refused first
-    (tmp_path / "moe_layer_x.manifest.txt").write_text(
-        "function _mlir_ciface_moe_layer (9 memref descriptor pointers)\n"
-        "kernel samoyeds_kernels dispatch_e8_t64_k2_scan\n")
+    from samoyeds.mlirgen import abi_arguments
+    args = [dict(kind=a.kind, type="memref", rank=len(a.shape), shape=list(a.shape),
+                 element_type=a.elt) for a in abi_arguments(COUNTED.replace(expert_counts=False))]
+    (tmp_path / "moe_layer_x.manifest.json").write_text(json.dumps(dict(
+        format="samoyeds-compile manifest 1",
+        functions=[dict(name="moe_layer", entry="_mlir_ciface_moe_layer", arguments=args)],
+        kernel_modules=[dict(name="samoyeds_kernels", kernels=["dispatch_e8_t64_k2_scan"])])))
     assert manifest_arguments(str(so)) == 9 and manifest_arguments(str(so), "other") is None
     with pytest.raises(ArtifactError, match=r"takes 9 memref descriptors but the config "
                                             r"describes 10 \(expert_counts=True\)"):
