@@ -62,7 +62,13 @@ def variants():
     for (r, c) in ((4096, 14336), (2048, 1408)):
         out.append(dict(role="tune_small", rows=r, cols=c, dtype="bf16", n=1, m=2, v=128,
                         gather=True, top_k=1, experts=0, silu=False, scale=False,
-                        options="split-k=1"))
+                        options="split-k=1 decode-tile=1"))
+    # The decode tile (docs/kernel.md, section 14) against the 64-entry tile
+    # alone, both with split-K.
+    for (r, c) in ((4096, 14336), (14336, 4096), (2048, 1408)):
+        out.append(dict(role="tune_small", rows=r, cols=c, dtype="bf16", n=1, m=2, v=128,
+                        gather=True, top_k=1, experts=0, silu=False, scale=False,
+                        options="decode-tile=1"))
     # Grouped forms used by the MoE layer: stacked W1|W3 with SiLU, and W2
     # on the compact H with the routing weight.
     out.append(dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,

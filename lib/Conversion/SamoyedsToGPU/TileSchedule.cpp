@@ -56,6 +56,8 @@ TileInfo mlir::samoyeds::gpukernels::computeTileInfo(ImplicitLocOpBuilder &b,
 
 Value mlir::samoyeds::gpukernels::tileHasWork(ImplicitLocOpBuilder &b,
                                               const TileInfo &tile) {
+  if (tile.work)
+    return tile.work;
   return ult(b, tile.tok0, tile.validEnd);
 }
 

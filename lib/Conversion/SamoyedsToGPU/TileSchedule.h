@@ -36,6 +36,9 @@ struct TileInfo {
   /// padded to the kernel's token tile). Such a tile is written as NaN rather
   /// than computed wrongly.
   Value poison;
+  /// i1, set by the kernel when it knows better than tok0 < validEnd: some
+  /// entry of the tile is a routed token (not padding, not a sentinel).
+  Value work;
 };
 
 /// Fills in the tile at `coords` from the routed list and, with an expert
@@ -43,7 +46,8 @@ struct TileInfo {
 TileInfo computeTileInfo(ImplicitLocOpBuilder &b, const KernelSpec &s,
                          TileCoords coords, Value list, Value offsets);
 
-/// i1: the tile holds at least one valid entry. A tile of padding only (past
+/// i1: the tile holds at least one valid entry (`tile.work` when the kernel
+/// set it, else tok0 < validEnd). A tile of padding only (past
 /// the last expert segment or the list) need not copy or multiply anything:
 /// its epilogue writes zeros, so experts without tokens cost nothing.
 Value tileHasWork(ImplicitLocOpBuilder &b, const TileInfo &tile);

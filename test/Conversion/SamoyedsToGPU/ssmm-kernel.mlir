@@ -111,9 +111,13 @@
 // CHECK: %[[ELEMS:.*]] = arith.select %[[OK]], %c8{{(_[0-9]+)?}}, %c0{{(_[0-9]+)?}} : index
 
 // A 2-D weight has a single expert: no tile is poisoned. A tile with work
-// (tok0 inside the list) runs the pipeline and yields the 2 x 4 x 4 = 32
+// (some entry of it a routed token: the OR over the block of each thread's
+// copies, bar.red.or) runs the pipeline and yields the 2 x 4 x 4 = 32
 // accumulators; the other branch yields zeros, without copies or MMAs.
-// CHECK: %[[WORK:.*]] = arith.cmpi ult, %[[TOK0]], %[[LLEN]] : index
+// CHECK: arith.ori %[[OK]], %{{.*}} : i1
+// CHECK: %[[ANY32:.*]] = arith.extui %{{.*}} : i1 to i32
+// CHECK: %[[RED:.*]] = nvvm.barrier #nvvm.reduction<or> %[[ANY32]] -> i32
+// CHECK: %[[WORK:.*]] = arith.cmpi ne, %[[RED]], %{{c0_i32(_[0-9]+)?}} : i32
 // CHECK: %[[ACC:.*]]:32 = scf.if %[[WORK]] -> (vector<2x2xf32>,
 // The first token copy uses the source row and size computed above.
 // CHECK: nvgpu.device_async_copy %[[IN]][%[[SRC]], %{{.*}}], %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], 8, %[[ELEMS]] {bypassL1}

@@ -250,6 +250,7 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
   int64_t bChunksPerRow = s.blockK / 8;
   bChunkCol = mul(b, remu(b, tid, bChunksPerRow), cIdx(b, 8));
   TokenRowSource tokens(b, s, tile, input, list, scale);
+  Value anyValid;
   for (int64_t q = 0; q < s.blockN() * bChunksPerRow / s.threads(); ++q) {
     Value row =
         add(b, divu(b, tid, bChunksPerRow), cIdx(b, q * s.threads() / bChunksPerRow));
@@ -257,6 +258,22 @@ void MmaSpKernelBuilder::build(gpu::GPUFuncOp fn) {
     bSrcRow.push_back(src.row);
     // cp.async source size: 8 elements, or 0 to zero-fill padding.
     bSrcElems.push_back(select(b, src.valid, cIdx(b, 8), cIdx(b, 0)));
+    anyValid = anyValid ? ori(b, anyValid, src.valid) : src.valid;
+  }
+  // A tile has work when any of its entries is a routed token: the copies
+  // of all threads cover its rows, and bar.red.or (__syncthreads_or) joins
+  // them. Inside an expert's segment a tile may hold only the segment's
+  // padding (sentinels), when the dispatch tile is a multiple of the
+  // kernel's: with the decode tile's 16 entries in 64-entry segments three
+  // of four tiles were such, and streamed their weight rows for nothing.
+  if (anyValid) {
+    Value any = NVVM::BarrierOp::create(
+                    b, b.getI32Type(), Value(), Value(),
+                    NVVM::BarrierReductionAttr::get(b.getContext(),
+                                                    NVVM::BarrierReduction::OR),
+                    arith::ExtUIOp::create(b, b.getI32Type(), anyValid))
+                    .getRes();
+    tile.work = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, any, cI32(b, 0));
   }
 
   SmallVector<Value> acc;
