@@ -2,7 +2,10 @@
 //
 // Expected configurations are derived by hand from the rules in
 // KernelConfig.h (register budget 200 = M * warp-m * warp-n / 32, block rows
-// dividing the condensed rows), not read back from the code.
+// dividing the condensed rows; split-k 16, at most the V-slices, where the row
+// tiles = condensed rows / blockM are fewer than the SMs; run-time splits
+// floor(2 * SMs / (row tiles * work tiles)) in [1, split-k]), not read back
+// from the code.
 #include "samoyeds/Conversion/SamoyedsToGPU/KernelConfig.h"
 
 #include <gtest/gtest.h>
@@ -29,9 +32,19 @@ SsmmProblem plain(int64_t r, int64_t c, int64_t n = 1, int64_t m = 2, int64_t v 
   return p;
 }
 
+// The overrides the passes give when no option is set: every field 0, which
+// is "chosen" (ConfigAttr.h, tileOverrides). KernelConfig{} is not that: its
+// split-k is 1, a configuration's default, which asks for no split.
+KernelConfig chosen() {
+  KernelConfig o;
+  o.splitK = 0;
+  return o;
+}
+
 KernelConfig cfg(int64_t wm, int64_t wn, int64_t wsm, int64_t wsn, int64_t st,
-                 int64_t bk) {
+                 int64_t bk, int64_t sk = 1) {
   KernelConfig c;
+  c.splitK = sk;
   c.warpM = wm;
   c.warpN = wn;
   c.warpsM = wsm;
@@ -78,33 +91,42 @@ TEST(TargetInfo, Rejected) {
   EXPECT_FALSE(lookupTarget("sm_999", err));
 }
 
-// The five performance shapes of docs/performance.md, 1:2 V=128 on sm_90a.
+// The five performance shapes of docs/performance.md, 1:2 V=128 on sm_90a
+// (132 SMs). Every one of them has fewer row tiles than SMs, so the heuristic
+// allows min(16, C / 128) splits.
 TEST(SelectConfig, PerformanceShapes) {
   TargetInfo h = target("sm_90a");
-  // 7168 condensed rows: the table's measured entry (block-k 128, 2 stages).
-  EXPECT_EQ(selectConfig(plain(14336, 4096), h), cfg(64, 32, 2, 2, 2, 128));
-  // 2048 and 8192 condensed rows: warp-m 64 (2 * 64 * 32 / 32 = 128 <= 200), 2 warps.
-  EXPECT_EQ(selectConfig(plain(4096, 14336), h), cfg(64, 32, 2, 2, 4, 64));
-  EXPECT_EQ(selectConfig(plain(16384, 6144), h), cfg(64, 32, 2, 2, 4, 64));
-  // 704 condensed rows: 704 % 128 = 64, so one warp along rows (704 % 64 = 0).
-  EXPECT_EQ(selectConfig(plain(1408, 2048), h), cfg(64, 32, 1, 2, 4, 64));
-  EXPECT_EQ(selectConfig(plain(2048, 1408), h), cfg(64, 32, 2, 2, 4, 64));
-  // The table is per chip: sm_80 takes the heuristic for the headline shape.
-  EXPECT_EQ(selectConfig(plain(14336, 4096), target("sm_80")), cfg(64, 32, 2, 2, 4, 64));
+  // 7168 condensed rows: the table's measured entry (block-k 128, 2 stages),
+  // which says split-k 1.
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, chosen()), cfg(64, 32, 2, 2, 2, 128, 1));
+  // 2048 and 8192 condensed rows: warp-m 64 (2 * 64 * 32 / 32 = 128 <= 200), 2
+  // warps; 16 and 64 row tiles of 128, 112 and 48 slices.
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, chosen()), cfg(64, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(selectConfig(plain(16384, 6144), h, chosen()), cfg(64, 32, 2, 2, 4, 64, 16));
+  // 704 condensed rows: 704 % 128 = 64, so one warp along rows (704 % 64 = 0):
+  // 11 row tiles, 16 slices.
+  EXPECT_EQ(selectConfig(plain(1408, 2048), h, chosen()), cfg(64, 32, 1, 2, 4, 64, 16));
+  // 8 row tiles, but 1408 / 128 = 11 slices: split-k 11.
+  EXPECT_EQ(selectConfig(plain(2048, 1408), h, chosen()), cfg(64, 32, 2, 2, 4, 64, 11));
+  // The table is per chip: sm_80 takes the heuristic for the headline shape
+  // (56 row tiles < 108 SMs, 32 slices).
+  EXPECT_EQ(selectConfig(plain(14336, 4096), target("sm_80"), chosen()),
+            cfg(64, 32, 2, 2, 4, 64, 16));
 }
 
 TEST(SelectConfig, HeuristicRules) {
   TargetInfo h = target("sm_90a");
-  // 1:8: warp-m 32 needs 8 * 32 = 256 floats, so 16 (128 floats).
-  EXPECT_EQ(heuristicConfig(plain(1024, 512, 1, 8), h), cfg(16, 32, 2, 2, 4, 64));
-  // V = 32 clamps block-k to 32.
-  EXPECT_EQ(heuristicConfig(plain(1024, 1024, 1, 2, 32), h), cfg(64, 32, 2, 2, 4, 32));
+  // 1:8: warp-m 32 needs 8 * 32 = 256 floats, so 16 (128 floats); 128
+  // condensed rows / 32 = 4 row tiles, 512 / 128 = 4 slices: split-k 4.
+  EXPECT_EQ(heuristicConfig(plain(1024, 512, 1, 8), h, chosen()), cfg(16, 32, 2, 2, 4, 64, 4));
+  // V = 32 clamps block-k to 32 (4 row tiles, 32 slices: split-k 16).
+  EXPECT_EQ(heuristicConfig(plain(1024, 1024, 1, 2, 32), h, chosen()), cfg(64, 32, 2, 2, 4, 32, 16));
   // silu_mul halves: 100 condensed rows of gate per half is not a multiple of
-  // 32 or 16 -> the fallback (32, 1), which checkConfig then rejects.
+  // 32 or 16 -> the fallback (32, 1, split-k 1), which checkConfig then rejects.
   SsmmProblem s = plain(400, 256);
   s.silu = true;
-  KernelConfig c = heuristicConfig(s, h);
-  EXPECT_EQ(c, cfg(32, 32, 1, 2, 4, 64));
+  KernelConfig c = heuristicConfig(s, h, chosen());
+  EXPECT_EQ(c, cfg(32, 32, 1, 2, 4, 64, 1));
   EXPECT_EQ(checkConfig(s, h, c),
             "half the condensed rows (100) must be a multiple of the block tile (16); "
             "choose warp-m/warps-m to divide it");
@@ -112,20 +134,92 @@ TEST(SelectConfig, HeuristicRules) {
   // decode configurations are future work).
   SsmmProblem small = plain(4096, 14336);
   small.listLen = 8;
-  EXPECT_EQ(selectConfig(small, h), cfg(64, 32, 2, 2, 4, 64));
+  EXPECT_EQ(selectConfig(small, h, chosen()), cfg(64, 32, 2, 2, 4, 64, 16));
 }
 
 TEST(SelectConfig, OverridesWinAndDisableTheTable) {
   TargetInfo h = target("sm_90a");
-  KernelConfig o;
+  KernelConfig o = chosen();
   o.stages = 3;
-  EXPECT_EQ(selectConfig(plain(14336, 4096), h, o), cfg(64, 32, 2, 2, 3, 64));
-  o = KernelConfig{};
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, o), cfg(64, 32, 2, 2, 3, 64, 16));
+  o = chosen();
   o.blockK = 128; // clamped to V = 64
   EXPECT_EQ(selectConfig(plain(1024, 1024, 1, 2, 64), h, o).blockK, 64);
-  o = KernelConfig{};
+  o = chosen();
   o.warpM = 32;
-  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o), cfg(32, 32, 2, 2, 4, 64));
+  // 2048 / 64 = 32 row tiles: split-k 16.
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o), cfg(32, 32, 2, 2, 4, 64, 16));
+}
+
+// split-k alone is not a tiling override: the table entry keeps its tiling
+// and takes the split; with a tiling override the heuristic keeps it too.
+TEST(SelectConfig, SplitOverride) {
+  TargetInfo h = target("sm_90a");
+  KernelConfig o = chosen();
+  o.splitK = 3;
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, o), cfg(64, 32, 2, 2, 2, 128, 3));
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o), cfg(64, 32, 2, 2, 4, 64, 3));
+  o.stages = 3;
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, o), cfg(64, 32, 2, 2, 3, 64, 3));
+  // 1 turns the heuristic's 16 off; so do the default overrides
+  // (KernelConfig{}, split-k 1), unlike the passes' (chosen(), split-k 0).
+  o = chosen();
+  o.splitK = 1;
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o), cfg(64, 32, 2, 2, 4, 64, 1));
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h), cfg(64, 32, 2, 2, 4, 64, 1));
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, chosen()), cfg(64, 32, 2, 2, 4, 64, 16));
+}
+
+// 16 splits where the row tiles (condensed rows / blockM) are fewer than the
+// SMs, at most one per V-slice (C / V); 1 otherwise.
+TEST(SplitK, Heuristic) {
+  TargetInfo h = target("sm_90a");
+  KernelConfig c = cfg(64, 32, 2, 2, 4, 64); // blockM 128
+  // 7168 / 128 = 56 row tiles < 132; 32 slices.
+  EXPECT_EQ(heuristicSplitK(plain(14336, 4096), h, c), 16);
+  // 25600 / 128 = 200 row tiles.
+  EXPECT_EQ(heuristicSplitK(plain(51200, 4096), h, c), 1);
+  // The boundary: 131 row tiles split, 132 do not.
+  EXPECT_EQ(heuristicSplitK(plain(131 * 256, 4096), h, c), 16);
+  EXPECT_EQ(heuristicSplitK(plain(132 * 256, 4096), h, c), 1);
+  // Capped at the slices: 1408 / 128 = 11; one slice: no split.
+  EXPECT_EQ(heuristicSplitK(plain(2048, 1408), h, c), 11);
+  EXPECT_EQ(heuristicSplitK(plain(2048, 128), h, c), 1);
+  // The slices are C / V: V = 32 gives 4096 / 32 = 128 slices, still 16.
+  EXPECT_EQ(heuristicSplitK(plain(2048, 4096, 1, 2, 32), h, c), 16);
+  EXPECT_EQ(heuristicSplitK(plain(2048, 64, 1, 2, 32), h, c), 2);
+  // The SM count is the chip's: 120 row tiles split on sm_90a, not on
+  // sm_80 (108 SMs).
+  EXPECT_EQ(heuristicSplitK(plain(120 * 256, 4096), h, c), 16);
+  EXPECT_EQ(heuristicSplitK(plain(120 * 256, 4096), target("sm_80"), c), 1);
+  // The row tiles are counted with the config's blockM: 64-row blocks of a
+  // 2:4 weight of 16384 rows (8192 condensed) make 128 < 132.
+  EXPECT_EQ(heuristicSplitK(plain(16384, 4096, 2, 4), h, cfg(32, 32, 2, 2, 4, 64)), 16);
+  EXPECT_EQ(heuristicSplitK(plain(16384, 4096, 2, 4), h, cfg(32, 32, 1, 2, 4, 64)), 1);
+}
+
+// floor(2 * SMs / (row tiles * max(work tiles, 1))), clamped to [1, maxSplits].
+TEST(SplitK, AtRunTime) {
+  // Mixtral W2 (4096 x 14336) at T = 1: 16 row tiles, top-2 gives 2 token
+  // tiles with work: 264 / 32 = 8.25 -> 8.
+  EXPECT_EQ(splitsAtRunTime(16, 16, 2, 132), 8);
+  // Mixtral W13 (14336 x 4096) at T = 1: 56 row tiles: 264 / 112 -> 2.
+  EXPECT_EQ(splitsAtRunTime(16, 56, 2, 132), 2);
+  // Rounded down, not to nearest: 264 / 35 = 7.54 -> 7.
+  EXPECT_EQ(splitsAtRunTime(16, 5, 7, 132), 7);
+  // A large T fills the chip: 264 / (16 * 100) = 0 -> 1.
+  EXPECT_EQ(splitsAtRunTime(16, 16, 100, 132), 1);
+  // The cap: 264 / 1 = 264 -> 16; maxSplits 1 never splits.
+  EXPECT_EQ(splitsAtRunTime(16, 1, 1, 132), 16);
+  EXPECT_EQ(splitsAtRunTime(1, 16, 2, 132), 1);
+  EXPECT_EQ(splitsAtRunTime(1, 1, 1, 132), 1);
+  // No work tiles count as one: 264 / 16 = 16.5 -> 16 (below the cap 64).
+  EXPECT_EQ(splitsAtRunTime(64, 16, 0, 132), 16);
+  EXPECT_EQ(splitsAtRunTime(16, 16, 0, 132), 16);
+  // The SM count: sm_80's 108 give 216 / 32 = 6.75 -> 6.
+  EXPECT_EQ(splitsAtRunTime(16, 16, 2, 108), 6);
+  // No row tiles: 1.
+  EXPECT_EQ(splitsAtRunTime(16, 0, 2, 132), 1);
 }
 
 TEST(CheckConfig, Messages) {
@@ -145,10 +239,15 @@ TEST(CheckConfig, Messages) {
   EXPECT_EQ(checkConfig(p, target("sm_86"), cfg(64, 32, 2, 2, 7, 64)),
             "the pipeline needs 143360 bytes of shared memory (at most 101376 per "
             "block on this chip); use fewer stages or a smaller tile");
-  KernelConfig sk = cfg(64, 32, 2, 2, 4, 64);
-  sk.splitK = 4;
-  EXPECT_EQ(checkConfig(p, h, sk),
-            "split-k (4) is not supported by the mma_sp kernel (it must be 1)");
+  // split-k 1 .. 64 is accepted, anything else refused.
+  for (int64_t k : {1, 2, 4, 16, 64})
+    EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 4, 64, k)), "") << k;
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 4, 64, 0)),
+            "split-k (0) must be in [1, 64]");
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 4, 64, 65)),
+            "split-k (65) must be in [1, 64]");
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 4, 64, -1)),
+            "split-k (-1) must be in [1, 64]");
   KernelConfig wg = cfg(64, 32, 2, 2, 4, 64);
   wg.family = Family::WgmmaSp;
   EXPECT_EQ(checkConfig(p, target("sm_80"), wg),
@@ -168,7 +267,9 @@ TEST(CheckConfig, HugeValuesDoNotOverflow) {
             "stages (4611686018427387904) must be at most 16");
   EXPECT_EQ(checkConfig(p, h, cfg(huge, 32, 2, 2, 4, 64)),
             "warp-m (4611686018427387904) and warp-n (32) must be at most 256");
-  KernelConfig o;
+  EXPECT_EQ(checkConfig(p, h, cfg(64, 32, 2, 2, 4, 64, huge)),
+            "split-k (4611686018427387904) must be in [1, 64]");
+  KernelConfig o = chosen();
   o.warpN = huge; // the heuristic must not overflow on it either
   KernelConfig c = selectConfig(p, h, o);
   EXPECT_NE(checkConfig(p, h, c), "");
