@@ -41,6 +41,13 @@ KernelConfig chosen() {
   return o;
 }
 
+// The tiling and split of a choice, without its decode tile (tested alone,
+// DecodeTile below).
+KernelConfig noDecode(KernelConfig c) {
+  c.decodeTile = 0;
+  return c;
+}
+
 KernelConfig cfg(int64_t wm, int64_t wn, int64_t wsm, int64_t wsn, int64_t st,
                  int64_t bk, int64_t sk = 1) {
   KernelConfig c;
@@ -98,29 +105,29 @@ TEST(SelectConfig, PerformanceShapes) {
   TargetInfo h = target("sm_90a");
   // 7168 condensed rows: the table's measured entry (block-k 128, 2 stages),
   // which says split-k 1.
-  EXPECT_EQ(selectConfig(plain(14336, 4096), h, chosen()), cfg(64, 32, 2, 2, 2, 128, 1));
+  EXPECT_EQ(noDecode(selectConfig(plain(14336, 4096), h, chosen())), cfg(64, 32, 2, 2, 2, 128, 1));
   // 2048 and 8192 condensed rows: warp-m 64 (2 * 64 * 32 / 32 = 128 <= 200), 2
   // warps; 16 and 64 row tiles of 128, 112 and 48 slices.
-  EXPECT_EQ(selectConfig(plain(4096, 14336), h, chosen()), cfg(64, 32, 2, 2, 4, 64, 16));
-  EXPECT_EQ(selectConfig(plain(16384, 6144), h, chosen()), cfg(64, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(plain(16384, 6144), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 12));
   // 704 condensed rows: 704 % 128 = 64, so one warp along rows (704 % 64 = 0):
   // 11 row tiles, 16 slices.
-  EXPECT_EQ(selectConfig(plain(1408, 2048), h, chosen()), cfg(64, 32, 1, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(plain(1408, 2048), h, chosen())), cfg(64, 32, 1, 2, 4, 64, 4));
   // 8 row tiles, but 1408 / 128 = 11 slices: split-k 11.
-  EXPECT_EQ(selectConfig(plain(2048, 1408), h, chosen()), cfg(64, 32, 2, 2, 4, 64, 11));
+  EXPECT_EQ(noDecode(selectConfig(plain(2048, 1408), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 2));
   // The table is per chip: sm_80 takes the heuristic for the headline shape
   // (56 row tiles < 108 SMs, 32 slices).
-  EXPECT_EQ(selectConfig(plain(14336, 4096), target("sm_80"), chosen()),
-            cfg(64, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(plain(14336, 4096), target("sm_80"), chosen())),
+            cfg(64, 32, 2, 2, 4, 64, 8));
 }
 
 TEST(SelectConfig, HeuristicRules) {
   TargetInfo h = target("sm_90a");
   // 1:8: warp-m 32 needs 8 * 32 = 256 floats, so 16 (128 floats); 128
   // condensed rows / 32 = 4 row tiles, 512 / 128 = 4 slices: split-k 4.
-  EXPECT_EQ(heuristicConfig(plain(1024, 512, 1, 8), h, chosen()), cfg(16, 32, 2, 2, 4, 64, 4));
+  EXPECT_EQ(noDecode(heuristicConfig(plain(1024, 512, 1, 8), h, chosen())), cfg(16, 32, 2, 2, 4, 64, 1));
   // V = 32 clamps block-k to 32 (4 row tiles, 32 slices: split-k 16).
-  EXPECT_EQ(heuristicConfig(plain(1024, 1024, 1, 2, 32), h, chosen()), cfg(64, 32, 2, 2, 4, 32, 16));
+  EXPECT_EQ(noDecode(heuristicConfig(plain(1024, 1024, 1, 2, 32), h, chosen())), cfg(64, 32, 2, 2, 4, 32, 8));
   // silu_mul halves: 100 condensed rows of gate per half is not a multiple of
   // 32 or 16 -> the fallback (32, 1, split-k 1), which checkConfig then rejects.
   SsmmProblem s = plain(400, 256);
@@ -130,25 +137,25 @@ TEST(SelectConfig, HeuristicRules) {
   EXPECT_EQ(checkConfig(s, h, c),
             "half the condensed rows (100) must be a multiple of the block tile (16); "
             "choose warp-m/warps-m to divide it");
-  // Small token counts do not change the choice (the token tile stays 64:
-  // decode configurations are future work).
+  // Small token counts do not change the choice: the token tile stays 64 and
+  // the decode tile (DecodeTile below) serves calls with few pairs.
   SsmmProblem small = plain(4096, 14336);
   small.listLen = 8;
-  EXPECT_EQ(selectConfig(small, h, chosen()), cfg(64, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(small, h, chosen())), cfg(64, 32, 2, 2, 4, 64, 16));
 }
 
 TEST(SelectConfig, OverridesWinAndDisableTheTable) {
   TargetInfo h = target("sm_90a");
   KernelConfig o = chosen();
   o.stages = 3;
-  EXPECT_EQ(selectConfig(plain(14336, 4096), h, o), cfg(64, 32, 2, 2, 3, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(plain(14336, 4096), h, o)), cfg(64, 32, 2, 2, 3, 64, 8));
   o = chosen();
   o.blockK = 128; // clamped to V = 64
   EXPECT_EQ(selectConfig(plain(1024, 1024, 1, 2, 64), h, o).blockK, 64);
   o = chosen();
   o.warpM = 32;
   // 2048 / 64 = 32 row tiles: split-k 16.
-  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o), cfg(32, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, o)), cfg(32, 32, 2, 2, 4, 64, 16));
 }
 
 // split-k alone is not a tiling override: the table entry keeps its tiling
@@ -157,44 +164,44 @@ TEST(SelectConfig, SplitOverride) {
   TargetInfo h = target("sm_90a");
   KernelConfig o = chosen();
   o.splitK = 3;
-  EXPECT_EQ(selectConfig(plain(14336, 4096), h, o), cfg(64, 32, 2, 2, 2, 128, 3));
-  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o), cfg(64, 32, 2, 2, 4, 64, 3));
+  EXPECT_EQ(noDecode(selectConfig(plain(14336, 4096), h, o)), cfg(64, 32, 2, 2, 2, 128, 3));
+  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, o)), cfg(64, 32, 2, 2, 4, 64, 3));
   o.stages = 3;
-  EXPECT_EQ(selectConfig(plain(14336, 4096), h, o), cfg(64, 32, 2, 2, 3, 64, 3));
+  EXPECT_EQ(noDecode(selectConfig(plain(14336, 4096), h, o)), cfg(64, 32, 2, 2, 3, 64, 3));
   // 1 turns the heuristic's 16 off; so do the default overrides
   // (KernelConfig{}, split-k 1), unlike the passes' (chosen(), split-k 0).
   o = chosen();
   o.splitK = 1;
-  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o), cfg(64, 32, 2, 2, 4, 64, 1));
-  EXPECT_EQ(selectConfig(plain(4096, 14336), h), cfg(64, 32, 2, 2, 4, 64, 1));
-  EXPECT_EQ(selectConfig(plain(4096, 14336), h, chosen()), cfg(64, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, o)), cfg(64, 32, 2, 2, 4, 64, 1));
+  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h)), cfg(64, 32, 2, 2, 4, 64, 1));
+  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 16));
 }
 
 // 16 splits where the row tiles (condensed rows / blockM) are fewer than the
-// SMs, at most one per V-slice (C / V); 1 otherwise.
+// SMs, at most one per 4 V-slices (C / V / 4, at least 1); 1 otherwise.
 TEST(SplitK, Heuristic) {
   TargetInfo h = target("sm_90a");
   KernelConfig c = cfg(64, 32, 2, 2, 4, 64); // blockM 128
   // 7168 / 128 = 56 row tiles < 132; 32 slices.
-  EXPECT_EQ(heuristicSplitK(plain(14336, 4096), h, c), 16);
+  EXPECT_EQ(heuristicSplitK(plain(14336, 4096), h, c), 8);
   // 25600 / 128 = 200 row tiles.
   EXPECT_EQ(heuristicSplitK(plain(51200, 4096), h, c), 1);
   // The boundary: 131 row tiles split, 132 do not.
-  EXPECT_EQ(heuristicSplitK(plain(131 * 256, 4096), h, c), 16);
+  EXPECT_EQ(heuristicSplitK(plain(131 * 256, 4096), h, c), 8);
   EXPECT_EQ(heuristicSplitK(plain(132 * 256, 4096), h, c), 1);
   // Capped at the slices: 1408 / 128 = 11; one slice: no split.
-  EXPECT_EQ(heuristicSplitK(plain(2048, 1408), h, c), 11);
+  EXPECT_EQ(heuristicSplitK(plain(2048, 1408), h, c), 2);
   EXPECT_EQ(heuristicSplitK(plain(2048, 128), h, c), 1);
   // The slices are C / V: V = 32 gives 4096 / 32 = 128 slices, still 16.
   EXPECT_EQ(heuristicSplitK(plain(2048, 4096, 1, 2, 32), h, c), 16);
-  EXPECT_EQ(heuristicSplitK(plain(2048, 64, 1, 2, 32), h, c), 2);
+  EXPECT_EQ(heuristicSplitK(plain(2048, 64, 1, 2, 32), h, c), 1);
   // The SM count is the chip's: 120 row tiles split on sm_90a, not on
   // sm_80 (108 SMs).
-  EXPECT_EQ(heuristicSplitK(plain(120 * 256, 4096), h, c), 16);
+  EXPECT_EQ(heuristicSplitK(plain(120 * 256, 4096), h, c), 8);
   EXPECT_EQ(heuristicSplitK(plain(120 * 256, 4096), target("sm_80"), c), 1);
   // The row tiles are counted with the config's blockM: 64-row blocks of a
   // 2:4 weight of 16384 rows (8192 condensed) make 128 < 132.
-  EXPECT_EQ(heuristicSplitK(plain(16384, 4096, 2, 4), h, cfg(32, 32, 2, 2, 4, 64)), 16);
+  EXPECT_EQ(heuristicSplitK(plain(16384, 4096, 2, 4), h, cfg(32, 32, 2, 2, 4, 64)), 8);
   EXPECT_EQ(heuristicSplitK(plain(16384, 4096, 2, 4), h, cfg(32, 32, 1, 2, 4, 64)), 1);
 }
 
@@ -282,3 +289,30 @@ TEST(KernelConfig, Tag) {
   EXPECT_EQ(c.tag(), "t16x8x1x4s3k32_sk2");
   EXPECT_EQ(c.blockN(), 32);
 }
+
+// The decode tile: a second kernel of the same rows with 16 entries a block
+// (warps_n 1), warp-m halved over twice the warps where the rows allow.
+TEST(DecodeTile, Choice) {
+  TargetInfo h = target("sm_90a");
+  KernelConfig c = selectConfig(plain(4096, 14336), h, chosen());
+  EXPECT_EQ(c.decodeTile, kDecodeTile);
+  std::optional<KernelConfig> d = decodeConfig(plain(4096, 14336), h, c);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(*d, cfg(32, 16, 4, 1, 4, 64, 16));
+  // 1 in the overrides: none; an explicit tile is kept.
+  KernelConfig o = chosen();
+  o.decodeTile = 1;
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o).decodeTile, 0);
+  o.decodeTile = 32;
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, o).decodeTile, 32);
+  // A tile that does not divide the token tile (64) is refused with a message.
+  KernelConfig bad = c;
+  bad.decodeTile = 24;
+  EXPECT_FALSE(decodeConfig(plain(4096, 14336), h, bad).has_value());
+  EXPECT_NE(checkConfig(plain(4096, 14336), h, bad).find("decode-tile (24) must be smaller"),
+            std::string::npos);
+  // No decode kernel when the token tile is already 16.
+  KernelConfig sixteen = cfg(64, 16, 2, 1, 4, 64);
+  EXPECT_EQ(heuristicDecodeTile(plain(4096, 14336), h, sixteen), 0);
+}
+

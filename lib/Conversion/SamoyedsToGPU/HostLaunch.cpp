@@ -141,7 +141,8 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   SmallVector<Value> gys;
   SmallVector<SplitPlan> plans;
   for (auto [i, k] : llvm::enumerate(kernels)) {
-    Value gy = h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()));
+    Value full = h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()));
+    Value gy = full;
     if (useDecode)
       gy = h.select(i == 0 ? arith::XOrIOp::create(
                                  hb, loc, useDecode,
@@ -151,8 +152,7 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
                     gy, h.c(0));
     gys.push_back(gy);
     if (k.spec.splitK > 1)
-      plans.push_back(planSplits(h, op, k.spec, smCount, buffers.pairs,
-                                 h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()))));
+      plans.push_back(planSplits(h, op, k.spec, smCount, buffers.pairs, full));
   }
   // One workspace, for the kernel that runs.
   Value ws;
