@@ -187,6 +187,17 @@ int64_t samoyeds::gpu::splitsAtRunTime(int64_t maxSplits, int64_t rowTiles,
   return std::max<int64_t>(1, std::min(s, maxSplits));
 }
 
+namespace {
+/// The decode tile of a choice `c` from the override `requested`: 1 means
+/// none, a tile is kept as asked (checkConfig judges it), 0 is chosen.
+int64_t decodeTileFor(const SsmmProblem &p, const TargetInfo &t,
+                      const KernelConfig &c, int64_t requested) {
+  if (requested == 1)
+    return 0;
+  return requested ? requested : heuristicDecodeTile(p, t, c);
+}
+} // namespace
+
 KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
                                             KernelConfig o) {
   KernelConfig c = o;
@@ -197,10 +208,7 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
   auto withSplit = [&](KernelConfig r) {
     if (!r.splitK)
       r.splitK = heuristicSplitK(p, t, r);
-    if (r.decodeTile == 1)
-      r.decodeTile = 0;
-    else if (!r.decodeTile)
-      r.decodeTile = heuristicDecodeTile(p, t, r);
+    r.decodeTile = decodeTileFor(p, t, r, r.decodeTile);
     return r;
   };
   // A block-k above V is clamped to V: a stage never spans two slices.
@@ -241,8 +249,7 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
     c.warpsM = 1;
   if (!c.splitK)
     c.splitK = 1;
-  if (c.decodeTile == 1)
-    c.decodeTile = 0;
+  c.decodeTile = decodeTileFor(p, t, c, c.decodeTile);
   return c;
 }
 
@@ -285,9 +292,7 @@ KernelConfig samoyeds::gpu::selectConfig(const SsmmProblem &p, const TargetInfo 
     if (std::optional<KernelConfig> c = tableConfig(p, t)) {
       if (o.splitK)
         c->splitK = o.splitK;
-      c->decodeTile = o.decodeTile == 1 ? 0
-                      : o.decodeTile   ? o.decodeTile
-                                       : heuristicDecodeTile(p, t, *c);
+      c->decodeTile = decodeTileFor(p, t, *c, o.decodeTile);
       return *c;
     }
   return heuristicConfig(p, t, o);
