@@ -14,7 +14,7 @@ of the presets, no timing:
 
     /usr/bin/python3 benchmarks/decode_bench.py --dry-run
 
-Presets mixtral, deepseek, qwen (bf16, weights as scripts/device/moe_check.py
+Presets mixtral, deepseek, qwen (bf16, weights as test/Integration/GPU/moe_check.py
 makes them: moe_check.Layer), T = 1, 4, 16, 64, 256 (--tokens). Three sides,
 each captured in its own torch.cuda.CUDAGraph on one static input tensor
 (three warm-up calls on a side stream first, as graph_check.py does):
@@ -89,7 +89,7 @@ import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "device"))
+sys.path.insert(0, os.path.join(ROOT, "test", "Integration", "GPU"))
 
 import moe_check  # noqa: E402  (the device check: Layer, Grouped, reference, check)
 from samoyeds.format import ELEM_BYTES, storage_shapes  # noqa: E402

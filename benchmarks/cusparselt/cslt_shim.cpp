@@ -1,5 +1,5 @@
 // cslt_shim: cuSPARSELt 2:4 matmul with a plan made once and reused, behind
-// a tiny C ABI that the device benchmark (scripts/device/ssmm_check.py) loads
+// a tiny C ABI that the device benchmark (test/Integration/GPU/ssmm_check.py) loads
 // with ctypes, so that cuSPARSELt is timed in the same process, with the same
 // CUDA-event timing, as the project's kernel and cuBLAS. Built on the GPU
 // machine against the pip package nvidia-cusparselt-cu13 (build.sh).

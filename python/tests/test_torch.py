@@ -180,7 +180,7 @@ def test_samoyeds_moe_expert_counts_on_gpu(block_cls, tmp_path):
     """The counts of the compiled layer's dispatch (expert_counts=True) equal
     the torch reference on tokens with a clear routing margin, none of them
     routed to the last expert (zero tokens there); T = 0 gives zeros.
-    scripts/device/graph_check.py has the larger checks (several dispatch
+    test/Integration/GPU/graph_check.py has the larger checks (several dispatch
     chunks, CUDA graphs, LoadMonitor, torch.compile)."""
     _cuda_layer_or_skip()
     import torch.nn.functional as F

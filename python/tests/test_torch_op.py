@@ -232,7 +232,7 @@ def test_load_monitor_takes_the_counts_of_compiled_layers():
     """LoadMonitor on a model holding SamoyedsMoE modules: it registers on
     the layers' counts hook (what forward calls with its dispatch's counts)
     and updates the layers' own bias buffers. The hook is driven by hand here
-    (no GPU); scripts/device/graph_check.py runs it for real."""
+    (no GPU); test/Integration/GPU/graph_check.py runs it for real."""
     from samoyeds import balance
     from samoyeds.prune import NoMoEBlocksError
 

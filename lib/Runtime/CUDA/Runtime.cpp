@@ -276,7 +276,7 @@ int recordException(const char *where) noexcept {
 /// every layer call launches the same kernels. The one out-of-range probe per
 /// kernel is an API error by design. A module unload forgets the cache (a
 /// later function may reuse a handle). compute-sanitizer runs of the device
-/// checks pass --report-api-errors no for that reason (scripts/device/run_ssmm.sh).
+/// checks pass --report-api-errors no for that reason (test/Integration/GPU/run_ssmm.sh).
 namespace {
 std::mutex paramCountMutex;
 std::vector<std::pair<CUfunction, int64_t>> paramCountCache;

@@ -5,7 +5,7 @@
 // count and scatter are unchanged, and a dispatch without counts keeps the
 // plain scan kernel. A whole layer with counts gets them as one more
 // out-parameter of its C entry point. The device check is the "counts" part
-// of scripts/device/graph_check.py.
+// of test/Integration/GPU/graph_check.py.
 // RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu | FileCheck %s --implicit-check-not=samoyeds.dispatch
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa" | FileCheck %s --check-prefix=PIPE
 

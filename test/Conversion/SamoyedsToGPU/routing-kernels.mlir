@@ -4,7 +4,7 @@
 // scatter), combine (inverse map init / scatter, gather). Then what reaches
 // PTX (format=isa: every kernel's .entry, no libdevice call) and, where ptxas
 // is installed, a cubin (format=bin). The device check is
-// scripts/device/routing_check.py.
+// test/Integration/GPU/routing_check.py.
 //
 // The checks state facts rather than the emitter's op order: values are tied
 // by SSA names (the launch grid is the ceildiv of the token count, the

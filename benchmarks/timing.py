@@ -1,4 +1,5 @@
-"""CUDA-event timing shared by the device scripts (needs torch)."""
+"""CUDA-event timing shared by the device checks (test/Integration/GPU/ssmm_check.py,
+moe_check.py import it by path) and the benchmarks (needs torch)."""
 import statistics
 
 

@@ -2,19 +2,19 @@
 """Compile the layers that python/tests/test_torch.py runs on the GPU into its
 cache (development machine: it has the compiler, the GPU machine has not).
 
-    /usr/bin/python3 scripts/device/precompile_torch_tests.py --build build --out build-device
+    /usr/bin/python3 test/Integration/GPU/precompile_torch_tests.py --build build --out build-device
 
 Needs torch on the CPU (Debian's python3-torch); builds the same HF-style blocks
 as the tests and compiles their layers into <out>/pytest-cache, the directory
 run_all.sh passes as SAMOYEDS_CACHE_DIR; each also with expert counts
 (MoEConfig.expert_counts), the layers of the counts checks of test_torch.py and
-scripts/device/graph_check.py.
+test/Integration/GPU/graph_check.py.
 """
 import argparse
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root, with build-device/ carried
-# (made here by: python3 scripts/device/gen_ssmm.py --build build --out build-device):
-#     bash scripts/device/run_ssmm.sh
+# (made here by: python3 test/Integration/GPU/gen_ssmm.py --build build --out build-device):
+#     bash test/Integration/GPU/run_ssmm.sh
 # Runs compute-sanitizer memcheck, racecheck and synccheck on one mid-size case, then the
 # correctness sweep and the timing table (printed last). Logs go to $OUT.
 set -uo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 cd "$ROOT"
 OUT="${OUT:-/tmp/samoyeds_out}"
 mkdir -p "$OUT"
@@ -18,7 +18,7 @@ for tool in memcheck racecheck synccheck; do
   # API errors are not reported: the runtime checks every driver call itself
   # (and the check reads its sticky error), and its parameter-count probe ends
   # on one out-of-range index per kernel by design (lib/Runtime/CUDA/Runtime.cpp).
-  if compute-sanitizer --tool "$tool" --report-api-errors no --error-exitcode 9 python3 scripts/device/ssmm_check.py \
+  if compute-sanitizer --tool "$tool" --report-api-errors no --error-exitcode 9 python3 test/Integration/GPU/ssmm_check.py \
        --single "$CASE" > "$OUT/sanitizer_$tool.txt" 2>&1; then
     echo "$tool: clean"; tail -2 "$OUT/sanitizer_$tool.txt"
   else
@@ -26,6 +26,6 @@ for tool in memcheck racecheck synccheck; do
   fi
 done
 echo "== correctness sweep and timing"
-python3 scripts/device/ssmm_check.py --json "$OUT/ssmm_results.json" 2>&1 | tee "$OUT/ssmm_log.txt"
+python3 test/Integration/GPU/ssmm_check.py --json "$OUT/ssmm_results.json" 2>&1 | tee "$OUT/ssmm_log.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 exit $status

@@ -6,11 +6,11 @@ compile it with samoyeds-compile into <out>/routing/ (<name>.so: host code with
 the embedded sm_90a cubins, plus PTX, cubin and a manifest), and copy the runtime
 into <out>/lib:
 
-    python3 scripts/device/routing_check.py --gen [--build build] [--out build-device]
+    python3 test/Integration/GPU/routing_check.py --gen [--build build] [--out build-device]
 
 On the GPU machine (torch + CUDA), from the repository root with build-device/:
 
-    python3 scripts/device/routing_check.py [--dir build-device] [--seed N] [--bench]
+    python3 test/Integration/GPU/routing_check.py [--dir build-device] [--seed N] [--bench]
 
 Every check draws fresh random inputs, poisons the outputs (NaN / -7) before the
 call, runs one compiled entry point (`_mlir_ciface_<op>`, results as trailing
@@ -46,7 +46,7 @@ try:
 except ImportError:  # --gen needs the standard library only
     np = None
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 TIE_EPS = 2e-5      # float64 decision margin below which a route token is a near-tie
 ROUTE_TOKENS = (0, 1, 7, 512, 4096)

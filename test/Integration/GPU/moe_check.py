@@ -5,11 +5,11 @@ Qwen2-MoE presets, bf16) on the GPU.
 On the development machine (no GPU, no torch): generate and compile the
 presets into build-device/moe/ and copy the runtime into build-device/lib:
 
-    python3 scripts/device/moe_check.py --gen [--build build] [--out build-device]
+    python3 test/Integration/GPU/moe_check.py --gen [--build build] [--out build-device]
 
 On the GPU machine (torch + CUDA), from the repository root with build-device/:
 
-    python3 scripts/device/moe_check.py [--dir build-device] [--presets mixtral,deepseek,qwen]
+    python3 test/Integration/GPU/moe_check.py [--dir build-device] [--presets mixtral,deepseek,qwen]
         [--tokens 1,16,512,4096] [--skip-perf] [--budget-gib 40] [--seed N] [--json FILE]
 
 For every preset: random weights (std 0.02; tokens ~ N(0, 1) like normalised
@@ -35,12 +35,12 @@ import shutil
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
 from samoyeds.format import Format  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # timing.py
 import timing  # noqa: E402
 from samoyeds.mlirgen import MoEConfig  # noqa: E402
 
@@ -118,7 +118,7 @@ def gen(args):
 
 
 def bench(fn, iters=30, warmup=5):
-    """Median of CUDA-event times in microseconds (scripts/device/timing.py)."""
+    """Median of CUDA-event times in microseconds (benchmarks/timing.py)."""
     return timing.bench(fn, iters, warmup)[0]
 
 

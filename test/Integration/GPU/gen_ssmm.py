@@ -6,7 +6,7 @@ Writes MLIR files for every variant, compiles each with samoyeds-compile into
 <out>/variants.json describing them for ssmm_check.py. Also copies the runtime
 and the format library's C API next to them, so <out> is all the device needs.
 
-    python3 scripts/device/gen_ssmm.py --build build --out build-device
+    python3 test/Integration/GPU/gen_ssmm.py --build build --out build-device
 """
 import argparse
 import json

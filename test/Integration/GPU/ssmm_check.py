@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Check and time the compiled ssmm kernels on the GPU (needs torch + CUDA).
 
-    python3 scripts/device/ssmm_check.py [--dir build-device] [--skip-perf]
-    python3 scripts/device/ssmm_check.py --single NAME   # one case, for compute-sanitizer
+    python3 test/Integration/GPU/ssmm_check.py [--dir build-device] [--skip-perf]
+    python3 test/Integration/GPU/ssmm_check.py --single NAME   # one case, for compute-sanitizer
 
 Every check draws fresh random inputs, poisons the output with NaN before the
 run, and compares with a float32 torch reference computed from the unpacked
@@ -21,11 +21,11 @@ import sys
 import numpy as np
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "python", "samoyeds"))
 from memref import memref_from_tensor, pointer  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))  # timing.py
 from timing import bench  # noqa: E402
 
 DT = {"bf16": torch.bfloat16, "f16": torch.float16}

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """SamoyedsMoE under CUDA-graph capture and torch.compile, on the GPU machine.
 
-    SAMOYEDS_LIB_DIR=build-device/lib python3 scripts/device/graph_check.py \
+    SAMOYEDS_LIB_DIR=build-device/lib python3 test/Integration/GPU/graph_check.py \
         [--cache build-device/pytest-cache] [--tokens 16] [--replays 3]
 
 The GPU machine has no compiler: the layers come precompiled from --cache,
-the ones scripts/device/precompile_torch_tests.py compiles (the Mixtral-,
+the ones test/Integration/GPU/precompile_torch_tests.py compiles (the Mixtral-,
 Qwen2-MoE- and DeepSeek-V3-style blocks of python/tests/test_torch.py, seed 3,
 bf16, Format(1, 2, 32)). For each block:
 
@@ -47,7 +47,7 @@ import os
 import sys
 import traceback
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BLOCKS = ("MixtralBlock", "Qwen2MoeBlock", "DeepseekV3Block")
 
 

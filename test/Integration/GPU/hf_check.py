@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """SamoyedsMoE.from_hf on real transformers MoE blocks, against the blocks' own forward.
 
-    python3 scripts/device/hf_check.py --gen [--build build] [--out build-device]   # here
-    python3 scripts/device/hf_check.py [--dir build-device]                         # GPU machine
+    python3 test/Integration/GPU/hf_check.py --gen [--build build] [--out build-device]   # here
+    python3 test/Integration/GPU/hf_check.py [--dir build-device]                         # GPU machine
 
 Tiny Mixtral, Qwen2-MoE and DeepSeek-V3 blocks are built from transformers'
 own classes and configs. Their expert weights are pruned in place to the
@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 from samoyeds.format import Format  # noqa: E402
 from samoyeds.mlirgen import MoEConfig  # noqa: E402
