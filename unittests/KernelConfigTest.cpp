@@ -316,3 +316,57 @@ TEST(DecodeTile, Choice) {
   EXPECT_EQ(heuristicDecodeTile(plain(4096, 14336), h, sixteen), 0);
 }
 
+
+// The wgmma_sp family (KernelConfig.h): warpgroups of 4 warps along rows,
+// warp-m 16 (32 with silu_mul), warp-n the instruction's N, warps-n 1.
+TEST(Wgmma, HeuristicAndChecks) {
+  TargetInfo h = target("sm_90a");
+  KernelConfig o = chosen();
+  o.family = Family::WgmmaSp;
+  // 14336x4096 1:2: 7168 condensed rows, two warpgroups (128 rows divide
+  // them), N = 128 (2 x 16 x 128 / 32 = 128 accumulator floats), block-k
+  // = V = 128, 4 stages of (128 x 64 + 128 x 128 + 128 x 8) x 2 = 51200
+  // bytes (204800 <= 232448), no split, no decode tile.
+  KernelConfig c = selectConfig(plain(14336, 4096), h, o);
+  KernelConfig want = cfg(16, 128, 8, 1, 4, 128);
+  want.family = Family::WgmmaSp;
+  EXPECT_EQ(c, want) << c.tag();
+  EXPECT_EQ(c.tag(), "t16x128x8x1s4k128_wgmma");
+  EXPECT_EQ(c.smemBytes(), 4 * 51200);
+  EXPECT_EQ(checkConfig(plain(14336, 4096), h, c), "");
+  // 1408x2048: 704 condensed rows; 128 does not divide them, 64 does.
+  EXPECT_EQ(selectConfig(plain(1408, 2048), h, o).warpsM, 4);
+  // silu_mul: warp-m 32 (a gate and an up instruction), N = 64.
+  SsmmProblem s = plain(28672, 4096);
+  s.silu = true;
+  KernelConfig cs = selectConfig(s, h, o);
+  EXPECT_EQ(cs.warpM, 32);
+  EXPECT_EQ(cs.warpN, 64);
+  EXPECT_EQ(cs.warpsM, 8);
+  EXPECT_EQ(checkConfig(s, h, cs), "");
+  // V = 64: block-k follows V.
+  EXPECT_EQ(selectConfig(plain(1024, 1024, 1, 2, 64), h, o).blockK, 64);
+  // Not on sm_90 without the a: wgmma.sp is an sm_90a feature.
+  EXPECT_EQ(checkConfig(plain(14336, 4096), target("sm_90"), c),
+            "the wgmma_sp kernel family needs sm_90a (chip sm_90)");
+  KernelConfig bad = c;
+  bad.warpM = 32;
+  EXPECT_EQ(checkConfig(plain(14336, 4096), h, bad),
+            "the wgmma_sp kernel family needs warp-m = 16, warps-m = 4 or 8 (one or "
+            "two warpgroups) and warps-n = 1; got 32, 8, 1");
+  bad = c;
+  bad.warpsM = 6;
+  EXPECT_NE(checkConfig(plain(14336, 4096), h, bad), "");
+  bad = c;
+  bad.warpN = 12;
+  EXPECT_EQ(checkConfig(plain(14336, 4096), h, bad),
+            "warp-n (12) is the wgmma N: a multiple of 8 in [8, 256]");
+  bad = c;
+  bad.splitK = 4;
+  EXPECT_NE(checkConfig(plain(14336, 4096), h, bad), "");
+  // mma_sp pitches are padded, wgmma_sp's are not.
+  KernelConfig m = cfg(16, 128, 8, 1, 4, 128);
+  EXPECT_EQ(m.aPitch(), 72);
+  EXPECT_EQ(c.aPitch(), 64);
+  EXPECT_EQ(c.bPitch(), 128);
+}

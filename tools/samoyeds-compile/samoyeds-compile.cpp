@@ -114,11 +114,15 @@ void validateOptions() {
   llvm::SplitString(pipelineOptions, tokens);
   for (llvm::StringRef tok : tokens) {
     auto [key, val] = tok.split('=');
+    // The one word-valued option: the MMA instruction family.
+    if (key == "family" && (val == "mma_sp" || val == "wgmma_sp"))
+      continue;
     bool known = llvm::is_contained(kPipelineIntOptions, key);
     bool hasEq = tok.contains('=');
     if (!known || !hasEq || !llvm::Regex("^[0-9]+$").match(val))
       fail("--pipeline-options: " + quoted(tok) + " is not one of " +
-           llvm::join(llvm::ArrayRef(kPipelineIntOptions), ", ") + " = a non-negative integer");
+           llvm::join(llvm::ArrayRef(kPipelineIntOptions), ", ") +
+           " = a non-negative integer, or family = mma_sp or wgmma_sp");
   }
 }
 

@@ -35,6 +35,9 @@ def SamoyedsSelectKernelConfig
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip (sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a)">,
+    Option<"family", "family", "std::string", /*default=*/"\"\"",
+           "Override: MMA instruction family, mma_sp or wgmma_sp (sm_90a) "
+           "(empty: chosen, mma_sp)">,
     Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
            "Override: condensed weight rows per warp (0: chosen)">,
     Option<"warpN", "warp-n", "int64_t", /*default=*/"0",
@@ -96,6 +99,9 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target chip (sm_80, sm_90a, ...): selects ordered metadata and defaults">,
+    Option<"family", "family", "std::string", /*default=*/"\"\"",
+           "Override: MMA instruction family, mma_sp or wgmma_sp (sm_90a) "
+           "(empty: chosen, mma_sp)">,
     Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
            "Override, for ssmm ops without a config attribute: condensed weight "
            "rows per warp (multiple of 16; of 32 for silu_mul); 0: chosen (the "

@@ -55,6 +55,17 @@ std::optional<sg::TargetInfo> gpukernels::lookupTarget(Operation *where, StringR
   return t;
 }
 
+FailureOr<sg::Family> gpukernels::parseFamilyOption(Operation *where, StringRef pass,
+                                                    StringRef family) {
+  if (family.empty() || family == "mma_sp")
+    return sg::Family::MmaSp;
+  if (family == "wgmma_sp")
+    return sg::Family::WgmmaSp;
+  where->emitError() << pass << ": family '" << family
+                     << "' is not one of mma_sp, wgmma_sp";
+  return failure();
+}
+
 FailureOr<sg::KernelConfig> gpukernels::resolveConfig(SsmmOp op,
                                                       const sg::TargetInfo &target,
                                                       const sg::KernelConfig &overrides) {

@@ -25,8 +25,11 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
                                                   int64_t warpsM, int64_t warpsN,
                                                   int64_t stages, int64_t blockK,
                                                   int64_t splitK,
-                                                  int64_t decodeTile) {
+                                                  int64_t decodeTile,
+                                                  ::samoyeds::gpu::Family family =
+                                                      ::samoyeds::gpu::Family::MmaSp) {
   ::samoyeds::gpu::KernelConfig c;
+  c.family = family;
   c.warpM = warpM;
   c.warpN = warpN;
   c.warpsM = warpsM;
@@ -37,6 +40,11 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
   c.decodeTile = decodeTile;
   return c;
 }
+
+/// The `family` option of the passes: "" (chosen) and "mma_sp" give
+/// mma_sp, "wgmma_sp" wgmma_sp; anything else is a diagnostic on `where`.
+FailureOr<::samoyeds::gpu::Family> parseFamilyOption(Operation *where, StringRef pass,
+                                                      StringRef family);
 
 /// The chip's facts, or a diagnostic on `where` (prefixed by `pass`).
 std::optional<::samoyeds::gpu::TargetInfo> lookupTarget(Operation *where, StringRef pass,

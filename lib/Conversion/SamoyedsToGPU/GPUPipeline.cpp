@@ -55,6 +55,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> decodeTile{*this, "decode-tile",
                                           llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                           llvm::cl::init(0)};
+  PassOptions::Option<std::string> family{*this, "family",
+                                          llvm::cl::desc("see convert-samoyeds-to-gpu"),
+                                          llvm::cl::init("")};
   PassOptions::Option<int64_t> minBlocksPerSM{
       *this, "min-blocks-per-sm", llvm::cl::desc("see convert-samoyeds-to-gpu"),
       llvm::cl::init(0)};
@@ -74,6 +77,7 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   selectOpts.blockK = opts.blockK;
   selectOpts.splitK = opts.splitK;
   selectOpts.decodeTile = opts.decodeTile;
+  selectOpts.family = opts.family;
   pm.addPass(mlir::samoyeds::createSamoyedsSelectKernelConfig(selectOpts));
   mlir::samoyeds::ConvertSamoyedsToGPUOptions conv;
   conv.chip = opts.chip;

@@ -30,12 +30,34 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
                                        const KernelConfig &c) {
   std::ostringstream os;
   int64_t n = p.n, m = p.m, v = p.v;
-  if (c.family == Family::WgmmaSp) {
-    if (!t.hasWgmmaSp)
+  bool wgmma = c.family == Family::WgmmaSp;
+  if (wgmma) {
+    if (!t.hasWgmmaSp) {
       os << "the wgmma_sp kernel family needs sm_90a (chip " << t.chip << ")";
-    else
-      os << "the wgmma_sp kernel family is not implemented yet; use mma_sp";
-    return os.str();
+      return os.str();
+    }
+    if (c.splitK != 1)
+      return "split-k (" + std::to_string(c.splitK) +
+             ") must be 1 with the wgmma_sp kernel family (not supported yet)";
+    if (c.decodeTile != 0)
+      return "decode-tile (" + std::to_string(c.decodeTile) +
+             ") must be 0 with the wgmma_sp kernel family (not supported yet)";
+    if (c.schedule != Schedule::Grid)
+      return "the persistent schedule is not supported by the wgmma_sp kernel yet";
+    int64_t wantM = p.silu ? 32 : 16;
+    if (c.warpM != wantM || c.warpsN != 1 ||
+        (c.warpsM != kWgmmaWarpsPerGroup && c.warpsM != 2 * kWgmmaWarpsPerGroup)) {
+      os << "the wgmma_sp kernel family needs warp-m = " << wantM
+         << (p.silu ? " (silu_mul: a gate and an up m64 instruction)" : "")
+         << ", warps-m = 4 or 8 (one or two warpgroups) and warps-n = 1; got "
+         << c.warpM << ", " << c.warpsM << ", " << c.warpsN;
+      return os.str();
+    }
+    if (c.warpN < 8 || c.warpN > kWgmmaMaxN || c.warpN % 8) {
+      os << "warp-n (" << c.warpN << ") is the wgmma N: a multiple of 8 in [8, "
+         << kWgmmaMaxN << "]";
+      return os.str();
+    }
   }
   if (c.splitK < 1 || c.splitK > kMaxSplitK) {
     os << "split-k (" << c.splitK << ") must be in [1, " << kMaxSplitK << "]";
@@ -198,8 +220,42 @@ int64_t decodeTileFor(const SsmmProblem &p, const TargetInfo &t,
 }
 } // namespace
 
+namespace {
+/// The wgmma_sp heuristic: two warpgroups where the rows allow, the widest
+/// token tile whose accumulators fit (128, 64 with silu_mul's two
+/// instructions), block-k = min(128, V) (one k-tile per V-slice at V = 128),
+/// and the most stages (at most 4) that fit the shared memory.
+KernelConfig heuristicWgmmaConfig(const SsmmProblem &p, const TargetInfo &t,
+                                  KernelConfig c) {
+  if (!c.warpM) c.warpM = p.silu ? 32 : 16;
+  if (!c.warpsN) c.warpsN = 1;
+  if (!c.warpN) {
+    c.warpN = p.silu ? 64 : 128;
+    while (c.warpN > 8 && c.accumulatorFloats(p.m) > kMaxAccFloats)
+      c.warpN /= 2;
+  }
+  c.blockK = std::min<int64_t>(c.blockK ? c.blockK : 128, p.v);
+  if (!c.warpsM) {
+    int64_t rows = p.silu ? p.condensedRows() / 2 : p.condensedRows();
+    int64_t per = 2 * kWgmmaWarpsPerGroup * (p.silu ? c.warpM / 2 : c.warpM);
+    c.warpsM = rows % per == 0 ? 2 * kWgmmaWarpsPerGroup : kWgmmaWarpsPerGroup;
+  }
+  if (!c.stages) {
+    c.stages = 4;
+    while (c.stages > 2 && c.smemBytes() > t.smemPerBlock)
+      --c.stages;
+  }
+  if (!c.splitK) c.splitK = 1;
+  // A decode tile is not supported by this family yet (1 and 0: none).
+  if (c.decodeTile == 1) c.decodeTile = 0;
+  return c;
+}
+} // namespace
+
 KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
                                             KernelConfig o) {
+  if (o.family == Family::WgmmaSp)
+    return heuristicWgmmaConfig(p, t, o);
   KernelConfig c = o;
   if (!c.warpN) c.warpN = 32;
   if (!c.warpsN) c.warpsN = 2;

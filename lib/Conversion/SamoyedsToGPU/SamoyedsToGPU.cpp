@@ -4,7 +4,8 @@
 // of this directory (docs/kernel.md, "Source map"): the spec and its checks
 // (KernelSpec.h; the tiling is the op's #samoyeds.kernel_config, chosen and
 // checked by KernelConfig.h), the host side (HostLaunch.h), and the body of the
-// instruction family the chip gets (MmaSp/MmaSpKernel.h: mma.sp, sm_80+).
+// configuration's instruction family (MmaSp/MmaSpKernel.h: mma.sp, sm_80+;
+// WgmmaSp/WgmmaSpKernel.h: wgmma.mma_async.sp, sm_90a).
 // route / dispatch / combine and the marked row dot products have their own
 // kernels (RoutingKernels.cpp, RowDotKernel.cpp). The fragment and metadata
 // facts the kernels rely on are those of docs/ptx-notes.md (mma.sp m16n8k32).
@@ -14,6 +15,7 @@
 #include "KernelSpec.h"
 #include "Kernels.h"
 #include "MmaSp/MmaSpKernel.h"
+#include "WgmmaSp/WgmmaSpKernel.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -118,8 +120,13 @@ struct ConvertSamoyedsToGPUPass
                               << s.resultElt;
     // The op's configuration (samoyeds-select-kernel-config), else the
     // table/heuristic with this pass's options as overrides.
-    FailureOr<::samoyeds::gpu::KernelConfig> config =
-        resolveConfig(op, target, tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile));
+    FailureOr<::samoyeds::gpu::Family> fam =
+        parseFamilyOption(op, "convert-samoyeds-to-gpu", family);
+    if (failed(fam))
+      return failure();
+    FailureOr<::samoyeds::gpu::KernelConfig> config = resolveConfig(
+        op, target, tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK,
+                                  splitK, decodeTile, *fam));
     if (failed(config))
       return failure();
     s.tiling() = *config;
@@ -147,7 +154,10 @@ struct ConvertSamoyedsToGPUPass
           gpuModule, op.getLoc(), ks.name(), argTypes,
           ArrayRef<int32_t>{int32_t(ks.threads()), 1, 1},
           [&](ImplicitLocOpBuilder &ib, gpu::GPUFuncOp f) {
-            buildMmaSpKernel(ib, ks, f);
+            if (ks.family == ::samoyeds::gpu::Family::WgmmaSp)
+              buildWgmmaSpKernel(ib, ks, f);
+            else
+              buildMmaSpKernel(ib, ks, f);
             if (minBlocksPerSM > 0)
               f->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
                          ib.getI32IntegerAttr(minBlocksPerSM));

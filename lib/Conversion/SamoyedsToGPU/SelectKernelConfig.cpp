@@ -98,7 +98,12 @@ struct SelectKernelConfigPass
         gpukernels::lookupTarget(module, "samoyeds-select-kernel-config", chip);
     if (!target)
       return signalPassFailure();
-    sg::KernelConfig overrides = gpukernels::tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile);
+    FailureOr<sg::Family> fam =
+        gpukernels::parseFamilyOption(module, "samoyeds-select-kernel-config", family);
+    if (failed(fam))
+      return signalPassFailure();
+    sg::KernelConfig overrides = gpukernels::tileOverrides(
+        warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile, *fam);
     bool failed = false;
     for (SsmmOp op : ssmms) {
       FailureOr<sg::KernelConfig> c = gpukernels::resolveConfig(op, *target, overrides);

@@ -27,10 +27,11 @@ func.func @explicit_smem(%w: !samoyeds.packed<1024x1024xbf16, #f>,
 // -----
 
 #f = #samoyeds.format<n = 1, m = 2, v = 128>
-// Families and schedules the emitter does not have yet.
+// Schedules the emitter does not have yet, and a wgmma_sp warp tile that is
+// not a warpgroup's (the family's tiles: KernelConfig.h).
 func.func @not_yet(%w: !samoyeds.packed<1024x1024xbf16, #f>,
     %x: tensor<?x1024xbf16>, %l: tensor<?xi32>) -> (tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>) {
-  // expected-error @+1 {{GPU lowering: the wgmma_sp kernel family is not implemented yet; use mma_sp}}
+  // expected-error @+1 {{GPU lowering: the wgmma_sp kernel family needs warp-m = 16, warps-m = 4 or 8 (one or two warpgroups) and warps-n = 1; got 64, 2, 2}}
   %a = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>}
          : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
   // split-k is supported (ssmm-split-k.mlir): this one compiles.
@@ -55,4 +56,30 @@ func.func @static_list_escapes(%ids: tensor<16x2xi32>, %x: tensor<16x256xbf16>,
   %h = samoyeds.ssmm %w, %x, %list offsets(%off : tensor<9xi32>) {top_k = 2, gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 32, warps_m = 2, warps_n = 4, stages = 4, block_k = 64>}
          : !samoyeds.packed<8x512x256xbf16, #f>, tensor<16x256xbf16>, tensor<536xi32> -> tensor<536x512xbf16>
   return %h, %list : tensor<536x512xbf16>, tensor<536xi32>
+}
+
+// -----
+
+#f = #samoyeds.format<n = 1, m = 2, v = 128>
+// What the wgmma_sp family cannot run yet, or at all.
+func.func @wgmma_limits(%w: !samoyeds.packed<1024x1024xbf16, #f>,
+    %x: tensor<?x1024xbf16>, %l: tensor<?xi32>) -> (tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>) {
+  // expected-error @+1 {{split-k (2) must be 1 with the wgmma_sp kernel family (not supported yet)}}
+  %a = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 16, warp_n = 128, warps_m = 8, warps_n = 1, stages = 4, block_k = 128, split_k = 2>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  // expected-error @+1 {{warp-n (12) is the wgmma N: a multiple of 8 in [8, 256]}}
+  %b = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 16, warp_n = 12, warps_m = 8, warps_n = 1, stages = 2, block_k = 32>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  // 2 x 16 x 256 / 32 = 256 accumulator floats.
+  // expected-error @+1 {{the accumulators need 256 registers per thread}}
+  %c = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 16, warp_n = 256, warps_m = 8, warps_n = 1, stages = 2, block_k = 32>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  // 5 stages x (128 x 64 + 128 x 128 + 128 x 8) x 2 bytes = 256000 > 232448.
+  // expected-error @+1 {{the pipeline needs 256000 bytes of shared memory}}
+  %d = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 16, warp_n = 128, warps_m = 8, warps_n = 1, stages = 5, block_k = 128>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  // expected-error @+1 {{decode-tile (16) must be 0 with the wgmma_sp kernel family (not supported yet)}}
+  %e = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 16, warp_n = 128, warps_m = 8, warps_n = 1, stages = 4, block_k = 128, decode_tile = 16>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  return %a, %b, %c, %d, %e : tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>
 }

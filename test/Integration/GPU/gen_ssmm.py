@@ -75,6 +75,36 @@ def variants():
                     gather=True, top_k=2, experts=4, silu=True, scale=False))
     out.append(dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
                     gather=False, top_k=2, experts=4, silu=False, scale=True))
+    # The wgmma.sp kernel (sm_90a, docs/kernel.md section 15): the sweep's
+    # formats (incl. 2:4 with 1:2 rows at V = 32, 64, 128), the perf shapes
+    # in both types, and the grouped forms. Its token tile is the wgmma N
+    # (128, 64 with silu_mul), so lists are padded to that.
+    wg = "family=wgmma_sp"
+    for dt in ("bf16", "f16"):
+        for (n, m, v) in SWEEP_FORMATS:
+            out.append(dict(role="sweep", rows=1024, cols=1024, dtype=dt, n=n, m=m, v=v,
+                            gather=True, top_k=1, experts=0, silu=False, scale=False,
+                            options=wg, tile=128))
+        for (r, c) in PERF_SHAPES:
+            out.append(dict(role="perf", rows=r, cols=c, dtype=dt, n=1, m=2, v=128,
+                            gather=True, top_k=1, experts=0, silu=False, scale=False,
+                            options=wg, tile=128))
+    # wgmma tilings at the headline shape, timed against the default one.
+    for opts in ("warps-m=4 stages=2", "warp-n=64", "warp-n=64 warps-m=4 stages=3",
+                 "block-k=64 stages=4", "stages=2"):
+        out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
+                        gather=True, top_k=1, experts=0, silu=False, scale=False,
+                        options=wg + " " + opts, tile=128))
+    # N = M: plain 2:4 (one condensed row per row, no selection).
+    out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=2, m=2, v=128,
+                    gather=True, top_k=1, experts=0, silu=False, scale=False,
+                    options=wg, tile=128))
+    out.append(dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,
+                    gather=True, top_k=2, experts=4, silu=True, scale=False,
+                    options=wg, tile=64))
+    out.append(dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
+                    gather=False, top_k=2, experts=4, silu=False, scale=True,
+                    options=wg, tile=128))
     for i, vd in enumerate(out):
         vd["name"] = (f"{vd['role']}_{vd['dtype']}_{vd['rows']}x{vd['cols']}_n{vd['n']}m{vd['m']}"
                       f"v{vd['v']}" + (f"_e{vd['experts']}" if vd["experts"] else "")
@@ -114,7 +144,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--out", default="build-device")
-    ap.add_argument("--only", default=None, help="substring filter on variant names")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated substrings: keep the variants whose name has one")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     out = os.path.abspath(args.out)
@@ -122,7 +153,8 @@ def main():
     os.makedirs(os.path.join(out, "lib"), exist_ok=True)
     for lib in ("libsamoyeds_runtime.so", "libsamoyeds_format_c.so"):
         shutil.copy2(os.path.join(build, "lib", lib), os.path.join(out, "lib", lib))
-    vs = [v for v in variants() if not args.only or args.only in v["name"]]
+    only = args.only.split(",") if args.only else None
+    vs = [v for v in variants() if not only or any(o in v["name"] for o in only)]
 
     def compile_one(vd):
         src = os.path.join(out, "src", vd["name"] + ".mlir")

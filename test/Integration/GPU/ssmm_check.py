@@ -30,7 +30,8 @@ from timing import bench  # noqa: E402
 
 DT = {"bf16": torch.bfloat16, "f16": torch.float16}
 TOL = {"bf16": 1e-2, "f16": 2e-3}
-TILE = 64  # the kernels' default token tile (warps-n * warp-n)
+TILE = 64  # the mma.sp kernels' default token tile (warps-n * warp-n); a
+           # variant's "tile" (gen_ssmm.py) overrides it
 results = []  # (name, ok, detail)
 
 
@@ -143,7 +144,7 @@ def check_plain(libs, vd, gen, t, frac, pad_extra=True):
     toks = torch.sort(torch.randperm(t, generator=gen)[:routed]).values
     lst = toks.to(torch.int32)
     if pad_extra:  # pad to the token tile with the sentinel T * top_k
-        padn = (-len(lst)) % TILE
+        padn = (-len(lst)) % vd.get("tile", TILE)
         lst = torch.cat([lst, torch.full((padn,), t, dtype=torch.int32)])
     lst = lst.cuda()
     out = torch.full((len(lst), vd["rows"]), float("nan"), dtype=dt, device="cuda")
@@ -176,7 +177,8 @@ def check_grouped(libs, vd, gen, t, misalign=False):
     e_cnt, k, dt = vd["experts"], vd["top_k"], DT[vd["dtype"]]
     w = Weight(libs, vd, gen)
     ids = torch.stack([torch.randperm(e_cnt, generator=gen)[:k] for _ in range(t)])
-    lst, offs = dispatch(ids, e_cnt, 1 if misalign else TILE)
+    tile = vd.get("tile", TILE)
+    lst, offs = dispatch(ids, e_cnt, 1 if misalign else tile)
     lst_c, offs_c = lst.cuda(), offs.cuda()
     L = len(lst)
     seg = torch.bucketize(torch.arange(L), offs[1:], right=True).clamp(max=e_cnt - 1)
@@ -205,8 +207,8 @@ def check_grouped(libs, vd, gen, t, misalign=False):
         # Segments not padded to the kernel tile: tiles spanning two experts
         # must come out as NaN, never as a wrong number.
         bad = out.isnan().any(dim=1)
-        tiles_spanning = [i for i in range(0, L, TILE)
-                          if any(offs[j] > i and offs[j] < min(i + TILE, int(offs[-1]))
+        tiles_spanning = [i for i in range(0, L, tile)
+                          if any(offs[j] > i and offs[j] < min(i + tile, int(offs[-1]))
                                  for j in range(1, e_cnt + 1))]
         flagged = all(bool(bad[i].item()) for i in tiles_spanning)
         return check(name + " misaligned segments poisoned", flagged and len(tiles_spanning) > 0,

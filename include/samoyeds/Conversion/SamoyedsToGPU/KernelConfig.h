@@ -53,10 +53,12 @@ struct KernelConfig {
   /// The token tile: list entries per block. The dispatch tile must be a
   /// multiple of it (a block never spans two experts' segments).
   int64_t blockN() const { return warpN * warpsN; }
-  // Shared-memory row pitches in elements: padded by 16 bytes so that the 8
-  // row addresses of one ldmatrix phase fall into distinct bank groups.
-  int64_t aPitch() const { return blockK / 2 + 8; }
-  int64_t bPitch() const { return blockK + 8; }
+  // Shared-memory row pitches in elements. mma_sp: padded by 16 bytes so
+  // that the 8 row addresses of one ldmatrix phase fall into distinct bank
+  // groups. wgmma_sp: unpadded, the rows are stored as 8 x 16-byte core
+  // matrices (WgmmaSp/WgmmaSpLayout.h), which the descriptors address.
+  int64_t aPitch() const { return blockK / 2 + (family == Family::MmaSp ? 8 : 0); }
+  int64_t bPitch() const { return blockK + (family == Family::MmaSp ? 8 : 0); }
   int64_t metaWords() const { return blockK / 16; }
   int64_t aStageBytes() const { return blockM() * aPitch() * 2; }
   int64_t bStageBytes() const { return blockN() * bPitch() * 2; }
@@ -81,7 +83,15 @@ constexpr int64_t kMaxWarpTile = 256, kMaxStages = 16, kMaxSplitK = 64;
 /// aims at when it splits (the mma_sp kernel's registers allow two).
 constexpr int64_t kDefaultSplitK = 16, kBlocksPerSM = 2, kMinSlicesPerSplit = 4;
 
-/// What the mma.sp kernel cannot run, in the words of the pass options
+/// The wgmma_sp family's warp tile: a warpgroup (4 warps along rows) issues
+/// m64nNk32 instructions, so each warp holds 16 condensed rows of each
+/// instruction's tile: warp-m is 16, or 32 with silu_mul (a gate and an up
+/// instruction per k-step, whose rows the epilogue pairs); warp-n is the
+/// instruction's N (the token tile, 8 to 256 in steps of 8); warps-n is 1 and
+/// warps-m 4 or 8 (one or two warpgroups).
+constexpr int64_t kWgmmaWarpsPerGroup = 4, kWgmmaMaxN = 256;
+
+/// What the kernel family of `c` cannot run, in the words of the pass options
 /// (warp-m, block-k, ...), or "" when `c` runs `p` on `t`.
 std::string checkConfig(const SsmmProblem &p, const TargetInfo &t,
                         const KernelConfig &c);

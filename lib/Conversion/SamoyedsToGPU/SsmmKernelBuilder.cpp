@@ -1,0 +1,265 @@
+// SsmmKernelBuilder: the shared ssmm kernel body (SsmmKernelBuilder.h).
+#include "SsmmKernelBuilder.h"
+
+#include "Epilogue.h"
+#include "RowSelection.h"
+
+#include "samoyeds/Utils/Builders.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::samoyeds;
+using namespace mlir::samoyeds::gpukernels;
+using namespace mlir::samoyeds::build;
+
+void SsmmKernelBuilder::issueMetadata(Value kt, Value stage) {
+  Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  Value bx = tile.rowTile;
+  // Metadata: the row's canonical words of the stage, as MmaSpLayout.h's
+  // metadata layout places them (4 to 16 bytes: cp.async.ca, which takes
+  // sizes below 16).
+  MmaSpMetadataLayout metaLayout(s, *layout);
+  auto metaCopy = [&](Value row) {
+    Value gcol = metaLayout.stageColumn(b, kt);
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, tokType, smemMeta, ValueRange{stage, row, cIdx(b, 0)}, meta,
+        withExpert(tile.expert, {globalRow(b, s, bx, row), gcol}),
+        b.getIndexAttr(metaLayout.wordsPerRow()), Value(), UnitAttr());
+  };
+  if (s.blockM() >= s.threads()) {
+    for (int64_t q = 0; q < s.blockM() / s.threads(); ++q)
+      metaCopy(add(b, tid, cIdx(b, q * s.threads())));
+  } else {
+    auto ifOp = scf::IfOp::create(b, ult(b, tid, cIdx(b, s.blockM())), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    metaCopy(tid);
+  }
+}
+
+void SsmmKernelBuilder::build(gpu::GPUFuncOp fn) {
+  Block &entry = fn.front();
+  b.setInsertionPointToStart(&entry);
+  unsigned a = 0;
+  values = entry.getArgument(a++);
+  meta = entry.getArgument(a++);
+  rowIdx = entry.getArgument(a++);
+  input = entry.getArgument(a++);
+  list = entry.getArgument(a++);
+  if (s.weight.hasExpertDim())
+    offsets = entry.getArgument(a++);
+  if (s.hasScale)
+    scale = entry.getArgument(a++);
+  out = entry.getArgument(a++);
+  if (s.splitK > 1) {
+    split.ws = entry.getArgument(a++);
+    split.splits = entry.getArgument(a++);
+    split.wsTiles = entry.getArgument(a++);
+  }
+
+  tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  bx = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  by = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  lane = remu(b, tid, 32);
+  Value warp = divu(b, tid, 32);
+  wm = remu(b, warp, s.warpsM);
+  wn = divu(b, warp, s.warpsM);
+  g = divu(b, lane, 4);
+  t = remu(b, lane, 4);
+  layout = std::make_unique<MmaSpM16N8Layout>(s, wm, wn, g, t);
+
+  // Shared memory: one dynamic buffer, carved by the family into its rings.
+  auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
+                                       gpu::AddressSpace::Workgroup);
+  Value dyn = gpu::DynamicSharedMemoryOp::create(
+      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr, wg));
+  carveSharedMemory(dyn);
+
+  tile = computeTileInfo(b, s, TileCoords{bx, by}, list, offsets);
+
+  TokenRowSource tokens(b, s, tile, input, list, scale);
+  Value anyValid = setupTokenCopies(tokens);
+  // A tile has work when any of its entries is a routed token: the copies
+  // of all threads cover its rows, and bar.red.or (__syncthreads_or) joins
+  // them. Inside an expert's segment a tile may hold only the segment's
+  // padding (sentinels), when the dispatch tile is a multiple of the
+  // kernel's: with the decode tile's 16 entries in 64-entry segments three
+  // of four tiles were such, and streamed their weight rows for nothing.
+  if (anyValid) {
+    Value any = NVVM::BarrierOp::create(
+                    b, b.getI32Type(), Value(), Value(),
+                    NVVM::BarrierReductionAttr::get(b.getContext(),
+                                                    NVVM::BarrierReduction::OR),
+                    arith::ExtUIOp::create(b, b.getI32Type(), anyValid))
+                    .getRes();
+    tile.work = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, any, cI32(b, 0));
+  }
+
+  SmallVector<Value> acc;
+  if (split && s.sumSplits) {
+    // The second launch of a split (SplitK.h): the sum of the partials of
+    // the tile, in split order, then the epilogue. No copies, no MMAs.
+    auto accType = VectorType::get({2, 2}, b.getF32Type());
+    SmallVector<Type> types(layout->numFragments(), accType);
+    auto sum = scf::IfOp::create(b, types, tileHasWork(b, tile), /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(sum.thenBlock());
+      scf::YieldOp::create(
+          b, sumPartials(b, s, split, tid, layout->numFragments(), accType,
+                         usedFragments(b, *layout, tile.tok0, tile.validEnd),
+                         [&](ImplicitLocOpBuilder &nb, Value z) {
+                           return partialBlock(nb, s, split, z, bx, by);
+                         }));
+      b.setInsertionPointToStart(sum.elseBlock());
+      Value zero = arith::ConstantOp::create(
+          b, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
+      scf::YieldOp::create(b, SmallVector<Value>(layout->numFragments(), zero));
+    }
+    acc.assign(sum.getResults().begin(), sum.getResults().end());
+  } else if (!split) {
+    acc = mainLoop(std::nullopt);
+  } else {
+    // The first launch of a split: this split's slices; with more than one
+    // split the partials go to the workspace instead of the epilogue.
+    Value bz = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+    Value nz = gpu::GridDimOp::create(b, gpu::Dimension::z);
+    auto f = s.weight.getFormat();
+    acc = mainLoop(splitSlices(b, s.weight.getCols() / f.getV(), bz, nz));
+    Value partial = cmpi(b, arith::CmpIPredicate::ugt, nz, cIdx(b, 1));
+    auto store = scf::IfOp::create(b, andi(b, partial, tileHasWork(b, tile)),
+                                   /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(store.thenBlock());
+      // The host sized the workspace for the tiles that can have work.
+      ifThen(b, cmpi(b, arith::CmpIPredicate::uge, by, split.wsTiles),
+             [&](ImplicitLocOpBuilder &nb) { LLVM::Trap::create(nb); });
+      storePartials(b, s, split.ws, partialBlock(b, s, split, bz, bx, by), tid, acc,
+                    usedFragments(b, *layout, tile.tok0, tile.validEnd));
+    }
+    auto direct = scf::IfOp::create(
+        b, cmpi(b, arith::CmpIPredicate::eq, nz, cIdx(b, 1)), /*withElse=*/false);
+    b.setInsertionPointToStart(direct.thenBlock());
+  }
+  emitEpilogue(b, s, *layout, tile, list, scale, out, acc);
+  b.setInsertionPointToEnd(&entry);
+  gpu::ReturnOp::create(b);
+}
+
+SmallVector<Value>
+SsmmKernelBuilder::mainLoop(std::optional<std::pair<Value, Value>> range) {
+  auto f = s.weight.getFormat();
+  int64_t cols = s.weight.getCols();
+  int64_t kTiles = cols / s.blockK, tilesPerSlice = f.getV() / s.blockK;
+  int64_t slices = cols / f.getV();
+  int64_t mT = s.mTiles(), nT = s.nTiles(), m = f.getM();
+  Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+
+  // A tile holding only padding issues no copies and no MMAs: the else
+  // branch yields zero accumulators for the epilogue.
+  auto accType0 = VectorType::get({2, 2}, b.getF32Type());
+  auto work = scf::IfOp::create(
+      b, SmallVector<Type>(layout->numFragments(), accType0),
+      tileHasWork(b, tile), /*withElse=*/true);
+  b.setInsertionPointToStart(work.elseBlock());
+  {
+    Value z = arith::ConstantOp::create(
+        b, accType0, DenseElementsAttr::get(accType0, b.getF32FloatAttr(0.0f)));
+    scf::YieldOp::create(b, SmallVector<Value>(layout->numFragments(), z));
+  }
+  b.setInsertionPointToStart(work.thenBlock());
+
+  // The K tiles this block runs: all of them, or those of its split's
+  // slices (SplitK.h). Without a split the bounds are constants, and the
+  // prologue's guards fold away.
+  Value sBegin = range ? range->first : cIdx(b, 0);
+  Value sEnd = range ? range->second : cIdx(b, slices);
+  Value kBegin = mul(b, sBegin, cIdx(b, tilesPerSlice));
+  Value kEnd = range ? mul(b, sEnd, cIdx(b, tilesPerSlice)) : cIdx(b, kTiles);
+
+  // Prologue: stages - 1 tiles in flight.
+  Value lastGroup;
+  for (int64_t st = 0; st < s.stages - 1; ++st) {
+    if (!range) {
+      if (st < kTiles)
+        issueStage(cIdx(b, st), cIdx(b, st));
+    } else {
+      Value kt = add(b, kBegin, cIdx(b, st));
+      auto ifOp = scf::IfOp::create(b, ult(b, kt, kEnd), /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      issueStage(kt, remu(b, kt, s.stages));
+    }
+    lastGroup = nvgpu::DeviceAsyncCreateGroupOp::create(b, tokType, ValueRange{});
+  }
+
+  auto accType = VectorType::get({2, 2}, b.getF32Type());
+  Value zero = arith::ConstantOp::create(
+      b, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
+  // acc[slotIndex(j, mt, nt)]: original row j of the group of m-tile mt; the
+  // slice loop carries them and the row indices of the current slice.
+  int64_t nAcc = m * mT * nT, nR = layout->threadRows();
+  SmallVector<Value> init(nAcc, zero);
+  SmallVector<Value> firstRows =
+      loadRowIndices(b, s, *layout, tile, rowIdx, sBegin);
+  init.append(firstRows.begin(), firstRows.end());
+  auto sliceLoop = scf::ForOp::create(b, sBegin, sEnd, cIdx(b, 1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(sliceLoop.getBody());
+    Value sIdx = sliceLoop.getInductionVar();
+    ValueRange iter = sliceLoop.getRegionIterArgs();
+    SmallVector<Value> accIn(iter.begin(), iter.begin() + nAcc);
+    SmallVector<Value> cur(iter.begin() + nAcc, iter.begin() + nAcc + nR);
+    // The next slice's row indices, loaded now so the K loop hides them.
+    Value nextS = arith::MinUIOp::create(b, add(b, sIdx, cIdx(b, 1)), cIdx(b, slices - 1));
+    SmallVector<Value> nextRows =
+        loadRowIndices(b, s, *layout, tile, rowIdx, nextS);
+    // The swap is its own inverse: applied before and after the slice.
+    SmallVector<SmallVector<Value>> eq = compareRowIndices(b, *layout, cur);
+    SmallVector<Value> swapped = swapWithSlotZero(b, *layout, accIn, eq);
+    // Slot 0 (the first mT * nT fragments) is what the MMAs accumulate into.
+    SmallVector<Value> runInit(swapped.begin(), swapped.begin() + mT * nT);
+    auto kLoop = scf::ForOp::create(b, cIdx(b, 0), cIdx(b, tilesPerSlice), cIdx(b, 1), runInit);
+    {
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(kLoop.getBody());
+      Value kt = add(b, mul(b, sIdx, cIdx(b, tilesPerSlice)), kLoop.getInductionVar());
+      // Stage kt has landed once at most stages - 2 groups are pending; the
+      // barrier also frees the slot the next copy overwrites.
+      nvgpu::DeviceAsyncWaitOp::create(b, lastGroup,
+                                       b.getI32IntegerAttr(s.stages - 2));
+      stageLanded();
+      gpu::BarrierOp::create(b);
+      Value next = add(b, kt, cIdx(b, s.stages - 1));
+      auto ifOp = scf::IfOp::create(b, ult(b, next, kEnd), false);
+      {
+        OpBuilder::InsertionGuard g3(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        issueStage(next, remu(b, next, s.stages));
+      }
+      // One group per iteration, even an empty one, keeps the wait count
+      // above exact.
+      nvgpu::DeviceAsyncCreateGroupOp::create(b, tokType, ValueRange{});
+      SmallVector<Value> run =
+          computeStage(remu(b, kt, s.stages), kLoop.getRegionIterArgs());
+      scf::YieldOp::create(b, run);
+    }
+    for (int64_t i = 0; i < mT * nT; ++i)
+      swapped[i] = kLoop.getResult(i);
+    SmallVector<Value> yields = swapWithSlotZero(b, *layout, swapped, eq);
+    yields.append(nextRows.begin(), nextRows.end());
+    scf::YieldOp::create(b, yields);
+  }
+  nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
+  SmallVector<Value> acc(sliceLoop.getResults().begin(),
+                         sliceLoop.getResults().begin() + nAcc);
+  scf::YieldOp::create(b, acc);
+  b.setInsertionPointAfter(work);
+  return SmallVector<Value>(work.getResults().begin(), work.getResults().end());
+}
+

@@ -1,0 +1,202 @@
+// The wgmma.sp ssmm kernel: the shared K loop (SsmmKernelBuilder) with core-matrix stage rings and warpgroup MMAs.
+//
+// Each warpgroup (4 warps, 128 threads) owns 64 condensed rows of the block
+// tile per instruction (two instructions, gate and up rows, with silu_mul)
+// and all blockN tokens: per k32 step it issues one
+// wgmma.mma_async.sp.m64n<blockN>k32 per m-tile, reading A and B from the
+// stage ring through matrix descriptors (WgmmaSpLayout.h) and the metadata
+// register from the metadata ring. Its accumulators are, per warp, those of
+// the mma.sp m16n8 layout repeated along N (PTX ISA, wgmma D fragment), so the
+// row selection and the epilogue are the mma.sp kernel's.
+//
+// This first version keeps the mma.sp kernel's data path: all threads issue
+// the cp.async copies of a stage, stages - 1 in flight; after a stage lands
+// each thread fences its writes to the async proxy (fence.proxy.async),
+// the block synchronises, and the warpgroups issue the stage's wgmmas as one
+// commit group and wait for it before the next stage (the row exchange of
+// the next V-slice touches the accumulators). TMA loads, warp
+// specialisation and groups left in flight are the next versions
+// (docs/kernel.md, section 15).
+#include "WgmmaSpKernel.h"
+#include "WgmmaSpLayout.h"
+#include "WgmmaSpOps.h"
+
+#include "../SsmmKernelBuilder.h"
+
+#include "samoyeds/Utils/Builders.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::samoyeds;
+using namespace mlir::samoyeds::gpukernels;
+using namespace mlir::samoyeds::build;
+
+namespace {
+
+class WgmmaSpKernelBuilder : public SsmmKernelBuilder {
+public:
+  WgmmaSpKernelBuilder(ImplicitLocOpBuilder &b, const KernelSpec &s)
+      : SsmmKernelBuilder(b, s), aTile{s.blockM(), s.blockK / 16},
+        bTile{s.blockN(), s.blockK / 8} {}
+
+private:
+  CoreMatrixTile aTile, bTile;
+  Value smemA, smemB; // [stage][element] in core-matrix order
+  Value smemBase;     // i64 shared-window address of the dynamic buffer
+  // Per B copy of this thread: source row, source size, column, element
+  // offset in the stage.
+  SmallVector<Value> bSrcRow, bSrcElems, bCol, bDst;
+
+  void carveSharedMemory(Value dyn) override;
+  Value setupTokenCopies(const TokenRowSource &tokens) override;
+  void issueStage(Value kt, Value stage) override;
+  void stageLanded() override;
+  SmallVector<Value> computeStage(Value stage, ValueRange acc) override;
+};
+
+} // namespace
+
+void WgmmaSpKernelBuilder::carveSharedMemory(Value dyn) {
+  auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
+                                       gpu::AddressSpace::Workgroup);
+  auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type elt) -> Value {
+    return memref::ViewOp::create(b, MemRefType::get(shape, elt, nullptr, wg),
+                                  dyn, cIdx(b, offset), ValueRange{});
+  };
+  smemA = view(0, {s.stages, aTile.elements()}, s.inputElt);
+  smemB = view(s.stages * s.aStageBytes(), {s.stages, bTile.elements()}, s.inputElt);
+  smemMeta = view(s.stages * (s.aStageBytes() + s.bStageBytes()),
+                  {s.stages, s.blockM(), s.metaWords()}, b.getI16Type());
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, dyn);
+  smemBase = arith::IndexCastUIOp::create(b, b.getI64Type(), base);
+}
+
+Value WgmmaSpKernelBuilder::setupTokenCopies(const TokenRowSource &tokens) {
+  Value anyValid;
+  for (int64_t q = 0; q < bTile.numChunks() / s.threads(); ++q) {
+    Value x = add(b, tid, cIdx(b, q * s.threads()));
+    TokenRowSource::Row src = tokens.source(b, bTile.chunkRow(b, x));
+    bSrcRow.push_back(src.row);
+    // cp.async source size: 8 elements, or 0 to zero-fill padding.
+    bSrcElems.push_back(select(b, src.valid, cIdx(b, 8), cIdx(b, 0)));
+    bCol.push_back(mul(b, bTile.chunkColumn(b, x), cIdx(b, 8)));
+    bDst.push_back(mul(b, x, cIdx(b, 8)));
+    anyValid = anyValid ? ori(b, anyValid, src.valid) : src.valid;
+  }
+  return anyValid;
+}
+
+void WgmmaSpKernelBuilder::issueStage(Value kt, Value stage) {
+  Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  int64_t thr = s.threads();
+  // A: chunk x of the stage is 16 bytes of tile row chunkRow(x).
+  for (int64_t q = 0; q < aTile.numChunks() / thr; ++q) {
+    Value x = add(b, tid, cIdx(b, q * thr));
+    Value row = aTile.chunkRow(b, x);
+    Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK / 2)),
+                     mul(b, aTile.chunkColumn(b, x), cIdx(b, 8)));
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, tokType, smemA, ValueRange{stage, mul(b, x, cIdx(b, 8))}, values,
+        withExpert(tile.expert, {globalRow(b, s, tile.rowTile, row), gcol}),
+        b.getIndexAttr(8), Value(), b.getUnitAttr());
+  }
+  issueMetadata(kt, stage);
+  // B: the routed token rows, read in place; padding rows are zero-filled.
+  for (size_t q = 0; q < bSrcRow.size(); ++q) {
+    Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK)), bCol[q]);
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, tokType, smemB, ValueRange{stage, bDst[q]}, input,
+        ValueRange{bSrcRow[q], gcol}, b.getIndexAttr(8), bSrcElems[q],
+        b.getUnitAttr());
+  }
+}
+
+void WgmmaSpKernelBuilder::stageLanded() {
+  // cp.async writes through the generic proxy; wgmma reads through the
+  // async proxy. Each thread fences its own landed copies before the barrier
+  // that hands them to the warpgroups.
+  NVVM::FenceProxyOp::create(
+      b, NVVM::ProxyKind::async_shared,
+      NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
+}
+
+SmallVector<Value> WgmmaSpKernelBuilder::computeStage(Value stage, ValueRange accIn) {
+  int64_t mT = s.mTiles(), nT = s.nTiles();
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  MmaSpMetadataLayout metaLayout(s, *layout);
+  Value laneWord = metaLayout.laneWord(b);
+  // The warpgroup's first A-tile row of m-tile mt: the warp's row less its
+  // place in the warpgroup (16 rows per warp).
+  Value warpInGroup = remu(b, wm, ::samoyeds::gpu::kWgmmaWarpsPerGroup);
+  auto groupRow = [&](int64_t mt) {
+    return arith::SubIOp::create(b, layout->aTileRow(b, mt),
+                                 mul(b, warpInGroup, cIdx(b, 16)));
+  };
+  auto toI64 = [&](Value idx) { return arith::IndexCastUIOp::create(b, i64, idx); };
+  Value aStage = add(b, toI64(mul(b, stage, cIdx(b, s.aStageBytes()))), smemBase);
+  Value bStage = add(b, toI64(add(b, cIdx(b, s.stages * s.aStageBytes()),
+                                  mul(b, stage, cIdx(b, s.bStageBytes())))),
+                     smemBase);
+  // The metadata registers of the stage, read before the instructions.
+  SmallVector<Value> metaReg(mT * s.kSteps());
+  SmallVector<Value> aRow(mT);
+  for (int64_t mt = 0; mt < mT; ++mt) {
+    // Byte offset of the warpgroup's first row group: row / 8 row groups of
+    // SBO bytes each.
+    aRow[mt] = toI64(mul(b, divu(b, groupRow(mt), 8), cIdx(b, aTile.sboBytes())));
+    for (int64_t kk = 0; kk < s.kSteps(); ++kk) {
+      Value v = metaLayout.operand(b, smemMeta, stage, mt, kk, laneWord);
+      metaReg[mt * s.kSteps() + kk] = vector::ExtractOp::create(
+          b, vector::BitCastOp::create(b, VectorType::get({1}, i32), v),
+          ArrayRef<int64_t>{0});
+    }
+  }
+  // Accumulators in instruction order: for n8 block nt, rows g then g + 8.
+  SmallVector<SmallVector<Value>> acc(mT);
+  for (int64_t mt = 0; mt < mT; ++mt)
+    for (int64_t nt = 0; nt < nT; ++nt)
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t cc = 0; cc < 2; ++cc)
+          acc[mt].push_back(layout->element(b, accIn[mt * nT + nt], h, cc));
+  NVVM::WgmmaFenceAlignedOp::create(b);
+  for (int64_t kk = 0; kk < s.kSteps(); ++kk) {
+    // A k32 step: 16 compressed columns (two A core matrices along K) and
+    // 32 token columns (four B core matrices).
+    Value bDesc = matrixDescriptor(
+        b, add(b, bStage, cI64(b, bTile.coreOffsetBytes(0, 4 * kk))), bTile);
+    for (int64_t mt = 0; mt < mT; ++mt) {
+      Value aDesc = matrixDescriptor(
+          b, add(b, add(b, aStage, aRow[mt]), cI64(b, aTile.coreOffsetBytes(0, 2 * kk))),
+          aTile);
+      acc[mt] = wgmmaSp(b, s.blockN(), s.inputElt, aDesc, bDesc,
+                        metaReg[mt * s.kSteps() + kk], acc[mt]);
+    }
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b);
+  SmallVector<Value> all;
+  for (int64_t mt = 0; mt < mT; ++mt)
+    all.append(acc[mt]);
+  all = wgmmaWait(b, 0, all);
+  SmallVector<Value> out;
+  auto rowType = VectorType::get({2}, b.getF32Type());
+  for (int64_t mt = 0; mt < mT; ++mt)
+    for (int64_t nt = 0; nt < nT; ++nt) {
+      int64_t base = (mt * nT + nt) * 4;
+      Value r0 = vector::FromElementsOp::create(b, rowType,
+                                                ValueRange{all[base], all[base + 1]});
+      Value r1 = vector::FromElementsOp::create(
+          b, rowType, ValueRange{all[base + 2], all[base + 3]});
+      out.push_back(layout->makeFragment(b, {r0, r1}));
+    }
+  return out;
+}
+
+void mlir::samoyeds::gpukernels::buildWgmmaSpKernel(ImplicitLocOpBuilder &b,
+                                                    const KernelSpec &spec,
+                                                    gpu::GPUFuncOp fn) {
+  WgmmaSpKernelBuilder(b, spec).build(fn);
+}
