@@ -326,13 +326,21 @@ TEST(Wgmma, HeuristicAndChecks) {
   // 14336x4096 1:2: 7168 condensed rows, two warpgroups (128 rows divide
   // them), N = 128 (2 x 16 x 128 / 32 = 128 accumulator floats), block-k
   // = V = 128, 4 stages of (128 x 64 + 128 x 128 + 128 x 8) x 2 = 51200
-  // bytes (204800 <= 232448), no split, no decode tile.
+  // bytes and 1024 bytes of alignment slack (205824 <= 232448), no split, no
+  // decode tile.
   KernelConfig c = selectConfig(plain(14336, 4096), h, o);
   KernelConfig want = cfg(16, 128, 8, 1, 4, 128);
   want.family = Family::WgmmaSp;
+  want.decodeTile = kDecodeTile; // an mma_sp decode kernel (AutoFamily)
   EXPECT_EQ(c, want) << c.tag();
   EXPECT_EQ(c.tag(), "t16x128x8x1s4k128_wgmma");
-  EXPECT_EQ(c.smemBytes(), 4 * 51200);
+  EXPECT_EQ(c.smemBytes(), 4 * 51200 + 1024);
+  // Stages of the operand rings are whole KB: N = 8 with block-k 32 has 512
+  // bytes of tokens a stage, carved as 1024.
+  KernelConfig small = c;
+  small.warpN = 8;
+  small.blockK = 32;
+  EXPECT_EQ(small.bStageBytes(), 1024);
   EXPECT_EQ(checkConfig(plain(14336, 4096), h, c), "");
   // 1408x2048: 704 condensed rows; 128 does not divide them, 64 does.
   EXPECT_EQ(selectConfig(plain(1408, 2048), h, o).warpsM, 4);
@@ -369,4 +377,44 @@ TEST(Wgmma, HeuristicAndChecks) {
   EXPECT_EQ(m.aPitch(), 72);
   EXPECT_EQ(c.aPitch(), 64);
   EXPECT_EQ(c.bPitch(), 128);
+}
+
+// The family choice (Family::Auto, what the passes' default option gives):
+// wgmma_sp on sm_90a when experts * row tiles >= SMs / 2 (66 on sm_90a) and
+// no tiling is overridden; its decode kernel is the mma_sp one.
+TEST(Wgmma, AutoFamily) {
+  TargetInfo h = target("sm_90a");
+  KernelConfig o = chosen();
+  o.family = Family::Auto;
+  // Mixtral's stacked W1|W3 per expert (28672x4096 silu, 8 experts): 14336
+  // condensed rows, 112 row tiles of 128: wgmma_sp, N = 64.
+  SsmmProblem w13 = plain(28672, 4096);
+  w13.silu = true;
+  w13.experts = 8;
+  KernelConfig c = selectConfig(w13, h, o);
+  EXPECT_EQ(c.family, Family::WgmmaSp) << c.tag();
+  EXPECT_EQ(c.warpN, 64);
+  EXPECT_EQ(c.decodeTile, kDecodeTile);
+  std::optional<KernelConfig> d = decodeConfig(w13, h, c);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->family, Family::MmaSp);
+  EXPECT_EQ(d->blockN(), kDecodeTile);
+  EXPECT_EQ(checkConfig(w13, h, c), "");
+  // W2 (4096x14336, 8 experts): 16 row tiles x 8 = 128 >= 66.
+  SsmmProblem w2 = plain(4096, 14336);
+  w2.experts = 8;
+  EXPECT_EQ(selectConfig(w2, h, o).family, Family::WgmmaSp);
+  // One expert of it: 16 < 66, the mma_sp kernel with split-K.
+  KernelConfig one = selectConfig(plain(4096, 14336), h, o);
+  EXPECT_EQ(one.family, Family::MmaSp);
+  EXPECT_GT(one.splitK, 1);
+  // The measured table entry stays (56 row tiles < 66).
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, o).family, Family::MmaSp);
+  // A tiling override reads as mma_sp; no wgmma on sm_80.
+  KernelConfig wn = o;
+  wn.warpN = 64;
+  EXPECT_EQ(selectConfig(w2, h, wn).family, Family::MmaSp);
+  EXPECT_EQ(selectConfig(w2, target("sm_80"), o).family, Family::MmaSp);
+  // Auto itself is never a configuration.
+  EXPECT_EQ(checkConfig(w2, h, o), "the kernel family must be chosen (mma_sp or wgmma_sp)");
 }

@@ -37,7 +37,8 @@ def SamoyedsSelectKernelConfig
            "Target chip (sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a)">,
     Option<"family", "family", "std::string", /*default=*/"\"\"",
            "Override: MMA instruction family, mma_sp or wgmma_sp (sm_90a) "
-           "(empty: chosen, mma_sp)">,
+           "(empty: chosen: wgmma_sp on sm_90a where the row tiles alone half "
+           "fill the chip and no tiling option is set, else mma_sp)">,
     Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
            "Override: condensed weight rows per warp (0: chosen)">,
     Option<"warpN", "warp-n", "int64_t", /*default=*/"0",
@@ -101,7 +102,8 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
            "Target chip (sm_80, sm_90a, ...): selects ordered metadata and defaults">,
     Option<"family", "family", "std::string", /*default=*/"\"\"",
            "Override: MMA instruction family, mma_sp or wgmma_sp (sm_90a) "
-           "(empty: chosen, mma_sp)">,
+           "(empty: chosen: wgmma_sp on sm_90a where the row tiles alone half "
+           "fill the chip and no tiling option is set, else mma_sp)">,
     Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
            "Override, for ssmm ops without a config attribute: condensed weight "
            "rows per warp (multiple of 16; of 32 for silu_mul); 0: chosen (the "

@@ -57,7 +57,9 @@ std::optional<sg::TargetInfo> gpukernels::lookupTarget(Operation *where, StringR
 
 FailureOr<sg::Family> gpukernels::parseFamilyOption(Operation *where, StringRef pass,
                                                     StringRef family) {
-  if (family.empty() || family == "mma_sp")
+  if (family.empty())
+    return sg::Family::Auto;
+  if (family == "mma_sp")
     return sg::Family::MmaSp;
   if (family == "wgmma_sp")
     return sg::Family::WgmmaSp;

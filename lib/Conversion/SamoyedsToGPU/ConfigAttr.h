@@ -27,7 +27,7 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
                                                   int64_t splitK,
                                                   int64_t decodeTile,
                                                   ::samoyeds::gpu::Family family =
-                                                      ::samoyeds::gpu::Family::MmaSp) {
+                                                      ::samoyeds::gpu::Family::Auto) {
   ::samoyeds::gpu::KernelConfig c;
   c.family = family;
   c.warpM = warpM;
@@ -41,8 +41,8 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
   return c;
 }
 
-/// The `family` option of the passes: "" (chosen) and "mma_sp" give
-/// mma_sp, "wgmma_sp" wgmma_sp; anything else is a diagnostic on `where`.
+/// The `family` option of the passes: "" is chosen (Family::Auto), "mma_sp"
+/// and "wgmma_sp" are overrides; anything else is a diagnostic on `where`.
 FailureOr<::samoyeds::gpu::Family> parseFamilyOption(Operation *where, StringRef pass,
                                                       StringRef family);
 

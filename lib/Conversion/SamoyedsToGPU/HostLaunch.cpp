@@ -127,7 +127,6 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   Location loc = op.getLoc();
   HostMath h{hb, loc};
   const KernelSpec &main = kernels.front().spec;
-  int64_t rowTiles = main.weight.getCondensedRows() / main.blockM();
   // With a decode kernel (kernels[1]) a call runs one of the two: the other's
   // grid is empty (a runtime no-op; an scf.if here would split
   // gpu-async-region's token chain into a stream synchronisation per launch).
@@ -139,7 +138,9 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
         h.c(main.decodeTile * experts));
   }
   SmallVector<Value> gys;
-  SmallVector<SplitPlan> plans;
+  // Per kernel (the two may be of different families and row tiles): its
+  // split plan when it splits.
+  SmallVector<std::optional<SplitPlan>> plans;
   for (auto [i, k] : llvm::enumerate(kernels)) {
     Value full = h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()));
     Value gy = full;
@@ -151,26 +152,29 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
                            : useDecode,
                     gy, h.c(0));
     gys.push_back(gy);
-    if (k.spec.splitK > 1)
-      plans.push_back(planSplits(h, op, k.spec, smCount, buffers.pairs, full));
+    plans.push_back(k.spec.splitK > 1
+                        ? std::optional<SplitPlan>(planSplits(h, op, k.spec, smCount,
+                                                              buffers.pairs, full))
+                        : std::nullopt);
   }
   // One workspace, for the kernel that runs.
   Value ws;
-  if (!plans.empty()) {
-    Value floats = plans[0].floats;
-    if (plans.size() > 1)
-      floats = h.select(useDecode, plans[1].floats, plans[0].floats);
+  if (plans[0] || (plans.size() > 1 && plans[1])) {
+    Value floats = plans[0] ? plans[0]->floats : plans[1]->floats;
+    if (plans.size() > 1 && plans[0] && plans[1])
+      floats = h.select(useDecode, plans[1]->floats, plans[0]->floats);
     ws = memref::AllocOp::create(
         hb, loc, MemRefType::get({ShapedType::kDynamic}, hb.getF32Type()),
         ValueRange{floats});
   }
   for (auto [i, k] : llvm::enumerate(kernels)) {
     const KernelSpec &s = k.spec;
+    int64_t rowTiles = s.weight.getCondensedRows() / s.blockM();
     SmallVector<Value> args = buffers.args;
     Value gz = h.c(1);
     if (s.splitK > 1) {
-      args.append({ws, h.c(1), plans[i].wsTiles});
-      gz = plans[i].splits;
+      args.append({ws, h.c(1), plans[i]->wsTiles});
+      gz = plans[i]->splits;
     }
     Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(s.smemBytes()));
     // No guard for an empty list (gy = 0) either: an empty grid.
@@ -179,8 +183,8 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
                               args);
     if (s.splitK > 1) {
       // The sum of the splits (SplitK.h): splits = S, an empty grid for S = 1.
-      args[args.size() - 2] = plans[i].splits;
-      Value gy2 = h.select(h.gt1(plans[i].splits), gys[i], h.c(0));
+      args[args.size() - 2] = plans[i]->splits;
+      Value gy2 = h.select(h.gt1(plans[i]->splits), gys[i], h.c(0));
       // It copies nothing: no shared memory.
       gpu::LaunchFuncOp::create(
           hb, loc, k.sumFn, gpu::KernelDim3{h.c(rowTiles), gy2, h.c(1)},

@@ -30,6 +30,8 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
                                        const KernelConfig &c) {
   std::ostringstream os;
   int64_t n = p.n, m = p.m, v = p.v;
+  if (c.family == Family::Auto)
+    return "the kernel family must be chosen (mma_sp or wgmma_sp)";
   bool wgmma = c.family == Family::WgmmaSp;
   if (wgmma) {
     if (!t.hasWgmmaSp) {
@@ -39,9 +41,6 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
     if (c.splitK != 1)
       return "split-k (" + std::to_string(c.splitK) +
              ") must be 1 with the wgmma_sp kernel family (not supported yet)";
-    if (c.decodeTile != 0)
-      return "decode-tile (" + std::to_string(c.decodeTile) +
-             ") must be 0 with the wgmma_sp kernel family (not supported yet)";
     if (c.schedule != Schedule::Grid)
       return "the persistent schedule is not supported by the wgmma_sp kernel yet";
     int64_t wantM = p.silu ? 32 : 16;
@@ -246,16 +245,42 @@ KernelConfig heuristicWgmmaConfig(const SsmmProblem &p, const TargetInfo &t,
       --c.stages;
   }
   if (!c.splitK) c.splitK = 1;
-  // A decode tile is not supported by this family yet (1 and 0: none).
-  if (c.decodeTile == 1) c.decodeTile = 0;
   return c;
+}
+
+/// The mma_sp configuration `o`'s problem would get (the base of a wgmma_sp
+/// kernel's decode kernel).
+KernelConfig mmaChoice(const SsmmProblem &p, const TargetInfo &t, KernelConfig o) {
+  o.family = Family::MmaSp;
+  return selectConfig(p, t, o);
 }
 } // namespace
 
 KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
                                             KernelConfig o) {
-  if (o.family == Family::WgmmaSp)
-    return heuristicWgmmaConfig(p, t, o);
+  if (o.family == Family::Auto) {
+    // wgmma_sp where it can run and fills the chip without split-K; tiling
+    // overrides are read in the mma_sp family's terms.
+    bool tiling = o.warpM || o.warpN || o.warpsM || o.warpsN || o.stages || o.blockK ||
+                  o.splitK > 1;
+    if (t.hasWgmmaSp && !tiling) {
+      KernelConfig w = o;
+      w.family = Family::WgmmaSp;
+      w = heuristicWgmmaConfig(p, t, w);
+      w.decodeTile = decodeTileFor(p, t, w, o.decodeTile);
+      int64_t rowTiles = w.blockM() > 0 ? p.condensedRows() / w.blockM() : 0;
+      if (checkConfig(p, t, w).empty() &&
+          std::max<int64_t>(p.experts, 1) * rowTiles * kWgmmaMinRowTilesPerSMDivisor >=
+              t.smCount)
+        return w;
+    }
+    o.family = Family::MmaSp;
+  }
+  if (o.family == Family::WgmmaSp) {
+    KernelConfig w = heuristicWgmmaConfig(p, t, o);
+    w.decodeTile = decodeTileFor(p, t, w, o.decodeTile);
+    return w;
+  }
   KernelConfig c = o;
   if (!c.warpN) c.warpN = 32;
   if (!c.warpsN) c.warpsN = 2;
@@ -312,6 +337,16 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
 std::optional<KernelConfig> samoyeds::gpu::decodeConfig(const SsmmProblem &p,
                                                         const TargetInfo &t,
                                                         const KernelConfig &c) {
+  if (c.family == Family::WgmmaSp) {
+    if (c.decodeTile <= 0 || c.decodeTile >= c.blockN() || c.blockN() % c.decodeTile)
+      return std::nullopt;
+    KernelConfig o;
+    o.splitK = 0;
+    o.decodeTile = c.decodeTile;
+    KernelConfig m = mmaChoice(p, t, o);
+    m.decodeTile = c.decodeTile;
+    return decodeConfig(p, t, m);
+  }
   if (c.decodeTile <= 0 || c.warpsN <= 0 || c.warpN <= 0 ||
       c.blockN() % c.decodeTile || c.decodeTile >= c.blockN())
     return std::nullopt;
@@ -342,10 +377,12 @@ KernelConfig samoyeds::gpu::selectConfig(const SsmmProblem &p, const TargetInfo 
   // override asks for the heuristic's reading of the rest.
   // split-k alone is not a tiling override: it applies to a table entry too.
   bool anyOverride = o.warpM || o.warpN || o.warpsM || o.warpsN || o.stages ||
-                     o.blockK || o.family != Family::MmaSp ||
+                     o.blockK || o.family == Family::WgmmaSp ||
                      o.schedule != Schedule::Grid;
   if (!anyOverride)
     if (std::optional<KernelConfig> c = tableConfig(p, t)) {
+      // The table's entries are mma_sp ones, measured against the mma_sp
+      // heuristic; Auto keeps them where wgmma_sp would not be chosen.
       if (o.splitK)
         c->splitK = o.splitK;
       c->decodeTile = decodeTileFor(p, t, *c, o.decodeTile);

@@ -148,10 +148,11 @@ struct ConvertSamoyedsToGPUPass
     // The kernels (one per distinct configuration): the op's, with split-K
     // its sum (SplitK.h), and with a decode tile the same pair for few
     // routed pairs (docs/kernel.md, section 14).
-    SmallVector<Type> argTypes = kernelArgTypes(buffers, s);
+    // Arguments per kernel: a decode kernel may split K where the main one
+    // does not (a wgmma_sp kernel's decode kernel is an mma_sp one).
     auto kernel = [&](const KernelSpec &ks) {
       return getOrCreateKernel(
-          gpuModule, op.getLoc(), ks.name(), argTypes,
+          gpuModule, op.getLoc(), ks.name(), kernelArgTypes(buffers, ks),
           ArrayRef<int32_t>{int32_t(ks.threads()), 1, 1},
           [&](ImplicitLocOpBuilder &ib, gpu::GPUFuncOp f) {
             if (ks.family == ::samoyeds::gpu::Family::WgmmaSp)

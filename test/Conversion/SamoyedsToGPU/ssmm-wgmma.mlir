@@ -3,16 +3,29 @@
 // and the warpgroup MMAs, wgmma.mma_async.sp as inline PTX with its commit and
 // a wait that the accumulators pass through, and no ldmatrix or mma.sp. The
 // IR after convert-samoyeds-to-gpu, then what reaches PTX.
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="family=wgmma_sp" -o %t
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="family=wgmma_sp decode-tile=1" -o %t
 // RUN: FileCheck %s --input-file=%t --implicit-check-not=nvgpu.ldmatrix --implicit-check-not=nvgpu.mma.sp.sync --implicit-check-not=nvvm.mma.sp
 // RUN: FileCheck %s --input-file=%t --check-prefix=PIPE
 // RUN: FileCheck %s --input-file=%t --check-prefix=WG
 // RUN: FileCheck %s --input-file=%t --check-prefix=SILU
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa family=wgmma_sp" -o %t.ptx
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa family=wgmma_sp decode-tile=1" -o %t.ptx
 // RUN: FileCheck %s --input-file=%t.ptx --check-prefix=PTX
 // RUN: FileCheck %s --input-file=%t.ptx --check-prefix=PTXN
 // RUN: not samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="chip=sm_80 family=wgmma_sp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM80
 // RUN: not samoyeds-opt %s -split-input-file --samoyeds-select-kernel-config="family=wmma" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADFAM
+
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="family=wgmma_sp" | FileCheck %s --check-prefix=DEC
+
+// With the default decode tile the wgmma.sp kernel comes with the mma.sp
+// decode kernel of 16 tokens a block (and split-K, its sum kernel); the launch
+// picks one by the routed pairs (docs/kernel.md, section 14).
+// DEC-LABEL: func.func @plain
+// DEC: arith.cmpi ule, %{{.*}}, %c16
+// DEC: gpu.launch_func  @samoyeds_kernels::@ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x128x8x1s4k128_wgmma
+// DEC: gpu.launch_func  @samoyeds_kernels::@ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t{{[0-9]+}}x16x{{[0-9]+}}x1s{{[0-9]+}}k{{[0-9]+}}
+// DEC: gpu.func @ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x128x8x1s4k128_wgmma(
+// DEC: gpu.func @ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t{{[0-9]+}}x16x{{[0-9]+}}x1s{{[0-9]+}}k{{[0-9]+}}
+// DEC: nvgpu.ldmatrix
 
 // SM80: error: 'samoyeds.ssmm' op GPU lowering: the wgmma_sp kernel family needs sm_90a (chip sm_80)
 // BADFAM: error: samoyeds-select-kernel-config: family 'wmma' is not one of mma_sp, wgmma_sp
@@ -25,11 +38,24 @@
 // metadata ring [4][128][8] after 4 x (16 + 32) KB.
 // CHECK-LABEL: gpu.func @ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x128x8x1s4k128_wgmma(
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
-// CHECK: memref.view %[[DYN:.*]][%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<4x8192xbf16, #gpu.address_space<workgroup>>
-// CHECK: memref.view %[[DYN]][%c65536][] : {{.*}} to memref<4x16384xbf16, #gpu.address_space<workgroup>>
-// CHECK: memref.view %[[DYN]][%c196608][] : {{.*}} to memref<4x128x8xi16, #gpu.address_space<workgroup>>
-// The descriptors' base: the shared-window address of the buffer.
-// CHECK: memref.extract_aligned_pointer_as_index %[[DYN]]
+// The rings start at the buffer's first 1024-byte boundary (the swizzle
+// atoms' alignment), found at run time from its shared-window address, which
+// is also the descriptors' base.
+// CHECK: %[[BASE:.*]] = memref.extract_aligned_pointer_as_index %[[DYN:[^ ]*]]
+// CHECK: %[[MOD:.*]] = arith.remui %[[BASE]], %c1024
+// CHECK: %[[UP:.*]] = arith.subi %c1024{{.*}}, %[[MOD]]
+// CHECK: %[[SHIFT:.*]] = arith.remui %[[UP]], %c1024
+// CHECK: %[[OFFA:.*]] = arith.addi %[[SHIFT]], %c0
+// CHECK: memref.view %[[DYN]][%[[OFFA]]][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<4x8192xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[OFFB:.*]] = arith.addi %[[SHIFT]], %c65536
+// CHECK: memref.view %[[DYN]][%[[OFFB]]][] : {{.*}} to memref<4x16384xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[OFFM:.*]] = arith.addi %[[SHIFT]], %c196608
+// CHECK: memref.view %[[DYN]][%[[OFFM]]][] : {{.*}} to memref<4x128x8xi16, #gpu.address_space<workgroup>>
+// The swizzle of the copies' destinations: chunk ^ (row % 8) (128-byte atoms).
+// CHECK: arith.xori
+// The descriptors' constant fields: LBO 1 (unused), SBO 1024 >> 4 = 64 at
+// bit 32, 128-byte swizzle (mode 1) at bit 62: 2^62 + 64 * 2^32 + 2^16.
+// CHECK: arith.constant 4611686293305360384 : i64
 
 // Per K tile: the landed stage is fenced to the async proxy by each thread,
 // then published by the barrier.

@@ -21,7 +21,10 @@
 namespace samoyeds {
 namespace gpu {
 
-enum class Family { MmaSp, WgmmaSp };
+/// Auto appears only in overrides: the choice picks wgmma_sp on sm_90a where
+/// it can run the problem and the row tiles alone half fill the chip
+/// (kWgmmaMinRowTilesPerSM), else mma_sp.
+enum class Family { MmaSp, WgmmaSp, Auto };
 enum class Schedule { Grid, Persistent };
 
 /// One ssmm as the kernel sees it.
@@ -60,11 +63,21 @@ struct KernelConfig {
   int64_t aPitch() const { return blockK / 2 + (family == Family::MmaSp ? 8 : 0); }
   int64_t bPitch() const { return blockK + (family == Family::MmaSp ? 8 : 0); }
   int64_t metaWords() const { return blockK / 16; }
-  int64_t aStageBytes() const { return blockM() * aPitch() * 2; }
-  int64_t bStageBytes() const { return blockN() * bPitch() * 2; }
+  // wgmma_sp: stages of the swizzled operand rings start on 1024-byte
+  // boundaries (the swizzle atoms' alignment), and the rings are carved from
+  // a base aligned up at run time, so 1024 bytes of slack are asked for.
+  int64_t aStageBytes() const { return alignStage(blockM() * aPitch() * 2); }
+  int64_t bStageBytes() const { return alignStage(blockN() * bPitch() * 2); }
   int64_t metaStageBytes() const { return blockM() * metaWords() * 2; }
   int64_t smemBytes() const {
-    return stages * (aStageBytes() + bStageBytes() + metaStageBytes());
+    return stages * (aStageBytes() + bStageBytes() + metaStageBytes()) +
+           (family == Family::WgmmaSp ? kWgmmaSmemAlign : 0);
+  }
+  static constexpr int64_t kWgmmaSmemAlign = 1024;
+  int64_t alignStage(int64_t bytes) const {
+    return family == Family::WgmmaSp
+               ? (bytes + kWgmmaSmemAlign - 1) / kWgmmaSmemAlign * kWgmmaSmemAlign
+               : bytes;
   }
   /// Each condensed row keeps M accumulators, one per row of its group.
   int64_t accumulatorFloats(int64_t m) const { return m * warpM * warpN / 32; }
@@ -90,6 +103,11 @@ constexpr int64_t kDefaultSplitK = 16, kBlocksPerSM = 2, kMinSlicesPerSplit = 4;
 /// instruction's N (the token tile, 8 to 256 in steps of 8); warps-n is 1 and
 /// warps-m 4 or 8 (one or two warpgroups).
 constexpr int64_t kWgmmaWarpsPerGroup = 4, kWgmmaMaxN = 256;
+/// Auto takes wgmma_sp when experts * row tiles >= SM count / 2: the family
+/// has no split-K, and a launch with one token tile of work would otherwise
+/// leave most SMs idle (4096x14336 with 128 tokens: 175 us against the
+/// mma_sp kernel's split-K 81 us, docs/results/h200-2026-12-02-wgmma).
+constexpr int64_t kWgmmaMinRowTilesPerSMDivisor = 2;
 
 /// What the kernel family of `c` cannot run, in the words of the pass options
 /// (warp-m, block-k, ...), or "" when `c` runs `p` on `t`.
@@ -126,7 +144,9 @@ int64_t splitsAtRunTime(int64_t maxSplits, int64_t rowTiles, int64_t workTiles,
 /// The kernel a call with few routed pairs runs instead of `c` (c.decodeTile
 /// tokens per block, warps_n = 1, the block's rows kept: warp-m halved over
 /// twice the warps where the family allows, else as in `c`), or nullopt when
-/// `c` has no decode tile or no such kernel passes checkConfig.
+/// `c` has no decode tile or no such kernel passes checkConfig. For a
+/// wgmma_sp `c` it is the decode kernel of the mma_sp heuristic's choice
+/// (with its split-K): few tokens a block are what mma.sp m16n8 does well.
 std::optional<KernelConfig> decodeConfig(const SsmmProblem &p, const TargetInfo &t,
                                          const KernelConfig &c);
 

@@ -9,8 +9,9 @@
 // the mma.sp m16n8 layout repeated along N (PTX ISA, wgmma D fragment), so the
 // row selection and the epilogue are the mma.sp kernel's.
 //
-// This first version keeps the mma.sp kernel's data path: all threads issue
-// the cp.async copies of a stage, stages - 1 in flight; after a stage lands
+// The data path is the mma.sp kernel's: all threads issue the cp.async copies
+// of a stage (whole 128-byte lines of a row per warp, into the swizzled rings
+// of WgmmaSpLayout.h), stages - 1 in flight; after a stage lands
 // each thread fences its writes to the async proxy (fence.proxy.async),
 // the block synchronises, and the warpgroups issue the stage's wgmmas as one
 // commit group and wait for it before the next stage (the row exchange of
@@ -40,13 +41,13 @@ namespace {
 class WgmmaSpKernelBuilder : public SsmmKernelBuilder {
 public:
   WgmmaSpKernelBuilder(ImplicitLocOpBuilder &b, const KernelSpec &s)
-      : SsmmKernelBuilder(b, s), aTile{s.blockM(), s.blockK / 16},
-        bTile{s.blockN(), s.blockK / 8} {}
+      : SsmmKernelBuilder(b, s), aTile(s.blockM(), s.blockK),
+        bTile(s.blockN(), 2 * s.blockK) {}
 
 private:
-  CoreMatrixTile aTile, bTile;
-  Value smemA, smemB; // [stage][element] in core-matrix order
-  Value smemBase;     // i64 shared-window address of the dynamic buffer
+  SwizzledTile aTile, bTile;
+  Value smemA, smemB; // [stage][element] in the swizzled layout
+  Value smemBase;     // i64 shared-window address of the (aligned) rings
   // Per B copy of this thread: source row, source size, column, element
   // offset in the stage.
   SmallVector<Value> bSrcRow, bSrcElems, bCol, bDst;
@@ -63,28 +64,34 @@ private:
 void WgmmaSpKernelBuilder::carveSharedMemory(Value dyn) {
   auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
                                        gpu::AddressSpace::Workgroup);
+  // The rings start at the buffer's first 1024-byte boundary (the swizzle
+  // atoms' alignment); KernelConfig::smemBytes asks for the slack.
+  int64_t align = ::samoyeds::gpu::KernelConfig::kWgmmaSmemAlign;
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, dyn);
+  Value shift = remu(b, arith::SubIOp::create(b, cIdx(b, align), remu(b, base, align)),
+                     align);
+  smemBase = arith::IndexCastUIOp::create(b, b.getI64Type(), add(b, base, shift));
   auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type elt) -> Value {
     return memref::ViewOp::create(b, MemRefType::get(shape, elt, nullptr, wg),
-                                  dyn, cIdx(b, offset), ValueRange{});
+                                  dyn, add(b, shift, cIdx(b, offset)), ValueRange{});
   };
-  smemA = view(0, {s.stages, aTile.elements()}, s.inputElt);
-  smemB = view(s.stages * s.aStageBytes(), {s.stages, bTile.elements()}, s.inputElt);
+  smemA = view(0, {s.stages, s.aStageBytes() / 2}, s.inputElt);
+  smemB = view(s.stages * s.aStageBytes(), {s.stages, s.bStageBytes() / 2}, s.inputElt);
   smemMeta = view(s.stages * (s.aStageBytes() + s.bStageBytes()),
                   {s.stages, s.blockM(), s.metaWords()}, b.getI16Type());
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, dyn);
-  smemBase = arith::IndexCastUIOp::create(b, b.getI64Type(), base);
 }
 
 Value WgmmaSpKernelBuilder::setupTokenCopies(const TokenRowSource &tokens) {
   Value anyValid;
   for (int64_t q = 0; q < bTile.numChunks() / s.threads(); ++q) {
     Value x = add(b, tid, cIdx(b, q * s.threads()));
-    TokenRowSource::Row src = tokens.source(b, bTile.chunkRow(b, x));
+    Value r = bTile.chunkRow(b, x), c = bTile.chunkColumn(b, x);
+    TokenRowSource::Row src = tokens.source(b, r);
     bSrcRow.push_back(src.row);
     // cp.async source size: 8 elements, or 0 to zero-fill padding.
     bSrcElems.push_back(select(b, src.valid, cIdx(b, 8), cIdx(b, 0)));
-    bCol.push_back(mul(b, bTile.chunkColumn(b, x), cIdx(b, 8)));
-    bDst.push_back(mul(b, x, cIdx(b, 8)));
+    bCol.push_back(mul(b, c, cIdx(b, 8)));
+    bDst.push_back(divu(b, bTile.chunkOffsetBytes(b, r, c), 2));
     anyValid = anyValid ? ori(b, anyValid, src.valid) : src.valid;
   }
   return anyValid;
@@ -96,11 +103,11 @@ void WgmmaSpKernelBuilder::issueStage(Value kt, Value stage) {
   // A: chunk x of the stage is 16 bytes of tile row chunkRow(x).
   for (int64_t q = 0; q < aTile.numChunks() / thr; ++q) {
     Value x = add(b, tid, cIdx(b, q * thr));
-    Value row = aTile.chunkRow(b, x);
-    Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK / 2)),
-                     mul(b, aTile.chunkColumn(b, x), cIdx(b, 8)));
+    Value row = aTile.chunkRow(b, x), c = aTile.chunkColumn(b, x);
+    Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK / 2)), mul(b, c, cIdx(b, 8)));
+    Value dst = divu(b, aTile.chunkOffsetBytes(b, row, c), 2);
     nvgpu::DeviceAsyncCopyOp::create(
-        b, tokType, smemA, ValueRange{stage, mul(b, x, cIdx(b, 8))}, values,
+        b, tokType, smemA, ValueRange{stage, dst}, values,
         withExpert(tile.expert, {globalRow(b, s, tile.rowTile, row), gcol}),
         b.getIndexAttr(8), Value(), b.getUnitAttr());
   }
@@ -145,9 +152,8 @@ SmallVector<Value> WgmmaSpKernelBuilder::computeStage(Value stage, ValueRange ac
   SmallVector<Value> metaReg(mT * s.kSteps());
   SmallVector<Value> aRow(mT);
   for (int64_t mt = 0; mt < mT; ++mt) {
-    // Byte offset of the warpgroup's first row group: row / 8 row groups of
-    // SBO bytes each.
-    aRow[mt] = toI64(mul(b, divu(b, groupRow(mt), 8), cIdx(b, aTile.sboBytes())));
+    // Byte offset of the warpgroup's first row in each atom block.
+    aRow[mt] = toI64(mul(b, groupRow(mt), cIdx(b, aTile.atomBytes)));
     for (int64_t kk = 0; kk < s.kSteps(); ++kk) {
       Value v = metaLayout.operand(b, smemMeta, stage, mt, kk, laneWord);
       metaReg[mt * s.kSteps() + kk] = vector::ExtractOp::create(
@@ -164,13 +170,13 @@ SmallVector<Value> WgmmaSpKernelBuilder::computeStage(Value stage, ValueRange ac
           acc[mt].push_back(layout->element(b, accIn[mt * nT + nt], h, cc));
   NVVM::WgmmaFenceAlignedOp::create(b);
   for (int64_t kk = 0; kk < s.kSteps(); ++kk) {
-    // A k32 step: 16 compressed columns (two A core matrices along K) and
-    // 32 token columns (four B core matrices).
+    // A k32 step: 16 compressed columns (32 bytes of an A row) and 32 token
+    // columns (64 bytes of a B row).
     Value bDesc = matrixDescriptor(
-        b, add(b, bStage, cI64(b, bTile.coreOffsetBytes(0, 4 * kk))), bTile);
+        b, add(b, bStage, cI64(b, bTile.kOffsetBytes(64 * kk))), bTile);
     for (int64_t mt = 0; mt < mT; ++mt) {
       Value aDesc = matrixDescriptor(
-          b, add(b, add(b, aStage, aRow[mt]), cI64(b, aTile.coreOffsetBytes(0, 2 * kk))),
+          b, add(b, add(b, aStage, aRow[mt]), cI64(b, aTile.kOffsetBytes(32 * kk))),
           aTile);
       acc[mt] = wgmmaSp(b, s.blockN(), s.inputElt, aDesc, bDesc,
                         metaReg[mt * s.kSteps() + kk], acc[mt]);

@@ -1,26 +1,30 @@
 // The shared-memory layout of the wgmma_sp family's stage rings and the matrix descriptors that address it.
 //
-// wgmma reads its operands from shared memory as core matrices: 8 rows by
-// 16 bytes (8 bf16/f16), 128 contiguous bytes. Without swizzling
-// (descriptor layout type 0, "interleave") a K-major operand is a grid of
-// core matrices, and the descriptor gives two strides between them (PTX ISA,
-// "Matrix Descriptor Format"): the leading byte offset (LBO) between core
-// matrices adjacent along K, the stride byte offset (SBO) between core
-// matrices adjacent along M (A) or N (B).
+// wgmma reads K-major operands from shared memory in the swizzled layouts of
+// the PTX ISA ("Matrix Descriptor Format", "Shared Memory Matrix Layout"): a
+// tile is stored as atoms of `W` bytes along K (W = 128, 64 or 32, the
+// swizzle mode), each atom a block of `rows` rows of W contiguous bytes, and
+// inside each 8-row group the 16-byte chunks of row r are permuted: chunk c
+// of the atom row is stored at chunk position
+//     c ^ ((r * W / 128) % (W / 16))
+// (for W = 128: c ^ (r % 8)). The descriptor of a k-step gives the start
+// address (the atom, plus the k-step's byte offset inside the atom row),
+// the stride byte offset SBO = 8 * W between 8-row groups, and the swizzle
+// mode; its leading byte offset is unused for K-major swizzled layouts
+// (PTX ISA) and set to 1. The hardware applies the permutation to address
+// bits, so every atom block starts on an 8 * W (at most 1024) byte boundary:
+// the rings are carved from a 1024-byte aligned base and each stage's size
+// is a multiple of 1024 (KernelConfig's stage bytes for the family).
 //
-// The rings store each operand tile of a stage as core matrices in row-group
-// major order: element (r, c) of a tile with `chunks` 16-byte chunks per row
-// is at
-//     ((r / 8) * chunks + c / 8) * 64 + (r % 8) * 8 + c % 8,
-// so LBO = 128 bytes and SBO = chunks * 128 bytes. Chunk x of a stage (in
-// 16-byte units) is then row (x / (8 * chunks)) * 8 + x % 8, chunk
-// (x / 8) % chunks: a thread's consecutive copies write consecutive 16 bytes,
-// and the 32 lanes of a warp read 8 rows x 64 bytes from global memory.
-//  - A (compressed values): blockM rows x blockK / 2 elements, chunks =
-//    blockK / 16. A k32 step of the instruction is 16 compressed columns: two
-//    core matrices along K.
+// Why swizzled (docs/results/h200-2026-12-02-wgmma/NOTES.md): with the
+// swizzle, consecutive 16-byte chunks of one row go to distinct banks, so a
+// warp's cp.async copies can read whole 128-byte lines of a row from global
+// memory; the unswizzled core-matrix layout of v1 forced 8 rows x 64 bytes per
+// warp and cost 1.7x the L2 load of the mma.sp kernel.
+//  - A (compressed values): blockM rows x blockK / 2 elements, row bytes
+//    blockK; a k32 step is 16 compressed columns, 32 bytes.
 //  - B (token rows, K-major like the input): blockN rows x blockK elements,
-//    chunks = blockK / 8. A k32 step is four core matrices along K.
+//    row bytes 2 * blockK; a k32 step is 64 bytes.
 // The metadata ring is the mma.sp family's ([stage][A-tile row][word],
 // MmaSpMetadataLayout): wgmma.sp takes its metadata register in the same
 // k32 layout, warp w of the warpgroup for rows 16w .. 16w + 15.
@@ -29,37 +33,47 @@
 
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <algorithm>
+
 namespace mlir {
 namespace samoyeds {
 namespace gpukernels {
 
-/// One operand tile of a stage in core-matrix order.
-struct CoreMatrixTile {
-  int64_t rows, chunks; ///< rows, and 16-byte chunks per row
+/// One operand tile of a stage in the swizzled K-major layout.
+struct SwizzledTile {
+  SwizzledTile(int64_t rows, int64_t rowBytes)
+      : rows(rows), rowBytes(rowBytes), atomBytes(std::min<int64_t>(128, rowBytes)) {}
 
-  static constexpr int64_t kCoreBytes = 128, kChunkElems = 8;
-  int64_t elements() const { return rows * chunks * kChunkElems; }
-  int64_t lboBytes() const { return kCoreBytes; }
-  int64_t sboBytes() const { return chunks * kCoreBytes; }
-  /// Number of 16-byte chunks in the tile.
-  int64_t numChunks() const { return rows * chunks; }
+  int64_t rows, rowBytes, atomBytes;
+  static constexpr int64_t kChunkBytes = 16;
 
-  /// Row and chunk of the tile's 16-byte chunk number `x` (the chunk's
-  /// element offset in the tile is x * 8).
+  int64_t bytes() const { return rows * rowBytes; }
+  /// 16-byte chunks per row and in the tile.
+  int64_t chunksPerRow() const { return rowBytes / kChunkBytes; }
+  int64_t numChunks() const { return rows * chunksPerRow(); }
+  /// The descriptor's swizzle mode (bits 62-63): 1 = 128 B, 2 = 64 B, 3 = 32 B.
+  int64_t swizzleMode() const { return atomBytes == 128 ? 1 : atomBytes == 64 ? 2 : 3; }
+  int64_t sboBytes() const { return 8 * atomBytes; }
+
+  /// Row and chunk of the tile's 16-byte chunk number `x`, row-major: a
+  /// warp's consecutive lanes copy consecutive chunks of a row.
   Value chunkRow(ImplicitLocOpBuilder &b, Value x) const;
   Value chunkColumn(ImplicitLocOpBuilder &b, Value x) const;
-  /// Byte offset of the core matrix holding row `row` (a multiple of 8) and
-  /// chunk `chunk` (constants).
-  int64_t coreOffsetBytes(int64_t row, int64_t chunk) const {
-    return (row / 8 * chunks + chunk) * kCoreBytes;
+  /// Byte offset in the tile of chunk `c` of row `r` (index values).
+  Value chunkOffsetBytes(ImplicitLocOpBuilder &b, Value r, Value c) const;
+  /// Byte offset of the 8-row group starting at row `r` (a multiple of 8),
+  /// at byte `k` of the row (a multiple of 16 within one chunk-aligned
+  /// k-step): the descriptor's start, relative to the tile.
+  int64_t kOffsetBytes(int64_t k) const {
+    return k / atomBytes * rows * atomBytes + k % atomBytes;
   }
+  int64_t rowGroupOffsetBytes(int64_t r) const { return r * atomBytes; }
 };
 
-/// The 64-bit wgmma matrix descriptor (no swizzle, base offset 0) of the
-/// core matrices starting at shared-memory byte address `addr` (i64, the
-/// shared window address), with `tile`'s strides.
-Value matrixDescriptor(ImplicitLocOpBuilder &b, Value addr,
-                       const CoreMatrixTile &tile);
+/// The 64-bit wgmma matrix descriptor (K-major, `tile`'s swizzle, base
+/// offset 0) whose start is shared-memory byte address `addr` (i64, the
+/// shared window address).
+Value matrixDescriptor(ImplicitLocOpBuilder &b, Value addr, const SwizzledTile &tile);
 
 } // namespace gpukernels
 } // namespace samoyeds
