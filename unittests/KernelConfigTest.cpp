@@ -324,17 +324,17 @@ TEST(Wgmma, HeuristicAndChecks) {
   KernelConfig o = chosen();
   o.family = Family::WgmmaSp;
   // 14336x4096 1:2: 7168 condensed rows, two warpgroups (128 rows divide
-  // them), N = 128 (2 x 16 x 128 / 32 = 128 accumulator floats), block-k
-  // = V = 128, 4 stages of (128 x 64 + 128 x 128 + 128 x 8) x 2 = 51200
-  // bytes and 1024 bytes of alignment slack (205824 <= 232448), no split, no
-  // decode tile.
+  // them), N = 64 (2 x 16 x 64 / 32 = 64 accumulator floats), block-k = V =
+  // 128, 4 stages of (128 x 64 + 64 x 128 + 128 x 8) x 2 = 34816 bytes and
+  // 1024 bytes of alignment slack (140288 <= 232448), no split, and a decode
+  // tile (an mma_sp decode kernel, AutoFamily).
   KernelConfig c = selectConfig(plain(14336, 4096), h, o);
-  KernelConfig want = cfg(16, 128, 8, 1, 4, 128);
+  KernelConfig want = cfg(16, 64, 8, 1, 4, 128);
   want.family = Family::WgmmaSp;
-  want.decodeTile = kDecodeTile; // an mma_sp decode kernel (AutoFamily)
+  want.decodeTile = kDecodeTile;
   EXPECT_EQ(c, want) << c.tag();
-  EXPECT_EQ(c.tag(), "t16x128x8x1s4k128_wgmma");
-  EXPECT_EQ(c.smemBytes(), 4 * 51200 + 1024);
+  EXPECT_EQ(c.tag(), "t16x64x8x1s4k128_wgmma");
+  EXPECT_EQ(c.smemBytes(), 4 * 34816 + 1024);
   // Stages of the operand rings are whole KB: N = 8 with block-k 32 has 512
   // bytes of tokens a stage, carved as 1024.
   KernelConfig small = c;
@@ -354,6 +354,10 @@ TEST(Wgmma, HeuristicAndChecks) {
   EXPECT_EQ(checkConfig(s, h, cs), "");
   // V = 64: block-k follows V.
   EXPECT_EQ(selectConfig(plain(1024, 1024, 1, 2, 64), h, o).blockK, 64);
+  // N = 128 (an override) fits too: 128 accumulator floats.
+  KernelConfig n128 = o;
+  n128.warpN = 128;
+  EXPECT_EQ(checkConfig(plain(14336, 4096), h, selectConfig(plain(14336, 4096), h, n128)), "");
   // Not on sm_90 without the a: wgmma.sp is an sm_90a feature.
   EXPECT_EQ(checkConfig(plain(14336, 4096), target("sm_90"), c),
             "the wgmma_sp kernel family needs sm_90a (chip sm_90)");

@@ -16,7 +16,7 @@ bash benchmarks/cusparselt/build.sh /tmp/cslt > "$OUT/cslt_build.txt" 2>&1 || { 
 export SAMOYEDS_CSLT_LIB=/tmp/cslt/libcslt_shim.so
 echo "== ssmm: sanitizers, sweep, timing"
 bash test/Integration/GPU/run_ssmm.sh > "$OUT/ssmm_all.txt" 2>&1 || status=1
-grep -E "memcheck|racecheck|synccheck|^FAIL" "$OUT/ssmm_all.txt"; sed -n '/^| kernel/,$p' "$OUT/ssmm_all.txt" | head -40
+grep -E "memcheck|racecheck|synccheck|^FAIL" "$OUT/ssmm_all.txt"; sed -n '/^| kernel/,$p' "$OUT/ssmm_all.txt" | head -100
 tail -1 "$OUT/ssmm_all.txt"
 echo "== routing kernels"
 python3 test/Integration/GPU/routing_check.py --dir build-device --bench --json "$OUT/routing.json" \

@@ -220,16 +220,20 @@ int64_t decodeTileFor(const SsmmProblem &p, const TargetInfo &t,
 } // namespace
 
 namespace {
-/// The wgmma_sp heuristic: two warpgroups where the rows allow, the widest
-/// token tile whose accumulators fit (128, 64 with silu_mul's two
-/// instructions), block-k = min(128, V) (one k-tile per V-slice at V = 128),
-/// and the most stages (at most 4) that fit the shared memory.
+/// The wgmma_sp heuristic: two warpgroups where the rows allow, a token tile
+/// of 64 (less where the accumulators would not fit), block-k = min(128, V)
+/// (one k-tile per V-slice at V = 128), and the most stages (at most 4) that
+/// fit the shared memory.
 KernelConfig heuristicWgmmaConfig(const SsmmProblem &p, const TargetInfo &t,
                                   KernelConfig c) {
   if (!c.warpM) c.warpM = p.silu ? 32 : 16;
   if (!c.warpsN) c.warpsN = 1;
   if (!c.warpN) {
-    c.warpN = p.silu ? 64 : 128;
+    // 64 tokens: the mma_sp kernel's token tile, so that a layer's dispatch
+    // tile (the lcm of its kernels') stays 64. N = 128 was no faster at
+    // 14336x4096 (216.8 against 217.3 us) and, in a layer, doubled the
+    // padded list (docs/results/h200-2026-12-02-wgmma/NOTES.md, v2).
+    c.warpN = 64;
     while (c.warpN > 8 && c.accumulatorFloats(p.m) > kMaxAccFloats)
       c.warpN /= 2;
   }

@@ -21,9 +21,9 @@
 // picks one by the routed pairs (docs/kernel.md, section 14).
 // DEC-LABEL: func.func @plain
 // DEC: arith.cmpi ule, %{{.*}}, %c16
-// DEC: gpu.launch_func  @samoyeds_kernels::@ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x128x8x1s4k128_wgmma
+// DEC: gpu.launch_func  @samoyeds_kernels::@ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x64x8x1s4k128_wgmma
 // DEC: gpu.launch_func  @samoyeds_kernels::@ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t{{[0-9]+}}x16x{{[0-9]+}}x1s{{[0-9]+}}k{{[0-9]+}}
-// DEC: gpu.func @ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x128x8x1s4k128_wgmma(
+// DEC: gpu.func @ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x64x8x1s4k128_wgmma(
 // DEC: gpu.func @ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t{{[0-9]+}}x16x{{[0-9]+}}x1s{{[0-9]+}}k{{[0-9]+}}
 // DEC: nvgpu.ldmatrix
 
@@ -33,10 +33,10 @@
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>
 
 // bf16, 512 condensed rows: two warpgroups (256 threads) of 64 rows each,
-// N = 128 tokens, block-k 128 = V (one stage per slice, 4 k32 steps), 4
-// stages. Rings unpadded: A 128 x 64, B 128 x 128 elements per stage, then the
-// metadata ring [4][128][8] after 4 x (16 + 32) KB.
-// CHECK-LABEL: gpu.func @ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x128x8x1s4k128_wgmma(
+// N = 64 tokens, block-k 128 = V (one stage per slice, 4 k32 steps), 4
+// stages. Rings unpadded: A 128 x 64, B 64 x 128 elements per stage, then the
+// metadata ring [4][128][8] after 4 x (16 + 16) KB.
+// CHECK-LABEL: gpu.func @ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x64x8x1s4k128_wgmma(
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // The rings start at the buffer's first 1024-byte boundary (the swizzle
 // atoms' alignment), found at run time from its shared-window address, which
@@ -48,8 +48,8 @@
 // CHECK: %[[OFFA:.*]] = arith.addi %[[SHIFT]], %c0
 // CHECK: memref.view %[[DYN]][%[[OFFA]]][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<4x8192xbf16, #gpu.address_space<workgroup>>
 // CHECK: %[[OFFB:.*]] = arith.addi %[[SHIFT]], %c65536
-// CHECK: memref.view %[[DYN]][%[[OFFB]]][] : {{.*}} to memref<4x16384xbf16, #gpu.address_space<workgroup>>
-// CHECK: %[[OFFM:.*]] = arith.addi %[[SHIFT]], %c196608
+// CHECK: memref.view %[[DYN]][%[[OFFB]]][] : {{.*}} to memref<4x8192xbf16, #gpu.address_space<workgroup>>
+// CHECK: %[[OFFM:.*]] = arith.addi %[[SHIFT]], %c131072
 // CHECK: memref.view %[[DYN]][%[[OFFM]]][] : {{.*}} to memref<4x128x8xi16, #gpu.address_space<workgroup>>
 // The swizzle of the copies' destinations: chunk ^ (row % 8) (128-byte atoms).
 // CHECK: arith.xori
@@ -64,15 +64,15 @@
 // PIPE-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // PIPE-NEXT: gpu.barrier
 
-// The stage's MMAs: fence, 4 k32 steps of one m64n128k32 per warpgroup (64
+// The stage's MMAs: fence, 4 k32 steps of one m64n64k32 per warpgroup (32
 // tied accumulators, descriptors, metadata, scale-d), commit, and the wait
 // that returns the accumulators.
 // WG-LABEL: gpu.func @ssmm_1024_1024
 // WG: nvvm.wgmma.fence.aligned
-// WG-COUNT-4: llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, $67, 0;\0Awgmma.mma_async.sp.sync.aligned.m64n128k32.f32.bf16.bf16 {$0, {{.*}}, $63}, $64, $65, $66, 0, p, 1, 1, 0, 0;\0A}", "=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,l,l,r,r,0,1,{{.*}},63" {{.*}} : (i64, i64, i32, i32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)>
+// WG-COUNT-4: llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, $35, 0;\0Awgmma.mma_async.sp.sync.aligned.m64n64k32.f32.bf16.bf16 {$0, {{.*}}, $31}, $32, $33, $34, 0, p, 1, 1, 0, 0;\0A}", "=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,l,l,r,r,0,1,{{.*}},31" {{.*}} : (i64, i64, i32, i32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)>
 // WG-NOT: wgmma.mma_async
 // WG: nvvm.wgmma.commit.group.sync.aligned
-// WG-NEXT: llvm.inline_asm has_side_effects asm_dialect = att "wgmma.wait_group.sync.aligned 0;", "=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,0,{{.*}},63"
+// WG-NEXT: llvm.inline_asm has_side_effects asm_dialect = att "wgmma.wait_group.sync.aligned 0;", "=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,0,{{.*}},31"
 // WG-NOT: wgmma.mma_async
 // WG-LABEL: gpu.func @ssmm_4_512_256_f16
 func.func @plain(%w: !samoyeds.packed<1024x1024xbf16, #fmt>, %x: tensor<?x1024xbf16>, %l: tensor<?xi32>) -> tensor<?x1024xbf16> {
@@ -104,10 +104,10 @@ func.func @silu(%w: !samoyeds.packed<4x512x256xf16, #fmt>, %x: tensor<?x256xf16>
 // the commit, then the wait; no mma.sp or ldmatrix.
 // PTX-LABEL: gpu.binary @samoyeds_kernels
 // PTX-SAME: .target sm_90a
-// PTX-SAME: .visible .entry ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x128x8x1s4k128_wgmma(
+// PTX-SAME: .visible .entry ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x64x8x1s4k128_wgmma(
 // PTX-SAME: .maxntid 256, 1, 1
 // PTX-SAME: \09wgmma.fence.sync.aligned;
-// PTX-COUNT-4: wgmma.mma_async.sp.sync.aligned.m64n128k32.f32.bf16.bf16 {{[^;]*}}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, %r{{[0-9]+}}, 0, p, 1, 1, 0, 0;
+// PTX-COUNT-4: wgmma.mma_async.sp.sync.aligned.m64n64k32.f32.bf16.bf16 {{[^;]*}}, %rd{{[0-9]+}}, %rd{{[0-9]+}}, %r{{[0-9]+}}, 0, p, 1, 1, 0, 0;
 // PTX-SAME: \09wgmma.commit_group.sync.aligned;
 // PTX-SAME: wgmma.wait_group.sync.aligned 0;
 // PTX-SAME: \09cp.async.wait_group \092;\0A\09fence.proxy.async.shared::cta;\0A\09bar.sync \090;

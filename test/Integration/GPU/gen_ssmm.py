@@ -78,33 +78,33 @@ def variants():
     # The wgmma.sp kernel (sm_90a, docs/kernel.md section 15): the sweep's
     # formats (incl. 2:4 with 1:2 rows at V = 32, 64, 128), the perf shapes
     # in both types, and the grouped forms. Its token tile is the wgmma N
-    # (128, 64 with silu_mul), so lists are padded to that.
+    # (64 by default), so lists are padded to that.
     wg = "family=wgmma_sp"
     for dt in ("bf16", "f16"):
         for (n, m, v) in SWEEP_FORMATS:
             out.append(dict(role="sweep", rows=1024, cols=1024, dtype=dt, n=n, m=m, v=v,
                             gather=True, top_k=1, experts=0, silu=False, scale=False,
-                            options=wg, tile=128))
+                            options=wg, tile=64))
         for (r, c) in PERF_SHAPES:
             out.append(dict(role="perf", rows=r, cols=c, dtype=dt, n=1, m=2, v=128,
                             gather=True, top_k=1, experts=0, silu=False, scale=False,
-                            options=wg, tile=128))
+                            options=wg, tile=64))
     # wgmma tilings at the headline shape, timed against the default one.
-    for opts in ("warps-m=4 stages=2", "warp-n=64", "warp-n=64 warps-m=4 stages=3",
-                 "block-k=64 stages=4", "stages=2"):
+    for opts in ("warp-n=128", "warp-n=128 stages=2", "stages=2", "stages=3",
+                 "warps-m=4 stages=3"):
         out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
                         gather=True, top_k=1, experts=0, silu=False, scale=False,
                         options=wg + " " + opts, tile=128))
     # N = M: plain 2:4 (one condensed row per row, no selection).
     out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=2, m=2, v=128,
                     gather=True, top_k=1, experts=0, silu=False, scale=False,
-                    options=wg, tile=128))
+                    options=wg, tile=64))
     out.append(dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,
                     gather=True, top_k=2, experts=4, silu=True, scale=False,
                     options=wg, tile=64))
     out.append(dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
                     gather=False, top_k=2, experts=4, silu=False, scale=True,
-                    options=wg, tile=128))
+                    options=wg, tile=64))
     for i, vd in enumerate(out):
         vd["name"] = (f"{vd['role']}_{vd['dtype']}_{vd['rows']}x{vd['cols']}_n{vd['n']}m{vd['m']}"
                       f"v{vd['v']}" + (f"_e{vd['experts']}" if vd["experts"] else "")
