@@ -60,6 +60,9 @@ MIN_SM, MAX_SM = 80, 90
 PIPELINE_INT_OPTIONS = ("block-k", "decode-tile", "min-blocks-per-sm", "split-k", "stages",
                         "warp-m", "warp-n", "warps-m", "warps-n")
 MAX_OPTION_VALUE = 4096
+# The one word-valued option: the MMA instruction family (docs/kernel.md,
+# section 15); left out, the compiler chooses.
+PIPELINE_WORD_OPTIONS = {"family": ("mma_sp", "wgmma_sp")}
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -98,11 +101,20 @@ def normalize_pipeline_options(options):
                           f"{type(options).__name__}")
     out, seen = [], set()
     for key, value in pairs:
+        if isinstance(key, str) and key in PIPELINE_WORD_OPTIONS:
+            if key in seen:
+                raise OptionError(f"pipeline option {key!r} given twice")
+            seen.add(key)
+            if value not in PIPELINE_WORD_OPTIONS[key]:
+                raise OptionError(f"pipeline option {key}={value!r}: the value must be one of "
+                                  f"{', '.join(PIPELINE_WORD_OPTIONS[key])}")
+            out.append(f"{key}={value}")
+            continue
         if not isinstance(key, str) or key not in PIPELINE_INT_OPTIONS:
             hint = (" (chip is the chip argument; the format is the compiler's)"
                     if key in ("chip", "format") else "")
             raise OptionError(f"unknown pipeline option {key!r}{hint}; known: "
-                              f"{', '.join(PIPELINE_INT_OPTIONS)}")
+                              f"{', '.join(PIPELINE_INT_OPTIONS + tuple(PIPELINE_WORD_OPTIONS))}")
         if key in seen:
             raise OptionError(f"pipeline option {key!r} given twice")
         seen.add(key)

@@ -58,6 +58,8 @@ def test_pipeline_options():
     assert normalize_pipeline_options(None) == ""
     assert normalize_pipeline_options("  stages=3   warp-n=16 ") == "stages=3 warp-n=16"
     assert normalize_pipeline_options({"stages": 3, "warps-n": "2"}) == "stages=3 warps-n=2"
+    assert normalize_pipeline_options("family=wgmma_sp stages=2") == "family=wgmma_sp stages=2"
+    assert normalize_pipeline_options({"family": "mma_sp"}) == "family=mma_sp"
 
 
 @pytest.mark.parametrize("opts,msg", [
@@ -75,7 +77,10 @@ def test_pipeline_options():
     ({"stages": True}, "must be an int"),
     ({"stages": 2.0}, "must be an int"),
     (["stages=3"], "must be a str or a dict"),
-    ("bogus=1", "unknown pipeline option 'bogus'")])
+    ("bogus=1", "unknown pipeline option 'bogus'"),
+    ("family=wmma", "must be one of mma_sp, wgmma_sp"),
+    ({"family": 1}, "must be one of mma_sp, wgmma_sp"),
+    ("family=mma_sp family=wgmma_sp", "given twice")])
 def test_pipeline_options_rejected(opts, msg):
     with pytest.raises(OptionError, match=msg):
         normalize_pipeline_options(opts)
