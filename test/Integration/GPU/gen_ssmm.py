@@ -21,15 +21,22 @@ SWEEP_FORMATS = [(1, 2, 128), (1, 2, 64), (2, 4, 128), (1, 2, 32), (2, 4, 64)]
 PERF_SHAPES = [(14336, 4096), (4096, 14336), (16384, 6144), (1408, 2048), (2048, 1408)]
 
 
-def variants():
+def sweep_and_perf(**extra):
+    """The sweep's formats at 1024x1024 and the perf shapes, in both types;
+    `extra` (options, tile) is added to each."""
     out = []
     for dt in ("bf16", "f16"):
         for (n, m, v) in SWEEP_FORMATS:
             out.append(dict(role="sweep", rows=1024, cols=1024, dtype=dt, n=n, m=m, v=v,
-                            gather=True, top_k=1, experts=0, silu=False, scale=False))
+                            gather=True, top_k=1, experts=0, silu=False, scale=False, **extra))
         for (r, c) in PERF_SHAPES:
             out.append(dict(role="perf", rows=r, cols=c, dtype=dt, n=1, m=2, v=128,
-                            gather=True, top_k=1, experts=0, silu=False, scale=False))
+                            gather=True, top_k=1, experts=0, silu=False, scale=False, **extra))
+    return out
+
+
+def variants():
+    out = sweep_and_perf()
     # Tiling alternatives at the headline shape (pipeline options).
     # The perf shape takes the chip table's entry (block-k 128, 2 stages on
     # sm_90a); "block-k=64 stages=4" is the heuristic's choice, timed beside it
@@ -80,21 +87,13 @@ def variants():
     # in both types, and the grouped forms. Its token tile is the wgmma N
     # (64 by default), so lists are padded to that.
     wg = "family=wgmma_sp"
-    for dt in ("bf16", "f16"):
-        for (n, m, v) in SWEEP_FORMATS:
-            out.append(dict(role="sweep", rows=1024, cols=1024, dtype=dt, n=n, m=m, v=v,
-                            gather=True, top_k=1, experts=0, silu=False, scale=False,
-                            options=wg, tile=64))
-        for (r, c) in PERF_SHAPES:
-            out.append(dict(role="perf", rows=r, cols=c, dtype=dt, n=1, m=2, v=128,
-                            gather=True, top_k=1, experts=0, silu=False, scale=False,
-                            options=wg, tile=64))
+    out += sweep_and_perf(options=wg, tile=64)
     # wgmma tilings at the headline shape, timed against the default one.
     for opts in ("warp-n=128", "warp-n=128 stages=2", "stages=2", "stages=3",
                  "warps-m=4 stages=3"):
         out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
                         gather=True, top_k=1, experts=0, silu=False, scale=False,
-                        options=wg + " " + opts, tile=128))
+                        options=wg + " " + opts, tile=128 if "warp-n=128" in opts else 64))
     # N = M: plain 2:4 (one condensed row per row, no selection).
     out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=2, m=2, v=128,
                     gather=True, top_k=1, experts=0, silu=False, scale=False,
