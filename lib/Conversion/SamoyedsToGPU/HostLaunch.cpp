@@ -159,10 +159,13 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   }
   // One workspace, for the kernel that runs.
   Value ws;
-  if (plans[0] || (plans.size() > 1 && plans[1])) {
-    Value floats = plans[0] ? plans[0]->floats : plans[1]->floats;
-    if (plans.size() > 1 && plans[0] && plans[1])
-      floats = h.select(useDecode, plans[1]->floats, plans[0]->floats);
+  // Its size: that of the plan of the kernel that runs (plans[1] is the
+  // decode kernel's).
+  Value floats;
+  for (const std::optional<SplitPlan> &p : plans)
+    if (p)
+      floats = floats ? h.select(useDecode, p->floats, floats) : p->floats;
+  if (floats) {
     ws = memref::AllocOp::create(
         hb, loc, MemRefType::get({ShapedType::kDynamic}, hb.getF32Type()),
         ValueRange{floats});

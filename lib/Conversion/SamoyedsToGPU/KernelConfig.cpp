@@ -222,8 +222,8 @@ int64_t decodeTileFor(const SsmmProblem &p, const TargetInfo &t,
 namespace {
 /// The wgmma_sp heuristic: two warpgroups where the rows allow, a token tile
 /// of 64 (less where the accumulators would not fit), block-k = min(128, V)
-/// (one k-tile per V-slice at V = 128), and the most stages (at most 4) that
-/// fit the shared memory.
+/// (one k-tile per V-slice at V = 128), the most stages (at most 4) that fit
+/// the shared memory, and the decode tile of c.decodeTile (decodeTileFor).
 KernelConfig heuristicWgmmaConfig(const SsmmProblem &p, const TargetInfo &t,
                                   KernelConfig c) {
   if (!c.warpM) c.warpM = p.silu ? 32 : 16;
@@ -249,6 +249,7 @@ KernelConfig heuristicWgmmaConfig(const SsmmProblem &p, const TargetInfo &t,
       --c.stages;
   }
   if (!c.splitK) c.splitK = 1;
+  c.decodeTile = decodeTileFor(p, t, c, c.decodeTile);
   return c;
 }
 
@@ -271,7 +272,6 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
       KernelConfig w = o;
       w.family = Family::WgmmaSp;
       w = heuristicWgmmaConfig(p, t, w);
-      w.decodeTile = decodeTileFor(p, t, w, o.decodeTile);
       int64_t rowTiles = w.blockM() > 0 ? p.condensedRows() / w.blockM() : 0;
       if (checkConfig(p, t, w).empty() &&
           std::max<int64_t>(p.experts, 1) * rowTiles * kWgmmaMinRowTilesPerSMDivisor >=
@@ -280,11 +280,8 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
     }
     o.family = Family::MmaSp;
   }
-  if (o.family == Family::WgmmaSp) {
-    KernelConfig w = heuristicWgmmaConfig(p, t, o);
-    w.decodeTile = decodeTileFor(p, t, w, o.decodeTile);
-    return w;
-  }
+  if (o.family == Family::WgmmaSp)
+    return heuristicWgmmaConfig(p, t, o);
   KernelConfig c = o;
   if (!c.warpN) c.warpN = 32;
   if (!c.warpsN) c.warpsN = 2;
@@ -341,9 +338,10 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
 std::optional<KernelConfig> samoyeds::gpu::decodeConfig(const SsmmProblem &p,
                                                         const TargetInfo &t,
                                                         const KernelConfig &c) {
+  if (c.decodeTile <= 0 || c.warpsN <= 0 || c.warpN <= 0 ||
+      c.blockN() % c.decodeTile || c.decodeTile >= c.blockN())
+    return std::nullopt;
   if (c.family == Family::WgmmaSp) {
-    if (c.decodeTile <= 0 || c.decodeTile >= c.blockN() || c.blockN() % c.decodeTile)
-      return std::nullopt;
     KernelConfig o;
     o.splitK = 0;
     o.decodeTile = c.decodeTile;
@@ -351,9 +349,6 @@ std::optional<KernelConfig> samoyeds::gpu::decodeConfig(const SsmmProblem &p,
     m.decodeTile = c.decodeTile;
     return decodeConfig(p, t, m);
   }
-  if (c.decodeTile <= 0 || c.warpsN <= 0 || c.warpN <= 0 ||
-      c.blockN() % c.decodeTile || c.decodeTile >= c.blockN())
-    return std::nullopt;
   KernelConfig d = c;
   d.decodeTile = 0;
   d.warpN = c.decodeTile;
@@ -386,7 +381,8 @@ KernelConfig samoyeds::gpu::selectConfig(const SsmmProblem &p, const TargetInfo 
   if (!anyOverride)
     if (std::optional<KernelConfig> c = tableConfig(p, t)) {
       // The table's entries are mma_sp ones, measured against the mma_sp
-      // heuristic; Auto keeps them where wgmma_sp would not be chosen.
+      // heuristic; Auto takes them too (its one shape, 14336x4096, has 56
+      // row tiles: Auto's rule would not pick wgmma_sp there either).
       if (o.splitK)
         c->splitK = o.splitK;
       c->decodeTile = decodeTileFor(p, t, *c, o.decodeTile);

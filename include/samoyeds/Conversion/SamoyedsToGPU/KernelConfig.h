@@ -23,7 +23,7 @@ namespace gpu {
 
 /// Auto appears only in overrides: the choice picks wgmma_sp on sm_90a where
 /// it can run the problem and the row tiles alone half fill the chip
-/// (kWgmmaMinRowTilesPerSM), else mma_sp.
+/// (kWgmmaMinRowTilesPerSMDivisor), else mma_sp.
 enum class Family { MmaSp, WgmmaSp, Auto };
 enum class Schedule { Grid, Persistent };
 
@@ -58,8 +58,8 @@ struct KernelConfig {
   int64_t blockN() const { return warpN * warpsN; }
   // Shared-memory row pitches in elements. mma_sp: padded by 16 bytes so
   // that the 8 row addresses of one ldmatrix phase fall into distinct bank
-  // groups. wgmma_sp: unpadded, the rows are stored as 8 x 16-byte core
-  // matrices (WgmmaSp/WgmmaSpLayout.h), which the descriptors address.
+  // groups. wgmma_sp: unpadded, the rows are stored in the swizzled layout
+  // of WgmmaSp/WgmmaSpLayout.h, which the descriptors address.
   int64_t aPitch() const { return blockK / 2 + (family == Family::MmaSp ? 8 : 0); }
   int64_t bPitch() const { return blockK + (family == Family::MmaSp ? 8 : 0); }
   int64_t metaWords() const { return blockK / 16; }

@@ -41,8 +41,8 @@ namespace {
 class WgmmaSpKernelBuilder : public SsmmKernelBuilder {
 public:
   WgmmaSpKernelBuilder(ImplicitLocOpBuilder &b, const KernelSpec &s)
-      : SsmmKernelBuilder(b, s), aTile(s.blockM(), s.blockK),
-        bTile(s.blockN(), 2 * s.blockK) {}
+      : SsmmKernelBuilder(b, s), aTile(s.blockM(), 2 * s.aPitch()),
+        bTile(s.blockN(), 2 * s.bPitch()) {}
 
 private:
   SwizzledTile aTile, bTile;

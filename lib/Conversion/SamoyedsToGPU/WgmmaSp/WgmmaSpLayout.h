@@ -47,7 +47,6 @@ struct SwizzledTile {
   int64_t rows, rowBytes, atomBytes;
   static constexpr int64_t kChunkBytes = 16;
 
-  int64_t bytes() const { return rows * rowBytes; }
   /// 16-byte chunks per row and in the tile.
   int64_t chunksPerRow() const { return rowBytes / kChunkBytes; }
   int64_t numChunks() const { return rows * chunksPerRow(); }
@@ -61,13 +60,12 @@ struct SwizzledTile {
   Value chunkColumn(ImplicitLocOpBuilder &b, Value x) const;
   /// Byte offset in the tile of chunk `c` of row `r` (index values).
   Value chunkOffsetBytes(ImplicitLocOpBuilder &b, Value r, Value c) const;
-  /// Byte offset of the 8-row group starting at row `r` (a multiple of 8),
-  /// at byte `k` of the row (a multiple of 16 within one chunk-aligned
-  /// k-step): the descriptor's start, relative to the tile.
+  /// Byte offset in the tile of byte `k` of row 0 (the atom holding it, and
+  /// `k` within the atom row): a descriptor's start for a k-step at `k`. Row
+  /// r (a multiple of 8) of the same atom is r * atomBytes further on.
   int64_t kOffsetBytes(int64_t k) const {
     return k / atomBytes * rows * atomBytes + k % atomBytes;
   }
-  int64_t rowGroupOffsetBytes(int64_t r) const { return r * atomBytes; }
 };
 
 /// The 64-bit wgmma matrix descriptor (K-major, `tile`'s swizzle, base
