@@ -14,6 +14,10 @@ of the presets, no timing:
 
     /usr/bin/python3 benchmarks/decode_bench.py --dry-run
 
+--profile adds, per row, the kernels of ten flushed replays of ours under
+torch.profiler (CUPTI device time per launch, the flush's kernels left out) and
+their sum against the replay's median; the rest of a replay is launch gaps.
+
 Presets mixtral, deepseek, qwen (bf16, weights as test/Integration/GPU/moe_check.py
 makes them: moe_check.Layer), T = 1, 4, 16, 64, 256 (--tokens). Three sides,
 each captured in its own torch.cuda.CUDAGraph on one static input tensor
@@ -201,6 +205,9 @@ def parse_args(argv=None):
     ap.add_argument("--pack-backend", default="numpy", choices=("numpy", "capi"))
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--profile", action="store_true",
+                    help="also print, per row, the kernels of one flushed replay of ours "
+                         "(torch.profiler, CUPTI device times) and the time between them")
     ap.add_argument("--dry-run", action="store_true",
                     help="CPU only: tiny presets, eager sides without the compiled layer, "
                          "no timing")
@@ -355,6 +362,46 @@ def time_replays(replay, flush, iters, warmup):
     return dict(median=statistics.median(ts), min=ts[0], max=ts[-1])
 
 
+def profile_replay(replay, flush, iters=10):
+    """The kernels of `replay` (each replay flushed first) under torch.profiler:
+    [(name, launches per replay, mean device us per launch)], in order of
+    first appearance, and the mean device time per replay of those kernels.
+    The flush's own kernels are dropped: they run before the first kernel of
+    each replay, so a replay's kernels are those recorded after the marks."""
+    import torch
+    from torch.profiler import profile, ProfilerActivity
+    for _ in range(3):
+        flush()
+        replay()
+    torch.cuda.synchronize()
+    flush_names = set()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        flush()
+        torch.cuda.synchronize()
+    flush_names = {e.name for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA}
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(iters):
+            flush()
+            replay()
+        torch.cuda.synchronize()
+    order, total = {}, 0.0
+    for e in prof.events():
+        if e.device_type != torch.autograd.DeviceType.CUDA or e.name in flush_names:
+            continue
+        n, us = order.get(e.name, (0, 0.0))
+        order[e.name] = (n + 1, us + e.time_range.elapsed_us())
+        total += e.time_range.elapsed_us()
+    rows = [(name, n / iters, us / n) for name, (n, us) in order.items()]
+    return rows, total / iters
+
+
+def print_profile(label, rows, total, median):
+    print(f"profile {label}: kernels {total:.1f} us of a {median:.1f} us replay "
+          f"(the rest is launch gaps)")
+    for name, per, us in rows:
+        print(f"  {us:8.1f} us x {per:4.1f}  {name[:110]}")
+
+
 def copy_bandwidth(mib, iters=20):
     """(median us, TB/s read + write) of a device-to-device copy of `mib` MiB."""
     import torch
@@ -498,6 +545,10 @@ def bench_row(L, t, gen, args, flush, gpu):
                     row["ours_warm"] = time_replays(s.graph.replay, no_flush, args.replays,
                                                     args.warmup)["median"]
                     s.sync()
+                if args.profile and s.name == "ours":
+                    prof, total = profile_replay(s.graph.replay, flush)
+                    print_profile(f"{name} {s.name}", prof, total, row[s.name])
+                    row["profile"] = [dict(kernel=k, per_replay=n, us=u) for k, n, u in prof]
             except Exception as ex:
                 moe_check.check(f"{name} {s.name}: timing", False, f"{type(ex).__name__}: {ex}")
                 ok = False
