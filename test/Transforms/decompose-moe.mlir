@@ -27,8 +27,9 @@
 // CHECK: linalg.yield %[[S]] : f32
 // CHECK: %[[W:.*]], %[[IDS:.*]] = samoyeds.route %[[LOGITS]] {renormalize, top_k = 2 : i64} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
 // CHECK: %[[LIST:.*]], %[[OFF:.*]] = samoyeds.dispatch %[[IDS]] {num_experts = 8 : i64, tile = 64 : i64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
-// CHECK: %[[H:.*]] = samoyeds.ssmm %[[W13]], %[[X]], %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>) {epilogue = #samoyeds.epilogue<silu_mul>, gather, top_k = 2 : i64} : {{.*}}, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xbf16>
-// CHECK: %[[ROWS:.*]] = samoyeds.ssmm %[[W2]], %[[H]], %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>) scale(%[[W]] : tensor<?x2xf32>) {top_k = 2 : i64} : {{.*}}, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+// CHECK: %[[H:.*]] = samoyeds.ssmm %[[W13]], %[[X]], %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>) {epilogue = #samoyeds.epilogue<silu_mul>, gather, top_k = 2 : i64, undef_padding} : {{.*}}, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xbf16>
+// CHECK: %[[ROWS:.*]] = samoyeds.ssmm %[[W2]], %[[H]], %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>) scale(%[[W]] : tensor<?x2xf32>) {top_k = 2 : i64, undef_padding} : {{.*}}, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+// Both ssmms are undef_padding: the W2 ssmm and combine read no padding row.
 // The routing weight is applied by the second ssmm, so combine is unweighted.
 // CHECK: %[[Y:.*]] = samoyeds.combine %[[ROWS]], %[[LIST]], %[[W]] : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
 // CHECK: %[[E1:.*]] = tensor.empty(%{{.*}}) : tensor<?x256xbf16>
@@ -123,8 +124,8 @@ func.func @static_to_dynamic(%x: tensor<3x128xf16>, %g: tensor<4x128xf16>,
 // CHECK-NEXT: %[[I32:.*]] = arith.index_cast %[[I]] : index to i32
 // CHECK-NEXT: tensor.yield %[[I32]] : i32
 // CHECK-NEXT: } : tensor<?xi32>
-// CHECK: %[[HS:.*]] = samoyeds.ssmm %[[S13]], %[[X]], %[[ALL]] {epilogue = #samoyeds.epilogue<silu_mul>, gather} : {{.*}}, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x128xbf16>
-// CHECK: %[[YS:.*]] = samoyeds.ssmm %[[S2]], %[[HS]], %[[ALL]] : {{.*}}, tensor<?x128xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+// CHECK: %[[HS:.*]] = samoyeds.ssmm %[[S13]], %[[X]], %[[ALL]] {epilogue = #samoyeds.epilogue<silu_mul>, gather, undef_padding} : {{.*}}, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x128xbf16>
+// CHECK: %[[YS:.*]] = samoyeds.ssmm %[[S2]], %[[HS]], %[[ALL]] {undef_padding} : {{.*}}, tensor<?x128xbf16>, tensor<?xi32> -> tensor<?x256xf32>
 // CHECK: %[[GATE:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[SG]] : tensor<?x256xbf16>, tensor<256xbf16>) outs(%{{.*}} : tensor<?xf32>)
 // CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$ROW]], #[[$ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[YS]], %[[GATE]] : tensor<?x256xf32>, tensor<?xf32>) outs(%[[Y]] : tensor<?x256xf32>)
 // CHECK-NEXT: ^bb0(%[[V:.*]]: f32, %[[GV:.*]]: f32, %[[ACC:.*]]: f32):
@@ -159,8 +160,8 @@ func.func @shared_gated(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>,
 // CHECK-LABEL: func.func @shared_ungated(
 // CHECK: %[[Y:.*]] = samoyeds.combine
 // CHECK: %[[ALL:.*]] = tensor.generate
-// CHECK: %[[HS:.*]] = samoyeds.ssmm %{{.*}}, %{{.*}}, %[[ALL]] {epilogue = #samoyeds.epilogue<silu_mul>, gather}
-// CHECK: %[[YS:.*]] = samoyeds.ssmm %{{.*}}, %[[HS]], %[[ALL]] :
+// CHECK: %[[HS:.*]] = samoyeds.ssmm %{{.*}}, %{{.*}}, %[[ALL]] {epilogue = #samoyeds.epilogue<silu_mul>, gather, undef_padding}
+// CHECK: %[[YS:.*]] = samoyeds.ssmm %{{.*}}, %[[HS]], %[[ALL]] {undef_padding} :
 // CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[YS]] : tensor<16x256xf32>) outs(%[[Y]] : tensor<16x256xf32>)
 // CHECK-NEXT: ^bb0(%[[V:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[V]] : f32

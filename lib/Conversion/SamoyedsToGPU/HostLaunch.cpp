@@ -43,23 +43,29 @@ struct SplitPlan {
   Value splits, wsTiles, floats;
 };
 
+/// A bound on the token tiles of kernel `s` that can have work, out of the
+/// `gy` of the whole list: they lie before offsets[E], and for a dispatch
+/// list (segments padded to its tile, a multiple of blockN) that is fewer
+/// than min(E, pairs) * tile / blockN + ceil(pairs / blockN) tiles. At one
+/// token a list of T*k + E*(tile-1) entries has thousands of entries and a
+/// few routed pairs: the bound is what an undef_padding launch covers.
+Value workTiles(HostMath &h, SsmmOp op, const KernelSpec &s, Value pairs, Value gy) {
+  auto d = op.getList().getDefiningOp<DispatchOp>();
+  if (!d || !s.weight.hasExpertDim() || d.getTile() % s.blockN() != 0)
+    return gy;
+  Value experts = h.min(h.c(s.weight.getNumExperts()), pairs);
+  Value bound = h.add(h.mul(experts, h.c(d.getTile() / s.blockN())),
+                      h.ceilDiv(pairs, h.c(s.blockN())));
+  return h.min(gy, bound);
+}
+
 SplitPlan planSplits(HostMath &h, SsmmOp op, const KernelSpec &s, int64_t smCount,
                      Value pairs, Value gy) {
   int64_t rowTiles = s.weight.getCondensedRows() / s.blockM();
   int64_t slices = s.weight.getCols() / s.weight.getFormat().getV();
   // Token tiles with work: at most one per pair, and never more than the grid.
   Value work = h.max(h.min(gy, pairs), h.c(1));
-  // The tiles that can have work lie before offsets[E]; for a dispatch list
-  // (segments padded to its tile, a multiple of blockN) that is fewer than
-  // min(E, pairs) * tile / blockN + ceil(pairs / blockN) tiles.
-  Value wsTiles = gy;
-  if (auto d = op.getList().getDefiningOp<DispatchOp>())
-    if (s.weight.hasExpertDim() && d.getTile() % s.blockN() == 0) {
-      Value experts = h.min(h.c(s.weight.getNumExperts()), pairs);
-      Value bound = h.add(h.mul(experts, h.c(d.getTile() / s.blockN())),
-                          h.ceilDiv(pairs, h.c(s.blockN())));
-      wsTiles = h.min(gy, bound);
-    }
+  Value wsTiles = workTiles(h, op, s, pairs, gy);
   // S = clamp(blocksPerSM * SMs / (rowTiles * work), 1, min(split_k, slices)).
   Value target = h.c(::samoyeds::gpu::kBlocksPerSM * smCount);
   Value splits = h.div(target, h.mul(h.c(rowTiles), work));
@@ -143,6 +149,10 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   SmallVector<std::optional<SplitPlan>> plans;
   for (auto [i, k] : llvm::enumerate(kernels)) {
     Value full = h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()));
+    // With undef_padding the tiles past the bound are not launched: their
+    // rows are padding, left unwritten (SamoyedsOps.td).
+    if (op.getUndefPadding())
+      full = workTiles(h, op, k.spec, buffers.pairs, full);
     Value gy = full;
     if (useDecode)
       gy = h.select(i == 0 ? arith::XOrIOp::create(

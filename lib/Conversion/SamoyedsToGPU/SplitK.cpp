@@ -85,33 +85,70 @@ SmallVector<Value> mlir::samoyeds::gpukernels::sumPartials(
   auto rowType = VectorType::get({width}, fragType.getElementType());
   Value zero = arith::ConstantOp::create(
       b, fragType, DenseElementsAttr::get(fragType, b.getF32FloatAttr(0.0f)));
-  Value zeroRow = arith::ConstantOp::create(
-      b, rowType, DenseElementsAttr::get(rowType, b.getF32FloatAttr(0.0f)));
   SmallVector<Value> init(fragments, zero);
-  return forReduce(
-      b, cIdx(b, 0), k.splits, init,
-      [&](ImplicitLocOpBuilder &nb, Value z, ValueRange acc) {
-        Value block = blockOf(nb, z);
-        SmallVector<Value> next;
-        for (int64_t f = 0; f < fragments; ++f) {
-          Value sum = zero;
-          for (int64_t h = 0; h < rows; ++h) {
-            // An unused fragment was never stored: its load reads element 0
-            // (always allocated; one cache line for all of them, no traffic)
-            // and counts as zero, without a branch in the loop.
-            Value off = select(
-                nb, used[f], rowOffset(nb, s, block, fragments, rows, f, h, tid, width),
-                cIdx(nb, 0));
-            Value p = vector::LoadOp::create(nb, rowType, k.ws, ValueRange{off},
-                                             /*nontemporal=*/false,
-                                             llvm::MaybeAlign(width * 4));
-            p = select(nb, used[f], p, zeroRow);
-            Value a = vector::ExtractOp::create(nb, acc[f], ArrayRef<int64_t>{h});
-            sum = vector::InsertOp::create(nb, arith::AddFOp::create(nb, a, p), sum,
-                                           ArrayRef<int64_t>{h});
-          }
-          next.push_back(sum);
+  // Up to kSumUnroll splits per iteration, their loads issued before their adds:
+  // the sum kernel has a handful of blocks (one per tile with work) and
+  // each split's loads are a round trip to L2, so one split per iteration
+  // left the kernel waiting S round trips (14-24 us at S = 16 on the H200).
+  // The adds stay in split order; a split past S is skipped by a select,
+  // not added as zero, so the sum is the one-split-at-a-time sum bit for bit.
+  // At most kSumFloatsInFlight floats loaded per iteration: the unroll
+  // costs registers (the 64-token kernel's 32 fragments are 128 floats a
+  // split, the decode kernel's 8 are 32).
+  int64_t perSplit = fragments * rows * width;
+  int64_t unroll = std::max<int64_t>(
+      1, std::min<int64_t>({kSumUnroll, s.splitK, kSumFloatsInFlight / perSplit}));
+  Value step = cIdx(b, unroll);
+  auto loop = scf::ForOp::create(b, cIdx(b, 0), k.splits, step, init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value z0 = loop.getInductionVar();
+    SmallVector<Value> live;
+    // Fragment f of split z0 + u is loaded and added.
+    auto taken = [&](int64_t u, int64_t f) {
+      return live[u] ? andi(b, used[f], live[u]) : used[f];
+    };
+    // loaded[u][f * rows + h]: row h of fragment f of split z0 + u.
+    SmallVector<SmallVector<Value>> loaded;
+    for (int64_t u = 0; u < unroll; ++u) {
+      // A split past S has no block: its loads read element 0 (always
+      // allocated) and are discarded. (Without unrolling there is none.)
+      Value z = z0, inRange;
+      if (unroll > 1) {
+        z = add(b, z0, cIdx(b, u));
+        inRange = ult(b, z, k.splits);
+        z = arith::MinUIOp::create(b, z, arith::SubIOp::create(b, k.splits, cIdx(b, 1)));
+      }
+      live.push_back(inRange);
+      Value block = blockOf(b, z);
+      SmallVector<Value> rowsOf;
+      for (int64_t f = 0; f < fragments; ++f)
+        for (int64_t h = 0; h < rows; ++h) {
+          // An unused fragment was never stored: its load reads element 0
+          // (one cache line for all of them, no traffic) and is discarded.
+          Value off = select(b, taken(u, f),
+                             rowOffset(b, s, block, fragments, rows, f, h, tid, width),
+                             cIdx(b, 0));
+          rowsOf.push_back(vector::LoadOp::create(b, rowType, k.ws, ValueRange{off},
+                                                  /*nontemporal=*/false,
+                                                  llvm::MaybeAlign(width * 4)));
         }
-        return next;
-      });
+      loaded.push_back(rowsOf);
+    }
+    SmallVector<Value> next;
+    for (int64_t f = 0; f < fragments; ++f) {
+      Value acc = loop.getRegionIterArgs()[f];
+      for (int64_t h = 0; h < rows; ++h) {
+        Value a = vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{h});
+        for (int64_t u = 0; u < unroll; ++u)
+          a = select(b, taken(u, f),
+                     arith::AddFOp::create(b, a, loaded[u][f * rows + h]), a);
+        acc = vector::InsertOp::create(b, a, acc, ArrayRef<int64_t>{h});
+      }
+      next.push_back(acc);
+    }
+    scf::YieldOp::create(b, next);
+  }
+  return SmallVector<Value>(loop.getResults());
 }

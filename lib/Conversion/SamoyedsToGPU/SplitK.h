@@ -62,6 +62,11 @@ SmallVector<Value> usedFragments(ImplicitLocOpBuilder &b,
                                  const AccumulatorLayout &layout, Value tok0,
                                  Value validEnd);
 
+/// Splits whose partials sumPartials loads before adding them, and the
+/// most floats a thread loads at once for that.
+constexpr int64_t kSumUnroll = 4;
+constexpr int64_t kSumFloatsInFlight = 128;
+
 /// The sum over z in [0, k.splits), in that order, of the thread's
 /// fragments in workspace block blockOf(z); fragments of type `fragType`
 /// (2-D: rows x width). Fragments not `used` are zero (never stored).

@@ -21,6 +21,7 @@
 //   DIRECT  kernel 1: the epilogue only when nz == 1
 //   SUM     the _sum kernel: the loop over the splits and its epilogue
 //   SUMNO   the _sum kernel copies nothing and runs no MMA
+//   SUMU    a decode-sized _sum kernel loads four splits before adding them
 //   GROUP   wsTiles for a list made by samoyeds.dispatch
 //   NOSPLIT split_k = 1: one kernel, no workspace
 //   PTXZ/PTXST/PTXLD  the PTX: %nctaid.z, the partial stores, the sum's loads
@@ -34,6 +35,7 @@
 // RUN: FileCheck %s --input-file=%t --check-prefix=DIRECT --strict-whitespace
 // RUN: FileCheck %s --input-file=%t --check-prefix=SUM
 // RUN: FileCheck %s --input-file=%t --check-prefix=SUMNO
+// RUN: FileCheck %s --input-file=%t --check-prefix=SUMU
 // RUN: FileCheck %s --input-file=%t --check-prefix=GROUP
 // RUN: FileCheck %s --input-file=%t --check-prefix=NOSPLIT
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa split-k=4 decode-tile=1" -o %t.ptx
@@ -246,13 +248,16 @@
 // SUM: %[[TT:.*]] = arith.addi %[[TH]], %[[TID]] : index
 // SUM: %[[OFF:.*]] = arith.muli %[[TT]], %c2{{(_[0-9]+)?}} : index
 // A fragment with no valid column was never stored: its load is redirected
-// to element 0 and its value replaced by zero.
+// to element 0 and the add skipped. The 32 fragments are 128 floats a split,
+// kSumFloatsInFlight: one split per iteration (step 1), its 64 loads before
+// its adds.
 // SUM: %[[SAFE:.*]] = arith.select %[[USED:.*]], %[[OFF]], %c0{{(_[0-9]+)?}} : index
-// SUM-DAG: %[[LD:.*]] = vector.load %[[WS]][%[[SAFE]]] {alignment = 8 : i64} : memref<?xf32>, vector<2xf32>
-// SUM-DAG: %[[P:.*]] = arith.select %[[USED]], %[[LD]], %{{.*}} : vector<2xf32>
-// SUM-DAG: %[[R0:.*]] = vector.extract %[[A0]][0] : vector<2xf32> from vector<2x2xf32>
-// SUM: arith.addf %[[R0]], %[[P]] : vector<2xf32>
+// SUM: %[[LD:.*]] = vector.load %[[WS]][%[[SAFE]]] {alignment = 8 : i64} : memref<?xf32>, vector<2xf32>
 // SUM-COUNT-63: vector.load %[[WS]][%{{.*}}] {alignment = 8 : i64} : memref<?xf32>, vector<2xf32>
+// SUM-NOT: vector.load
+// SUM: %[[R0:.*]] = vector.extract %[[A0]][0] : vector<2xf32> from vector<2x2xf32>
+// SUM: %[[ADD:.*]] = arith.addf %[[R0]], %[[LD]] : vector<2xf32>
+// SUM: arith.select %[[USED]], %[[ADD]], %[[R0]] : vector<2xf32>
 // SUM-NOT: vector.load
 // SUM: scf.yield
 // SUM-NOT: vector.load
@@ -420,5 +425,56 @@ func.func @more_splits_than_slices(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x:
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
   %r = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8>}
          : !samoyeds.packed<256x512xbf16, #fmt>, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
+  return %r : tensor<?x256xbf16>
+}
+
+// -----
+
+// A decode-sized tile (warp-n 16, warps 4 x 1: 8 fragments, 32 floats a
+// split): the _sum kernel's loop takes 4 splits a step (kSumUnroll, 128
+// floats in flight). Split z0 + u is clamped to S - 1 for its loads and its
+// adds are selected on z0 + u < S; the 4 x 16 loads come before the first
+// add, and each row adds the splits in order z0, z0 + 1, z0 + 2, z0 + 3.
+#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
+// SUMU-LABEL: gpu.func @ssmm_256_2048_bf16_n1m2v128_gather_k1_obf16_t32x16x4x1s4k64_sk8_sum(
+// SUMU-SAME: %[[WS:[a-z0-9]+]]: memref<?xf32>, %[[SPLITS:[a-z0-9]+]]: index, %{{[a-z0-9]+}}: index)
+// SUMU: scf.for %[[Z0:[a-z0-9_]+]] = %c0{{(_[0-9]+)?}} to %[[SPLITS]] step %c4{{(_[0-9]+)?}} iter_args(%[[A0:[a-z0-9_]+]] =
+// SUMU: %[[U0:.*]] = arith.addi %[[Z0]], %c0{{(_[0-9]+)?}} : index
+// SUMU: %[[IN0:.*]] = arith.cmpi ult, %[[U0]], %[[SPLITS]] : index
+// SUMU: %[[LAST0:.*]] = arith.subi %[[SPLITS]], %c1{{(_[0-9]+)?}} : index
+// SUMU: arith.minui %[[U0]], %[[LAST0]] : index
+// SUMU: %[[TK0:.*]] = arith.andi %{{.*}}, %[[IN0]] : i1
+// SUMU: %[[OFF0:.*]] = arith.select %[[TK0]], %{{.*}}, %c0{{(_[0-9]+)?}} : index
+// SUMU: %[[L0:.*]] = vector.load %[[WS]][%[[OFF0]]] {alignment = 8 : i64} : memref<?xf32>, vector<2xf32>
+// SUMU-COUNT-15: vector.load %[[WS]]
+// SUMU-NOT: arith.addf
+// SUMU: %[[U1:.*]] = arith.addi %[[Z0]], %c1{{(_[0-9]+)?}} : index
+// SUMU: %[[IN1:.*]] = arith.cmpi ult, %[[U1]], %[[SPLITS]] : index
+// SUMU: %[[L1:.*]] = vector.load %[[WS]]
+// SUMU-COUNT-15: vector.load %[[WS]]
+// SUMU-NOT: arith.addf
+// SUMU: arith.addi %[[Z0]], %c2{{(_[0-9]+)?}} : index
+// SUMU: %[[L2:.*]] = vector.load %[[WS]]
+// SUMU-COUNT-15: vector.load %[[WS]]
+// SUMU-NOT: arith.addf
+// SUMU: arith.addi %[[Z0]], %c3{{(_[0-9]+)?}} : index
+// SUMU: %[[L3:.*]] = vector.load %[[WS]]
+// SUMU-COUNT-15: vector.load %[[WS]]
+// SUMU-NOT: vector.load
+// SUMU: %[[R:.*]] = vector.extract %[[A0]][0] : vector<2xf32> from vector<2x2xf32>
+// SUMU: %[[S0:.*]] = arith.addf %[[R]], %[[L0]] : vector<2xf32>
+// SUMU: %[[T0:.*]] = arith.select %{{.*}}, %[[S0]], %[[R]] : vector<2xf32>
+// SUMU: %[[S1:.*]] = arith.addf %[[T0]], %[[L1]] : vector<2xf32>
+// SUMU: %[[T1:.*]] = arith.select %{{.*}}, %[[S1]], %[[T0]] : vector<2xf32>
+// SUMU: %[[S2:.*]] = arith.addf %[[T1]], %[[L2]] : vector<2xf32>
+// SUMU: %[[T2:.*]] = arith.select %{{.*}}, %[[S2]], %[[T1]] : vector<2xf32>
+// SUMU: %[[S3:.*]] = arith.addf %[[T2]], %[[L3]] : vector<2xf32>
+// SUMU: arith.select %{{.*}}, %[[S3]], %[[T2]] : vector<2xf32>
+// SUMU-NOT: vector.load
+// SUMU: scf.yield
+func.func @sum_unrolled(%w: !samoyeds.packed<256x2048xbf16, #fmt>, %x: tensor<?x2048xbf16>,
+    %l: tensor<?xi32>) -> tensor<?x256xbf16> {
+  %r = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 16, warps_m = 4, warps_n = 1, stages = 4, block_k = 64, split_k = 8>}
+         : !samoyeds.packed<256x2048xbf16, #fmt>, tensor<?x2048xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }

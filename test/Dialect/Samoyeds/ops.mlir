@@ -137,10 +137,11 @@ func.func @ssmm(%w13: !samoyeds.packed<8x512x256xbf16, #fmt>,
          {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
          : !samoyeds.packed<8x512x256xbf16, #fmt>, tensor<?x256xbf16>,
            tensor<?xi32> -> tensor<?x256xbf16>
-  // Down projection on the compact rows, scaled by the routing weights, f32.
-  // CHECK: samoyeds.ssmm %{{.*}}, %[[H]], %{{.*}} offsets(%{{.*}} : tensor<9xi32>) scale(%{{.*}} : tensor<?x2xf32>) {top_k = 2 : i64} : !samoyeds.packed<8x256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+  // Down projection on the compact rows, scaled by the routing weights, f32,
+  // its padding rows unspecified.
+  // CHECK: samoyeds.ssmm %{{.*}}, %[[H]], %{{.*}} offsets(%{{.*}} : tensor<9xi32>) scale(%{{.*}} : tensor<?x2xf32>) {top_k = 2 : i64, undef_padding} : !samoyeds.packed<8x256x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x256xf32>
   %y = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>)
-         scale(%w : tensor<?x2xf32>) {top_k = 2}
+         scale(%w : tensor<?x2xf32>) {top_k = 2, undef_padding}
          : !samoyeds.packed<8x256x256xbf16, #fmt>, tensor<?x256xbf16>,
            tensor<?xi32> -> tensor<?x256xf32>
   // All of gather, scale and silu_mul at once; epilogue none is the default.

@@ -138,10 +138,13 @@ struct DecomposeMoe : OpRewritePattern<MoeOp> {
     auto ssmm = [&](Value w, Value in, Value list, Value offsets, Value scale,
                     int64_t topK, bool gather, EpilogueAttr epi, Type elt,
                     int64_t rows, int64_t cols) -> Value {
+      // The padding rows of every ssmm here are read by nobody: the W2 ssmm
+      // and combine skip padding entries, and the shared expert's list has
+      // none.
       return SsmmOp::create(b, loc, RankedTensorType::get({rows, cols}, elt), w,
                             in, list, offsets, scale, b.getI64IntegerAttr(topK),
                             gather ? b.getUnitAttr() : UnitAttr(), epi,
-                            KernelConfigAttr())
+                            KernelConfigAttr(), /*undef_padding=*/b.getUnitAttr())
           .getResult();
     };
     Type elt = xType.getElementType();

@@ -202,7 +202,7 @@ void raise(const Candidate &c, Value dense, Value packed) {
                                       oType.getElementType()),
                 pack, x, list, Value(), Value(), b.getI64IntegerAttr(1),
                 b.getUnitAttr(), EpilogueAttr::get(ctx, Epilogue::none),
-                KernelConfigAttr())
+                KernelConfigAttr(), /*undef_padding=*/UnitAttr())
                 .getResult();
   if (loopOf(maps[2], 0) != c.q)
     y = transpose2D(b, loc, y);

@@ -205,6 +205,11 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
     Entry i is padding, and `out[i]` is zero, when `list[i]` is outside `[0, B)` with
     B = rows(input) * top_k under `gather`, else B = numel(scale) when `scale` is given
     (else no entry is padding), or when i >= offsets[E]. Accumulation is in f32.
+    With `undef_padding` the rows of padding entries are unspecified instead of zero
+    (the GPU kernels then skip the token tiles past the last expert's segment: at one
+    token the list holds E*(tile-1) sentinels for a handful of routed pairs); for a
+    result whose consumers read only routed entries, as `samoyeds-decompose-moe`'s
+    are (the next ssmm and `combine` skip padding).
 
     Constraints: (C1) the input is `? x C` with C the weight's columns and the weight's
     element type; (C2) the weight has an expert dimension iff `offsets` is given, and
@@ -232,7 +237,8 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
                        DefaultValuedAttr<I64Attr, "1">:$top_k,
                        UnitAttr:$gather,
                        DefaultValuedAttr<Samoyeds_EpilogueAttr, "::mlir::samoyeds::Epilogue::none">:$epilogue,
-                       OptionalAttr<Samoyeds_KernelConfigAttr>:$config);
+                       OptionalAttr<Samoyeds_KernelConfigAttr>:$config,
+                       UnitAttr:$undef_padding);
   let results = (outs Samoyeds_FloatTensor2D:$result);
   let assemblyFormat = [{
     $weight `,` $input `,` $list (`offsets` `(` $offsets^ `:` type($offsets) `)`)?

@@ -1,0 +1,55 @@
+// The grid of an undef_padding ssmm (HostLaunch.cpp, workTiles; dialect.md):
+// with a list from samoyeds.dispatch, every launch of the ssmm (both kernels,
+// both launches of a split) covers only the token tiles that can hold routed
+// entries, min(ceil(L / blockN), min(E, pairs) * tile / blockN +
+// ceil(pairs / blockN)), instead of the whole list's ceil(L / blockN).
+// One token, top-2 of 8 experts, dispatch tile 128: L = 2 + 8 * 127 = 1018.
+// The decode kernel (token tile 16) runs: 2 * 8 + 1 = 17 tiles instead of 64;
+// the 64-token kernel's grid is empty either way.
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=4" --canonicalize | FileCheck %s
+
+#f = #samoyeds.format<n = 1, m = 2, v = 128>
+// CHECK-LABEL: func.func @undef_padding(
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64_sk4 blocks in (%c4, %c0, %c2)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64_sk4_sum blocks in (%c4, %c0, %c1)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_t32x16x4x1s4k64_sk4 blocks in (%c4, %c17, %c2)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_t32x16x4x1s4k64_sk4_sum blocks in (%c4, %c17, %c1)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_t64x32x2x2s4k64_sk4 blocks in (%c1, %c0, %c4)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_t64x32x2x2s4k64_sk4_sum blocks in (%c1, %c0, %c1)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_t32x16x4x1s4k64_sk4 blocks in (%c1, %c17, %c4)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_t32x16x4x1s4k64_sk4_sum blocks in (%c1, %c17, %c1)
+// CHECK-NOT: gpu.launch_func @samoyeds_kernels::@ssmm
+// CHECK: return
+func.func @undef_padding(%ids: tensor<1x2xi32>, %x: tensor<1x256xbf16>, %s: tensor<1x2xf32>,
+    %w13: !samoyeds.packed<8x1024x256xbf16, #f>, %w2: !samoyeds.packed<8x256x512xbf16, #f>)
+    -> tensor<1x256xf32> {
+  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 128} : tensor<1x2xi32> -> tensor<1018xi32>, tensor<9xi32>
+  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>, undef_padding}
+         : !samoyeds.packed<8x1024x256xbf16, #f>, tensor<1x256xbf16>, tensor<1018xi32> -> tensor<1018x512xbf16>
+  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<1x2xf32>) {top_k = 2, undef_padding}
+         : !samoyeds.packed<8x256x512xbf16, #f>, tensor<1018x512xbf16>, tensor<1018xi32> -> tensor<1018x256xf32>
+  %y = samoyeds.combine %r, %list, %s : tensor<1018x256xf32>, tensor<1018xi32>, tensor<1x2xf32> -> tensor<1x256xf32>
+  return %y : tensor<1x256xf32>
+}
+
+// -----
+
+// Without the attribute the padding rows are zeros, written by blocks over
+// the whole list: 64 token tiles of the decode kernel.
+#f = #samoyeds.format<n = 1, m = 2, v = 128>
+// CHECK-LABEL: func.func @zero_padding(
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_t32x16x4x1s4k64_sk4 blocks in (%c4, %c64, %c2)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_t32x16x4x1s4k64_sk4_sum blocks in (%c4, %c64, %c1)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_t32x16x4x1s4k64_sk4 blocks in (%c1, %c64, %c4)
+// CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_t32x16x4x1s4k64_sk4_sum blocks in (%c1, %c64, %c1)
+func.func @zero_padding(%ids: tensor<1x2xi32>, %x: tensor<1x256xbf16>, %s: tensor<1x2xf32>,
+    %w13: !samoyeds.packed<8x1024x256xbf16, #f>, %w2: !samoyeds.packed<8x256x512xbf16, #f>)
+    -> tensor<1x256xf32> {
+  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 128} : tensor<1x2xi32> -> tensor<1018xi32>, tensor<9xi32>
+  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
+         : !samoyeds.packed<8x1024x256xbf16, #f>, tensor<1x256xbf16>, tensor<1018xi32> -> tensor<1018x512xbf16>
+  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<1x2xf32>) {top_k = 2}
+         : !samoyeds.packed<8x256x512xbf16, #f>, tensor<1018x512xbf16>, tensor<1018xi32> -> tensor<1018x256xf32>
+  %y = samoyeds.combine %r, %list, %s : tensor<1018x256xf32>, tensor<1018xi32>, tensor<1x2xf32> -> tensor<1x256xf32>
+  return %y : tensor<1x256xf32>
+}
