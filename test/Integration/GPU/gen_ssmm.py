@@ -76,6 +76,14 @@ def variants():
         out.append(dict(role="tune_small", rows=r, cols=c, dtype="bf16", n=1, m=2, v=128,
                         gather=True, top_k=1, experts=0, silu=False, scale=False,
                         options="decode-tile=1"))
+    # Decode streaming (issue 10): one routed token (the decode kernel, one
+    # token tile of work) under other stage rings; timed at 1 and 16 routed.
+    for (r, c) in ((14336, 4096), (4096, 14336)):
+        for opts in ("", "block-k=64 stages=4", "block-k=128 stages=3",
+                     "block-k=128 stages=4", "block-k=64 stages=6"):
+            out.append(dict(role="tune_decode", rows=r, cols=c, dtype="bf16", n=1, m=2,
+                            v=128, gather=True, top_k=1, experts=0, silu=False,
+                            scale=False, options=opts or None))
     # Grouped forms used by the MoE layer: stacked W1|W3 with SiLU, and W2
     # on the compact H with the routing weight.
     out.append(dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,

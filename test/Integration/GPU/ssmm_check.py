@@ -315,6 +315,8 @@ def main():
     ap.add_argument("--skip-perf", action="store_true")
     ap.add_argument("--perf-only", action="store_true")
     ap.add_argument("--single", default=None)
+    ap.add_argument("--only", default=None,
+                    help="comma-separated substrings: time only the variants whose name has one")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     libs = Libs(args.dir)
@@ -341,7 +343,10 @@ def main():
                 check_grouped(libs, vd, gen, 300, misalign=True)
     rows = []
     if not args.skip_perf:
+        only = args.only.split(",") if args.only else None
         for vd in vs:
+            if only and not any(o in vd["name"] for o in only):
+                continue
             if vd["role"] == "perf":
                 for routed in (16, 128, 1024):
                     rows.append(perf(libs, vd, gen, routed=routed))
@@ -349,6 +354,9 @@ def main():
                 rows.append(perf(libs, vd, gen))
             elif vd["role"] == "tune_small":
                 for routed in (16, 128):
+                    rows.append(perf(libs, vd, gen, routed=routed))
+            elif vd["role"] == "tune_decode":
+                for routed in (1, 16):
                     rows.append(perf(libs, vd, gen, routed=routed))
     if args.json:
         with open(args.json, "w") as f:
