@@ -1,16 +1,16 @@
 // GPU lowerings of samoyeds.route, samoyeds.dispatch and samoyeds.combine.
 //
 // Each op becomes, on the host: `bufferization.to_buffer` of its operands,
-// `memref.alloc` of its results, one or more `gpu.launch_func` (each inside an
-// `scf.if` on a non-empty grid unless the grid is the constant 1), and
-// `bufferization.to_tensor restrict writable` of the results. Host-side
-// temporaries are `memref.alloc` + `memref.dealloc` after the last launch
-// that reads them. The kernels are simple one-element-per-thread loops with
-// `index` arithmetic; they are deterministic (no float atomics, no order that
-// depends on scheduling). Semantics are those of the CPU reference
-// (samoyeds-lower-to-loops, SamoyedsOps.td); docs/kernel.md, section
-// "Routing kernels", describes the kernels and where results may differ from
-// the CPU in the last bits.
+// `memref.alloc` of its results, one or more `gpu.launch_func` (unguarded: an
+// empty grid is a runtime no-op), and `bufferization.to_tensor restrict
+// writable` of the results. Host-side temporaries are `memref.alloc` +
+// `memref.dealloc` after the last launch that reads them. The kernels are
+// simple one-element-per-thread loops with `index` arithmetic (route without
+// groups: one warp per token, with shuffles); they are deterministic (no
+// float atomics, no order that depends on scheduling). Semantics are those of
+// the CPU reference (samoyeds-lower-to-loops, SamoyedsOps.td); docs/kernel.md,
+// section "Routing kernels", describes the kernels and where results may
+// differ from the CPU in the last bits.
 //
 // Kernel arguments have canonical types (leading dimension dynamic, the
 // other dimensions as the op's static configuration fixes them), so that
@@ -35,8 +35,15 @@ namespace {
 using Builder = ImplicitLocOpBuilder;
 using namespace mlir::samoyeds::build;
 
-/// Threads per block of the route kernel (one thread per token).
+/// Threads per block of the route kernels (one thread, or one warp, per
+/// token).
 constexpr int64_t kRouteThreads = 128;
+constexpr int64_t kWarpSize = 32;
+/// Tokens per block of the warp-per-token route kernel.
+constexpr int64_t kRouteWarps = kRouteThreads / kWarpSize;
+/// The warp-per-token route kernel keeps E / 32 scores per lane in
+/// registers: up to 8 (E = 256, DeepSeek-V3's router) without spilling.
+constexpr int64_t kRouteWarpMaxExperts = 256;
 /// Threads per block of the element-wise kernels (combine).
 constexpr int64_t kElemThreads = 256;
 /// Flat ids per block of the dispatch count / scatter kernels.
@@ -164,6 +171,13 @@ struct RouteSpec {
   float scaling;
   Type logitsElt, biasElt, weightsElt;
 
+  /// Whether the warp-per-token kernel runs it: group-limited routing keeps
+  /// the thread-per-token kernel (its group scans are serial per token
+  /// anyway), as does E beyond the lanes' registers.
+  bool warpPerToken() const {
+    return nGroup == 1 && experts <= kRouteWarpMaxExperts;
+  }
+
   std::string name() const {
     std::string s = std::string("route_") + (softmax ? "softmax" : "sigmoid") +
                     "_e" + std::to_string(experts) + "_k" +
@@ -184,9 +198,64 @@ struct RouteSpec {
     if (hasBias)
       s += "_b" + typeName(biasElt);
     s += "_w" + typeName(weightsElt);
+    if (warpPerToken())
+      s += "_warp";
     return s;
   }
 };
+
+/// The selection key of a score: q, or -inf for NaN, so that the order "key
+/// descending, expert ascending" is total.
+Value selectionKey(Builder &b, Value q) {
+  const float inf = std::numeric_limits<float>::infinity();
+  return select(b, cmpf(b, arith::CmpFPredicate::UNO, q, q), cF32(b, -inf), q);
+}
+
+/// (kx, ix) comes strictly after (pk, pi) in the order (key descending,
+/// index ascending). Indices are index or i32, keys never NaN.
+Value after(Builder &b, Value kx, Value ix, Value pk, Value pi) {
+  using F = arith::CmpFPredicate;
+  return ori(b, cmpf(b, F::OLT, kx, pk),
+             andi(b, cmpf(b, F::OEQ, kx, pk),
+                  cmpi(b, arith::CmpIPredicate::sgt, ix, pi)));
+}
+
+/// Candidate key kx beats the best so far (bk, bi) of an ascending scan (bi
+/// < 0: nothing yet); on equal keys the earlier, lower index stays.
+Value beats(Builder &b, Value kx, Value bk, Value bi) {
+  Value zero = arith::ConstantOp::create(b, b.getZeroAttr(bi.getType()));
+  return ori(b, cmpi(b, arith::CmpIPredicate::slt, bi, zero),
+             cmpf(b, arith::CmpFPredicate::OGT, kx, bk));
+}
+
+/// The route kernel's arguments (bias null without one).
+struct RouteArgs {
+  Value logits, bias, weights, indices;
+};
+RouteArgs routeArgs(gpu::GPUFuncOp fn, const RouteSpec &s) {
+  Block &entry = fn.front();
+  unsigned a = 0;
+  RouteArgs r;
+  r.logits = entry.getArgument(a++);
+  r.bias = s.hasBias ? entry.getArgument(a++) : Value();
+  r.weights = entry.getArgument(a++);
+  r.indices = entry.getArgument(a++);
+  return r;
+}
+
+/// The run-time size checks of both route kernels, in every thread.
+void routeChecks(Builder &b, const RouteArgs &r, Value numTok,
+                 const RouteSpec &s) {
+  using P = arith::CmpIPredicate;
+  // (C3) one weights / indices row per token: with a static result type and
+  // dynamic logits the sizes can differ at run time; the kernel traps (the
+  // runtime's sticky error) instead of writing past the results.
+  trapIf(b, ori(b, cmpi(b, P::ne, dim(b, r.weights, 0), numTok),
+                cmpi(b, P::ne, dim(b, r.indices, 0), numTok)));
+  // (C4) bias has E entries: read for every expert, so a shorter one traps.
+  if (r.bias)
+    trapIf(b, cmpi(b, P::ne, dim(b, r.bias, 0), cIdx(b, s.experts)));
+}
 
 /// One thread per token. Selection uses the strict total order "key
 /// descending, expert ascending", with key(q) = q, or -inf for NaN: pass j
@@ -196,24 +265,15 @@ struct RouteSpec {
 void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
   using P = arith::CmpIPredicate;
   using F = arith::CmpFPredicate;
-  Block &entry = fn.front();
-  unsigned a = 0;
-  Value logits = entry.getArgument(a++);
-  Value bias = s.hasBias ? entry.getArgument(a++) : Value();
-  Value weights = entry.getArgument(a++);
-  Value indices = entry.getArgument(a++);
-
+  // Plain values, not structured bindings: the lambdas below capture them
+  // (C++17).
+  RouteArgs args = routeArgs(fn, s);
+  Value logits = args.logits, bias = args.bias, weights = args.weights,
+        indices = args.indices;
   Ids ids = threadIds(b, kRouteThreads);
   Value tok = ids.gid;
   Value numTok = dim(b, logits, 0);
-  // (C3) one weights / indices row per token: with a static result type and
-  // dynamic logits the sizes can differ at run time; the kernel traps (the
-  // runtime's sticky error) instead of writing past the results.
-  trapIf(b, ori(b, cmpi(b, P::ne, dim(b, weights, 0), numTok),
-                cmpi(b, P::ne, dim(b, indices, 0), numTok)));
-  // (C4) bias has E entries: read for every expert, so a shorter one traps.
-  if (bias)
-    trapIf(b, cmpi(b, P::ne, dim(b, bias, 0), cIdx(b, s.experts)));
+  routeChecks(b, args, numTok, s);
   ifThen(b, cmpi(b, P::ult, tok, numTok), [&](Builder &b) {
     const float inf = std::numeric_limits<float>::infinity();
     Value zero = cIdx(b, 0), numExperts = cIdx(b, s.experts);
@@ -247,18 +307,6 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
         q = fadd(b, q, toF32(b, load(b, bias, {e})));
       return q;
     };
-    auto key = [&](Builder &b, Value q) {
-      return select(b, cmpf(b, F::UNO, q, q), cF32(b, -inf), q);
-    };
-    // (kx, ix) comes strictly after (pk, pi) in the order.
-    auto after = [&](Builder &b, Value kx, Value ix, Value pk, Value pi) {
-      return ori(b, cmpf(b, F::OLT, kx, pk),
-                 andi(b, cmpf(b, F::OEQ, kx, pk), cmpi(b, P::sgt, ix, pi)));
-    };
-    // Candidate (kx) beats the best so far (bk, bi) of an ascending scan.
-    auto beats = [&](Builder &b, Value kx, Value bk, Value bi) {
-      return ori(b, cmpi(b, P::slt, bi, cIdx(b, 0)), cmpf(b, F::OGT, kx, bk));
-    };
 
     int64_t groupSize = s.experts / s.nGroup;
     // Scans group g: its key (sum of its top min(2, size) selection scores,
@@ -280,7 +328,7 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
                 select(b, gt1, q, acc[0]),
                 select(b, gt1, acc[0], select(b, gt2, q, acc[1]))};
             if (pk) {
-              Value kx = key(b, q);
+              Value kx = selectionKey(b, q);
               Value take = andi(b, after(b, kx, e, pk, pi),
                                 beats(b, kx, acc[2], acc[3]));
               next.push_back(select(b, take, kx, acc[2]));
@@ -289,7 +337,7 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
             return next;
           });
       Value gscore = groupSize >= 2 ? fadd(b, r[0], r[1]) : r[0];
-      return std::array<Value, 3>{key(b, gscore), pk ? r[2] : Value(),
+      return std::array<Value, 3>{selectionKey(b, gscore), pk ? r[2] : Value(),
                                   pk ? r[3] : Value()};
     };
 
@@ -338,7 +386,7 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
             best = forReduce(
                 b, zero, numExperts, {cF32(b, -inf), minusOne},
                 [&](Builder &b, Value e, ValueRange acc) -> SmallVector<Value> {
-                  Value kx = key(b, selection(b, e));
+                  Value kx = selectionKey(b, selection(b, e));
                   Value take = andi(b, after(b, kx, e, prev[0], prev[1]),
                                     beats(b, kx, acc[0], acc[1]));
                   return {select(b, take, kx, acc[0]), select(b, take, e, acc[1])};
@@ -362,6 +410,189 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
         w = fmul(b, w, cF32(b, s.scaling));
       store(b, fromF32(b, w, s.weightsElt), weights, {tok, j});
     });
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// route, one warp per token (n_group = 1, E <= 256)
+//===----------------------------------------------------------------------===//
+
+/// gpu.shuffle of `v` (f32 or i32) over the whole warp.
+Value shuffle(Builder &b, Value v, int32_t offset, gpu::ShuffleMode mode) {
+  return gpu::ShuffleOp::create(b, v, offset, kWarpSize, mode).getShuffleResult();
+}
+
+/// The experts lane `lane` owns: e = lane + 32 i for i < ceil(E / 32).
+/// `valid[i]` (e < E) is null where every lane's e is below E; `at[i]` is e
+/// clamped to E - 1, so that an absent expert's loads stay in bounds.
+struct LaneExperts {
+  SmallVector<Value> at, id, valid; // index, i32, i1 or null
+};
+LaneExperts laneExperts(Builder &b, Value lane, int64_t experts) {
+  LaneExperts x;
+  for (int64_t i = 0; i * kWarpSize < experts; ++i) {
+    Value e = i == 0 ? lane : add(b, lane, cIdx(b, i * kWarpSize));
+    bool full = (i + 1) * kWarpSize <= experts;
+    x.valid.push_back(full ? Value() : ult(b, e, cIdx(b, experts)));
+    x.at.push_back(full ? e
+                        : arith::MinUIOp::create(b, e, cIdx(b, experts - 1)));
+    x.id.push_back(toI32(b, e));
+  }
+  return x;
+}
+
+/// sum_e ex(e) for e = 0 .. E-1 in expert order, ex(e) being register e / 32
+/// of lane e % 32: the serial order of the thread-per-token kernel, so the
+/// sum is bit-identical to it. Every lane adds the same broadcasts, so every
+/// lane holds the sum.
+Value expertOrderSum(Builder &b, ArrayRef<Value> ex, int64_t experts) {
+  Value sum = cF32(b, 0.0f);
+  for (int64_t e = 0; e < experts; ++e)
+    sum = fadd(b, sum, shuffle(b, ex[e / kWarpSize], int32_t(e % kWarpSize),
+                               gpu::ShuffleMode::IDX));
+  return sum;
+}
+
+/// The unbiased scores s(e) of a lane's experts (entries of absent experts
+/// are garbage, never picked), with the thread-per-token kernel's
+/// instructions: softmax exp(l - max) / sum, the max by a butterfly (exact in
+/// any order), the sum in expert order; or the sigmoid.
+SmallVector<Value> laneScores(Builder &b, Value logits, Value tok,
+                              const LaneExperts &x, const RouteSpec &s) {
+  const float inf = std::numeric_limits<float>::infinity();
+  SmallVector<Value> l;
+  for (Value e : x.at)
+    l.push_back(toF32(b, load(b, logits, {tok, e})));
+  SmallVector<Value> out;
+  if (!s.softmax) {
+    for (Value v : l)
+      out.push_back(sigmoid(b, v));
+    return out;
+  }
+  Value mx = cF32(b, -inf);
+  for (size_t i = 0; i < l.size(); ++i)
+    mx = arith::MaximumFOp::create(
+        b, mx, x.valid[i] ? select(b, x.valid[i], l[i], cF32(b, -inf)) : l[i]);
+  for (int32_t d = kWarpSize / 2; d >= 1; d /= 2)
+    mx = arith::MaximumFOp::create(b, mx,
+                                   shuffle(b, mx, d, gpu::ShuffleMode::XOR));
+  SmallVector<Value> ex;
+  for (Value v : l)
+    ex.push_back(gpukernels::expF32(b, fsub(b, v, mx)));
+  Value sum = expertOrderSum(b, ex, s.experts);
+  for (Value v : ex)
+    out.push_back(fdiv(b, v, sum));
+  return out;
+}
+
+/// A candidate of a top_k pass: selection key, expert (i32, -1 for none) and
+/// unbiased score.
+struct Pick {
+  Value key, id, score;
+};
+
+/// This lane's best expert strictly after `prev` in the order (key
+/// descending, expert ascending), by the thread-per-token kernel's scan.
+Pick laneBest(Builder &b, const LaneExperts &x, ArrayRef<Value> keys,
+              ArrayRef<Value> scores, const Pick &prev) {
+  const float inf = std::numeric_limits<float>::infinity();
+  Pick best{cF32(b, -inf), cI32(b, -1), cF32(b, 0.0f)};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    Value take = andi(b, after(b, keys[i], x.id[i], prev.key, prev.id),
+                      beats(b, keys[i], best.key, best.id));
+    if (x.valid[i])
+      take = andi(b, x.valid[i], take);
+    best = {select(b, take, keys[i], best.key), select(b, take, x.id[i], best.id),
+            select(b, take, scores[i], best.score)};
+  }
+  return best;
+}
+
+/// The warp's best of the lanes' candidates: a butterfly of 5 xor shuffles,
+/// each lane keeping the better of its pair under the same total order (none
+/// loses to any expert). Each expert belongs to one lane, so the pairs never
+/// tie and every lane ends with the same pick.
+Pick warpBest(Builder &b, Pick mine) {
+  using P = arith::CmpIPredicate;
+  for (int32_t d = kWarpSize / 2; d >= 1; d /= 2) {
+    Pick other{shuffle(b, mine.key, d, gpu::ShuffleMode::XOR),
+               shuffle(b, mine.id, d, gpu::ShuffleMode::XOR),
+               shuffle(b, mine.score, d, gpu::ShuffleMode::XOR)};
+    Value better =
+        andi(b, cmpi(b, P::sge, other.id, cI32(b, 0)),
+             ori(b, cmpi(b, P::slt, mine.id, cI32(b, 0)),
+                 after(b, mine.key, mine.id, other.key, other.id)));
+    mine = {select(b, better, other.key, mine.key),
+            select(b, better, other.id, mine.id),
+            select(b, better, other.score, mine.score)};
+  }
+  return mine;
+}
+
+/// Pick j of register r of lane l: j = l + 32 r.
+Value laneSlot(Builder &b, Value lane, int64_t r) {
+  return r == 0 ? lane : add(b, lane, cIdx(b, r * kWarpSize));
+}
+
+/// One warp per token (4 per block): lane l holds the experts l + 32 i in
+/// registers. Same decisions and bits as buildRouteKernel for n_group = 1:
+/// the same scores, the softmax sum in expert order, the same total order;
+/// pass j's pick is the warp's best strictly after pass j-1's. Pick j is
+/// kept by lane j % 32 (register j / 32), which stores it at the end.
+void buildRouteWarpKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
+  using P = arith::CmpIPredicate;
+  const float inf = std::numeric_limits<float>::infinity();
+  RouteArgs args = routeArgs(fn, s);
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value lane = remu(b, tid, kWarpSize);
+  Value tok = add(b, mul(b, gpu::BlockIdOp::create(b, gpu::Dimension::x),
+                         cIdx(b, kRouteWarps)),
+                  divu(b, tid, kWarpSize));
+  Value numTok = dim(b, args.logits, 0);
+  routeChecks(b, args, numTok, s);
+  // The token is the same for the whole warp: the shuffles see 32 lanes.
+  ifThen(b, ult(b, tok, numTok), [&](Builder &b) {
+    LaneExperts x = laneExperts(b, lane, s.experts);
+    SmallVector<Value> scores = laneScores(b, args.logits, tok, x, s);
+    SmallVector<Value> keys;
+    for (size_t i = 0; i < scores.size(); ++i) {
+      Value q = scores[i];
+      if (args.bias)
+        q = fadd(b, q, toF32(b, load(b, args.bias, {x.at[i]})));
+      keys.push_back(selectionKey(b, q));
+    }
+    // Loop state: the previous pick, the sum of the picks' scores (in pick
+    // order), then this lane's picks (expert, score) per register.
+    int64_t slots = (s.topK + kWarpSize - 1) / kWarpSize;
+    SmallVector<Value> init = {cF32(b, inf), cI32(b, -1), cF32(b, 0.0f)};
+    for (int64_t r = 0; r < slots; ++r)
+      init.append({cI32(b, -1), cF32(b, 0.0f)});
+    SmallVector<Value> state = forReduce(
+        b, cIdx(b, 0), cIdx(b, s.topK), init,
+        [&](Builder &b, Value j, ValueRange st) -> SmallVector<Value> {
+          Pick p = warpBest(b, laneBest(b, x, keys, scores,
+                                        Pick{st[0], st[1], Value()}));
+          SmallVector<Value> next = {p.key, p.id, fadd(b, st[2], p.score)};
+          for (int64_t r = 0; r < slots; ++r) {
+            Value mine = cmpi(b, P::eq, j, laneSlot(b, lane, r));
+            next.push_back(select(b, mine, p.id, st[3 + 2 * r]));
+            next.push_back(select(b, mine, p.score, st[4 + 2 * r]));
+          }
+          return next;
+        });
+    Value total = state[2];
+    for (int64_t r = 0; r < slots; ++r) {
+      Value j = laneSlot(b, lane, r);
+      ifThen(b, ult(b, j, cIdx(b, s.topK)), [&](Builder &b) {
+        store(b, state[3 + 2 * r], args.indices, {tok, j});
+        Value w = state[4 + 2 * r];
+        if (s.renormalize)
+          w = fdiv(b, w, total);
+        if (s.scaling != 1.0f)
+          w = fmul(b, w, cF32(b, s.scaling));
+        store(b, fromF32(b, w, s.weightsElt), args.weights, {tok, j});
+      });
+    }
   });
 }
 
@@ -647,12 +878,17 @@ LogicalResult gpukernels::lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule) {
     args.push_back(castTo(b, gpukernels::toBuffer(b, b.getLoc(), op.getBias()), {dyn}));
   args.push_back(castTo(b, weights, {dyn, s.topK}));
   args.push_back(castTo(b, indices, {dyn, s.topK}));
+  bool warp = s.warpPerToken();
   gpu::GPUFuncOp fn =
       kernel(gpuModule, op.getLoc(), s.name(), args, kRouteThreads,
              [&](ImplicitLocOpBuilder &kb, gpu::GPUFuncOp f) {
-               buildRouteKernel(kb, f, s);
+               if (warp)
+                 buildRouteWarpKernel(kb, f, s);
+               else
+                 buildRouteKernel(kb, f, s);
              });
-  launch(b, fn, ceilDiv(b, numTok, kRouteThreads), kRouteThreads, args);
+  launch(b, fn, ceilDiv(b, numTok, warp ? kRouteWarps : kRouteThreads),
+         kRouteThreads, args);
 
   Value wt =
       bufferization::ToTensorOp::create(b, op.getWeights().getType(), weights,

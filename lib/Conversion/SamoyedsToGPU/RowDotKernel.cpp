@@ -1,27 +1,58 @@
-// The row-dot kernel: a linalg.generic marked samoyeds.row_dot (gate logits, shared-expert gate), a warp per tile of 2 rows x 4 columns.
+// The row-dot kernels: a linalg.generic marked samoyeds.row_dot (gate logits, shared-expert gate), tiles of 2 rows x 4 columns.
 //
 // samoyeds-decompose-moe marks these products; the generic linalg-to-loops
 // path would give a thread per output element, each reading a whole row.
-// Here lanes stride K (coalesced), a butterfly of shuffles sums them, lane 0
-// writes (docs/kernel.md, section 12).
+// Here lanes stride K (coalesced) and shuffles sum them (docs/kernel.md,
+// section 12). Two kernels: a warp per tile (many rows), and, for a few
+// rows, a block per tile whose 8 warps split K.
 #include "HostLaunch.h"
 #include "Kernels.h"
 
+#include "samoyeds/Utils/Builders.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 using namespace mlir;
 using namespace mlir::samoyeds;
 using namespace mlir::samoyeds::gpukernels;
+using namespace mlir::samoyeds::build;
 
-/// out[m][n] = init[m][n] + sum_k f32(lhs[m][k]) * f32(rhs[n][k]) (rhs of
-/// rank 1: n absent). Block of 8 warps, a warp per 2 rows m x 4 columns n:
-/// lanes stride k (coalesced), a butterfly of shuffles sums each of the 8,
-/// lane 0 writes.
-LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
-                                                      gpu::GPUModuleOp gpuModule) {
-  // The marker is a discardable attribute: any generic can carry it, so the
-  // shape the kernel assumes is checked here rather than trusted.
+namespace {
+
+using Builder = ImplicitLocOpBuilder;
+
+constexpr int64_t kWarps = 8;
+/// Rows (tokens) of a tile: a warp's lanes load kRows + nChunk vectors per
+/// step for kRows * nChunk vector FMAs, where one row and one column at a
+/// time needed two loads per FMA (the loads, not the FMAs, bound the kernel:
+/// DeepSeek's 4096 x 2048 x 64 gate took 532 us, docs/performance.md).
+constexpr int64_t kRows = 2;
+/// Columns (experts) of a tile at most; grid y spreads the columns, so few
+/// rows still get a block per chunk of columns.
+constexpr int64_t kMaxChunk = 4;
+/// Up to this many rows the few-rows kernel runs. With 2 rows per block its
+/// grid is ceil(M / 2) x ceil(N / 4): at M = 32 as many blocks as the
+/// warp-per-tile kernel has warps, every block reading the gate weight once
+/// more from L2. A guess to be confirmed by measurement (docs/kernel.md 12).
+constexpr int64_t kFewRowsMax = 32;
+/// Steps of the few-rows kernel's K loop issued together (their loads in
+/// flight at once): 4 x 6 vector loads of 16 bytes per lane stay in
+/// registers.
+constexpr int64_t kFewRowsUnroll = 4;
+
+/// What the kernels need to know of a row_dot.
+struct RowDotShape {
+  int64_t k, n;
+  bool vec;       // rank-1 rhs: one output column
+  int64_t nChunk; // columns per tile
+  int64_t width;  // elements per lane and load (vector loads need K % width == 0)
+  int64_t outputs() const { return kRows * nChunk; }
+};
+
+/// The shape, or a diagnostic. The marker is a discardable attribute: any
+/// generic can carry it, so the shape the kernels assume is checked here
+/// rather than trusted.
+FailureOr<RowDotShape> rowDotShape(linalg::GenericOp op) {
   auto fail = [&]() {
     return op.emitOpError() << "marked samoyeds.row_dot: ";
   };
@@ -50,18 +81,258 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
                   << (ShapedType::isDynamic(rk) ? "?" : std::to_string(rk))
                   << "), the rhs rows (" << n << ") >= 1 and the result's columns ("
                   << (ShapedType::isDynamic(on) ? "?" : std::to_string(on)) << ")";
-  Location loc = op.getLoc();
-  OpBuilder hb(op);
+  return RowDotShape{k, n, vec, std::min<int64_t>(n, kMaxChunk),
+                     k % 8 == 0 ? 8 : 1};
+}
+
+/// The kernels' arguments: lhs, rhs, init, out.
+struct RowDotArgs {
+  Value a, w, in, o;
+};
+RowDotArgs rowDotArgs(gpu::GPUFuncOp f) {
+  Block &e = f.front();
+  return {e.getArgument(0), e.getArgument(1), e.getArgument(2), e.getArgument(3)};
+}
+
+/// A tile's rows [row0, row0 + kRows) (those past M read row M - 1 and are
+/// not stored) and this block's columns [by * nChunk, by * nChunk + nChunk)
+/// (those past N read column N - 1 and are not stored).
+struct Tile {
+  Value n0; // the block's first column
+  SmallVector<Value> rowIdx, rowOk, colIdx, colOk;
+};
+Tile tileOf(Builder &b, Value row0, Value m, const RowDotShape &s) {
+  Tile t;
+  Value lastRow = arith::SubIOp::create(b, m, cIdx(b, 1));
+  for (int64_t r = 0; r < kRows; ++r) {
+    Value i = add(b, row0, cIdx(b, r));
+    t.rowOk.push_back(ult(b, i, m));
+    t.rowIdx.push_back(arith::MinUIOp::create(b, i, lastRow));
+  }
+  t.n0 = mul(b, gpu::BlockIdOp::create(b, gpu::Dimension::y), cIdx(b, s.nChunk));
+  for (int64_t j = 0; j < s.nChunk; ++j) {
+    Value col = add(b, t.n0, cIdx(b, j));
+    t.colOk.push_back(ult(b, col, cIdx(b, s.n)));
+    t.colIdx.push_back(arith::MinUIOp::create(b, col, cIdx(b, s.n - 1)));
+  }
+  return t;
+}
+
+/// scf.for iv in [lb, ub) step `step` with iter_args; the body returns the
+/// next values.
+SmallVector<Value> forReduceStep(Builder &b, Value lb, Value ub, Value step,
+                                 ValueRange init, ReduceBody body) {
+  auto loop = scf::ForOp::create(
+      b, lb, ub, step, init,
+      [&](OpBuilder &nb, Location loc, Value iv, ValueRange args) {
+        ImplicitLocOpBuilder ib(loc, nb);
+        scf::YieldOp::create(ib, body(ib, iv, args));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+VectorType accType(Builder &b, const RowDotShape &s) {
+  return VectorType::get({s.width}, b.getF32Type());
+}
+
+/// One step at k offset `kk`: the tile's kRows + nChunk vector loads and its
+/// kRows x nChunk vector FMAs into `acc` (row-major).
+SmallVector<Value> dotStep(Builder &b, const RowDotArgs &x, const Tile &t,
+                           Value kk, ValueRange acc, const RowDotShape &s) {
+  auto vt = accType(b, s);
+  auto load = [&](Value mem, ValueRange idx) -> Value {
+    auto mt = cast<MemRefType>(mem.getType());
+    Value v = vector::LoadOp::create(
+        b, VectorType::get({s.width}, mt.getElementType()), mem, idx);
+    return mt.getElementType().isF32() ? v
+                                       : arith::ExtFOp::create(b, vt, v).getResult();
+  };
+  SmallVector<Value> xs, ys, next;
+  for (int64_t r = 0; r < kRows; ++r)
+    xs.push_back(load(x.a, ValueRange{t.rowIdx[r], kk}));
+  for (int64_t j = 0; j < s.nChunk; ++j)
+    ys.push_back(s.vec ? load(x.w, ValueRange{kk})
+                       : load(x.w, ValueRange{t.colIdx[j], kk}));
+  for (int64_t r = 0; r < kRows; ++r)
+    for (int64_t j = 0; j < s.nChunk; ++j)
+      next.push_back(vector::FMAOp::create(b, xs[r], ys[j], acc[r * s.nChunk + j]));
+  return next;
+}
+
+/// The sum over a warp of a lane's accumulator: its elements, then a
+/// butterfly of 5 xor shuffles (every lane holds the sum).
+Value warpSum(Builder &b, Value acc) {
+  Value v = vector::ReductionOp::create(b, vector::CombiningKind::ADD, acc);
+  for (int32_t d = 16; d >= 1; d /= 2)
+    v = fadd(b, v,
+             gpu::ShuffleOp::create(b, v, d, 32, gpu::ShuffleMode::XOR)
+                 .getShuffleResult());
+  return v;
+}
+
+/// out[idx] = init[idx] + v.
+void storeOutput(Builder &b, const RowDotArgs &x, ValueRange idx, Value v) {
+  store(b, fadd(b, load(b, x.in, idx), v), x.o, idx);
+}
+
+SmallVector<Value> outIndex(Value row, Value col, const RowDotShape &s) {
+  SmallVector<Value> idx = {row};
+  if (!s.vec)
+    idx.push_back(col);
+  return idx;
+}
+
+/// Many rows: a warp per tile of kRows x nChunk, 8 tiles (16 rows) per
+/// block; lanes stride K (step 32 * width), lane 0 stores.
+void buildWarpPerTile(Builder &b, gpu::GPUFuncOp f, const RowDotShape &s) {
+  RowDotArgs x = rowDotArgs(f);
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value lane = remu(b, tid, 32);
+  Value row0 = mul(b,
+                   add(b, mul(b, gpu::BlockIdOp::create(b, gpu::Dimension::x),
+                              cIdx(b, kWarps)),
+                       divu(b, tid, 32)),
+                   cIdx(b, kRows));
+  Value m = memref::DimOp::create(b, x.a, 0);
+  // Whole warps leave together, so the shuffles below see 32 lanes.
+  ifThen(b, ult(b, row0, m), [&](Builder &b) {
+    Tile t = tileOf(b, row0, m, s);
+    auto vt = accType(b, s);
+    Value vzero = arith::ConstantOp::create(
+        b, vt, DenseElementsAttr::get(vt, b.getF32FloatAttr(0.0f)));
+    SmallVector<Value> acc = forReduceStep(
+        b, mul(b, lane, cIdx(b, s.width)), cIdx(b, s.k), cIdx(b, 32 * s.width),
+        SmallVector<Value>(s.outputs(), vzero),
+        [&](Builder &b, Value kk, ValueRange acc) {
+          return dotStep(b, x, t, kk, acc, s);
+        });
+    Value isLane0 = cmpi(b, arith::CmpIPredicate::eq, lane, cIdx(b, 0));
+    for (int64_t r = 0; r < kRows; ++r)
+      for (int64_t j = 0; j < s.nChunk; ++j) {
+        Value v = warpSum(b, acc[r * s.nChunk + j]);
+        ifThen(b, andi(b, isLane0, andi(b, t.rowOk[r], t.colOk[j])),
+               [&](Builder &b) {
+                 storeOutput(b, x, outIndex(t.rowIdx[r], t.colIdx[j], s), v);
+               });
+      }
+  });
+}
+
+/// `unroll` consecutive steps of the few-rows K loop from step `j` (null:
+/// 0): step j + u of a thread is at k = kBase + 256 * width * (j + u). With
+/// `guard` a step past K loads the last in-bounds vector and leaves `acc` as
+/// it is (a select, not a zero product: the clamped vector may hold
+/// infinities).
+SmallVector<Value> fewRowsSteps(Builder &b, const RowDotArgs &x, const Tile &t,
+                                Value kBase, Value j, int64_t unroll, bool guard,
+                                SmallVector<Value> acc, const RowDotShape &s) {
+  int64_t step = 32 * kWarps * s.width;
+  Value k0 = j ? add(b, kBase, mul(b, j, cIdx(b, step))) : kBase;
+  for (int64_t u = 0; u < unroll; ++u) {
+    Value kk = u == 0 ? k0 : add(b, k0, cIdx(b, u * step));
+    if (!guard) {
+      acc = dotStep(b, x, t, kk, acc, s);
+      continue;
+    }
+    Value ok = ult(b, kk, cIdx(b, s.k));
+    SmallVector<Value> next = dotStep(
+        b, x, t, arith::MinUIOp::create(b, kk, cIdx(b, s.k - s.width)), acc, s);
+    for (size_t i = 0; i < acc.size(); ++i)
+      acc[i] = select(b, ok, next[i], acc[i]);
+  }
+  return acc;
+}
+
+/// Thread tid's share of the few-rows tile: k = tid * width + 256 * width *
+/// i (warp w's lanes cover 32 consecutive vectors of each block of 256), up
+/// to kFewRowsUnroll steps at a time so that their loads are in flight
+/// together. The trip count is static: thread 0's steps (later threads may
+/// have one fewer when the step does not divide K: the guard).
+SmallVector<Value> fewRowsDot(Builder &b, const RowDotArgs &x, const Tile &t,
+                              Value tid, const RowDotShape &s) {
+  auto vt = accType(b, s);
+  Value vzero = arith::ConstantOp::create(
+      b, vt, DenseElementsAttr::get(vt, b.getF32FloatAttr(0.0f)));
+  SmallVector<Value> acc(s.outputs(), vzero);
+  int64_t step = 32 * kWarps * s.width;
+  int64_t trips = (s.k + step - 1) / step;
+  int64_t unroll = std::min(trips, kFewRowsUnroll);
+  bool guard = s.k % step != 0 || trips % unroll != 0;
+  Value kBase = mul(b, tid, cIdx(b, s.width));
+  if (trips == unroll)
+    return fewRowsSteps(b, x, t, kBase, Value(), unroll, guard, acc, s);
+  return forReduceStep(b, cIdx(b, 0), cIdx(b, trips), cIdx(b, unroll), acc,
+                       [&](Builder &b, Value j, ValueRange a) {
+                         return fewRowsSteps(b, x, t, kBase, j, unroll, guard,
+                                             SmallVector<Value>(a), s);
+                       });
+}
+
+/// Few rows: a block per tile of kRows x nChunk (grid x = ceil(M / 2)) whose
+/// 8 warps split K (fewRowsDot). Each warp sums its lanes by shuffles; the 8
+/// partials of an output meet in workgroup memory, and thread o adds those
+/// of output o in warp order (deterministic), then init, and stores. row0 <
+/// M for every block, and no thread leaves before the barrier.
+void buildFewRows(Builder &b, gpu::GPUFuncOp f, const RowDotShape &s) {
+  RowDotArgs x = rowDotArgs(f);
+  int64_t nOut = s.outputs();
+  auto wg = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  Value partial = f.addWorkgroupAttribution(
+      MemRefType::get({kWarps * nOut}, b.getF32Type(), nullptr, wg), b.getLoc());
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value lane = remu(b, tid, 32), warp = divu(b, tid, 32);
+  Value row0 = mul(b, gpu::BlockIdOp::create(b, gpu::Dimension::x), cIdx(b, kRows));
+  Value m = memref::DimOp::create(b, x.a, 0);
+  Tile t = tileOf(b, row0, m, s);
+  SmallVector<Value> acc = fewRowsDot(b, x, t, tid, s);
+  Value isLane0 = cmpi(b, arith::CmpIPredicate::eq, lane, cIdx(b, 0));
+  SmallVector<Value> sums;
+  for (Value v : acc)
+    sums.push_back(warpSum(b, v));
+  ifThen(b, isLane0, [&](Builder &b) {
+    for (int64_t o = 0; o < nOut; ++o)
+      store(b, sums[o], partial, {add(b, mul(b, warp, cIdx(b, nOut)), cIdx(b, o))});
+  });
+  gpu::BarrierOp::create(b);
+  ifThen(b, ult(b, tid, cIdx(b, nOut)), [&](Builder &b) {
+    Value v = load(b, partial, {tid});
+    for (int64_t w = 1; w < kWarps; ++w)
+      v = fadd(b, v, load(b, partial, {add(b, tid, cIdx(b, w * nOut))}));
+    // Output tid is row tid / nChunk, column tid % nChunk of the tile.
+    Value r = add(b, row0, divu(b, tid, s.nChunk));
+    Value col = add(b, t.n0, remu(b, tid, s.nChunk));
+    ifThen(b, andi(b, ult(b, r, m), ult(b, col, cIdx(b, s.n))),
+           [&](Builder &b) { storeOutput(b, x, outIndex(r, col, s), v); });
+  });
+}
+
+} // namespace
+
+/// out[m][n] = init[m][n] + sum_k f32(lhs[m][k]) * f32(rhs[n][k]) (rhs of
+/// rank 1: n absent). Both kernels are launched; the one the row count does
+/// not choose gets an empty grid (a runtime no-op: an scf.if on the host
+/// would split gpu-async-region's token chain, HostLaunch.cpp). A static row
+/// count builds and launches only the chosen kernel.
+LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
+                                                      gpu::GPUModuleOp gpuModule) {
+  FailureOr<RowDotShape> shape = rowDotShape(op);
+  if (failed(shape))
+    return failure();
+  const RowDotShape &s = *shape;
+  auto lt = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  auto rt = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
+  auto ot = cast<RankedTensorType>(op.getResult(0).getType());
+  ImplicitLocOpBuilder hb(op.getLoc(), op);
   Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
   Value init = op.getDpsInits()[0];
-  SmallVector<Value> buffers = {toBuffer(hb, loc, lhs),
-                                toBuffer(hb, loc, rhs),
-                                toBuffer(hb, loc, init)};
-  Value rows = memref::DimOp::create(hb, loc, buffers[0], 0);
+  SmallVector<Value> buffers = {toBuffer(hb, hb.getLoc(), lhs),
+                                toBuffer(hb, hb.getLoc(), rhs),
+                                toBuffer(hb, hb.getLoc(), init)};
+  Value rows = memref::DimOp::create(hb, buffers[0], 0);
   SmallVector<Value> dyn;
   if (ot.isDynamicDim(0))
     dyn.push_back(rows);
-  Value out = memref::AllocOp::create(hb, loc, bufferType(ot), dyn);
+  Value out = memref::AllocOp::create(hb, bufferType(ot), dyn);
   buffers.push_back(out);
   SmallVector<Type> argTypes;
   for (Value v : buffers)
@@ -69,131 +340,43 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
   auto eltName = [](Type t) {
     return t.isBF16() ? "bf16" : t.isF16() ? "f16" : t.isF32() ? "f32" : "f";
   };
-  std::string name = "row_dot_k" + std::to_string(k) + "_n" +
-                     std::to_string(n) + (vec ? "v" : "") + "_" +
+  int64_t staticRows = lt.getDimSize(0);
+  std::string name = "row_dot_k" + std::to_string(s.k) + "_n" +
+                     std::to_string(s.n) + (s.vec ? "v" : "") + "_" +
                      eltName(lt.getElementType()) + "_" +
                      eltName(rt.getElementType()) + "_" +
-                     (ShapedType::isDynamic(lt.getDimSize(0))
-                          ? std::string("dyn")
-                          : std::to_string(lt.getDimSize(0)));
-  constexpr int64_t kWarps = 8;
-  // A warp computes a register tile of kRows rows x nChunk columns: per step
-  // its lanes load kRows + nChunk vectors for kRows * nChunk vector FMAs,
-  // where one row and one column at a time needed two loads per FMA (the
-  // loads, not the FMAs, bound the kernel: DeepSeek's 4096 x 2048 x 64 gate
-  // took 532 us, docs/performance.md). Grid y spreads the columns, so few
-  // rows still fill the chip. Lanes load `width` elements (vector loads need
-  // K % width == 0).
-  constexpr int64_t kRows = 2;
-  int64_t nChunk = std::min<int64_t>(n, 4);
-  int64_t width = k % 8 == 0 ? 8 : 1;
-  gpu::GPUFuncOp fn = getOrCreateKernel(
-      gpuModule, loc, name, argTypes, ArrayRef<int32_t>{32 * kWarps, 1, 1},
-      [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp f) {
-        Block &e = f.front();
-        Value a = e.getArgument(0), w = e.getArgument(1), in = e.getArgument(2),
-              o = e.getArgument(3);
-        auto c = [&](int64_t v) {
-          return arith::ConstantIndexOp::create(b, v).getResult();
-        };
-        auto ult = [&](Value x, Value y) {
-          return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y).getResult();
-        };
-        Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-        Value lane = arith::RemUIOp::create(b, tid, c(32));
-        Value row0 = arith::MulIOp::create(
-            b,
-            arith::AddIOp::create(
-                b, arith::MulIOp::create(b, gpu::BlockIdOp::create(b, gpu::Dimension::x),
-                                         c(kWarps)),
-                arith::DivUIOp::create(b, tid, c(32))),
-            c(kRows));
-        Value m = memref::DimOp::create(b, a, 0);
-        // Whole warps leave together, so the shuffles below see 32 lanes.
-        auto inRange = scf::IfOp::create(b, ult(row0, m), false);
-        b.setInsertionPointToStart(inRange.thenBlock());
-        // The warp's rows (those past M read row M - 1 and are not stored)
-        // and this block's columns [by * nChunk, by * nChunk + nChunk)
-        // (those past N read column N - 1 and are not stored).
-        Value lastRow = arith::SubIOp::create(b, m, c(1));
-        SmallVector<Value> rowIdx, rowOk, colIdx, colOk;
-        for (int64_t r = 0; r < kRows; ++r) {
-          Value i = arith::AddIOp::create(b, row0, c(r));
-          rowOk.push_back(ult(i, m));
-          rowIdx.push_back(arith::MinUIOp::create(b, i, lastRow));
-        }
-        Value n0 = arith::MulIOp::create(
-            b, gpu::BlockIdOp::create(b, gpu::Dimension::y), c(nChunk));
-        for (int64_t j = 0; j < nChunk; ++j) {
-          Value col = arith::AddIOp::create(b, n0, c(j));
-          colOk.push_back(ult(col, c(n)));
-          colIdx.push_back(arith::MinUIOp::create(b, col, c(n - 1)));
-        }
-        auto vt = VectorType::get({width}, b.getF32Type());
-        Value vzero = arith::ConstantOp::create(
-            b, vt, DenseElementsAttr::get(vt, b.getF32FloatAttr(0.0f)));
-        auto kLoop = scf::ForOp::create(b, arith::MulIOp::create(b, lane, c(width)),
-                                        c(k), c(32 * width),
-                                        SmallVector<Value>(kRows * nChunk, vzero));
-        {
-          OpBuilder::InsertionGuard g(b);
-          b.setInsertionPointToStart(kLoop.getBody());
-          Value kk = kLoop.getInductionVar();
-          auto load = [&](Value mem, ValueRange idx) -> Value {
-            auto mt = cast<MemRefType>(mem.getType());
-            Value v = vector::LoadOp::create(
-                b, VectorType::get({width}, mt.getElementType()), mem, idx);
-            return mt.getElementType().isF32()
-                       ? v
-                       : arith::ExtFOp::create(b, vt, v).getResult();
-          };
-          SmallVector<Value> xs, ys, acc;
-          for (int64_t r = 0; r < kRows; ++r)
-            xs.push_back(load(a, ValueRange{rowIdx[r], kk}));
-          for (int64_t j = 0; j < nChunk; ++j)
-            ys.push_back(vec ? load(w, ValueRange{kk}) : load(w, ValueRange{colIdx[j], kk}));
-          for (int64_t r = 0; r < kRows; ++r)
-            for (int64_t j = 0; j < nChunk; ++j)
-              acc.push_back(vector::FMAOp::create(
-                  b, xs[r], ys[j], kLoop.getRegionIterArgs()[r * nChunk + j]));
-          scf::YieldOp::create(b, acc);
-        }
-        Value isLane0 =
-            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, c(0));
-        for (int64_t r = 0; r < kRows; ++r)
-          for (int64_t j = 0; j < nChunk; ++j) {
-            Value v = vector::ReductionOp::create(b, vector::CombiningKind::ADD,
-                                                  kLoop.getResult(r * nChunk + j));
-            for (int64_t d = 16; d >= 1; d /= 2) {
-              Value o2 = gpu::ShuffleOp::create(
-                             b, v, arith::ConstantOp::create(b, b.getI32IntegerAttr(d)),
-                             arith::ConstantOp::create(b, b.getI32IntegerAttr(32)),
-                             gpu::ShuffleMode::XOR)
-                             .getShuffleResult();
-              v = arith::AddFOp::create(b, v, o2);
-            }
-            Value store = arith::AndIOp::create(
-                b, isLane0, arith::AndIOp::create(b, rowOk[r], colOk[j]));
-            auto st = scf::IfOp::create(b, store, false);
-            OpBuilder::InsertionGuard g(b);
-            b.setInsertionPointToStart(st.thenBlock());
-            SmallVector<Value> idx = {rowIdx[r]};
-            if (!vec)
-              idx.push_back(colIdx[j]);
-            Value base = memref::LoadOp::create(b, in, idx);
-            memref::StoreOp::create(b, arith::AddFOp::create(b, base, v), o, idx);
-          }
-        b.setInsertionPointAfter(inRange);
-        gpu::ReturnOp::create(b);
-      });
-  auto cst = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(hb, loc, v).getResult();
+                     (ShapedType::isDynamic(staticRows) ? std::string("dyn")
+                                                        : std::to_string(staticRows));
+  Value gy = cIdx(hb, (s.n + s.nChunk - 1) / s.nChunk);
+  Value threads = cIdx(hb, 32 * kWarps), one = cIdx(hb, 1);
+  auto launch = [&](StringRef kernelName, Value gx,
+                    void (*build)(ImplicitLocOpBuilder &, gpu::GPUFuncOp,
+                                 const RowDotShape &)) {
+    gpu::GPUFuncOp fn = getOrCreateKernel(
+        gpuModule, op.getLoc(), kernelName, argTypes,
+        ArrayRef<int32_t>{32 * kWarps, 1, 1},
+        [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp f) {
+          build(b, f, s);
+          gpu::ReturnOp::create(b);
+        });
+    gpu::LaunchFuncOp::create(hb, op.getLoc(), fn, gpu::KernelDim3{gx, gy, one},
+                              gpu::KernelDim3{threads, one, one}, Value(), buffers);
   };
-  Value blocks = arith::CeilDivUIOp::create(hb, loc, rows, cst(kWarps * kRows));
-  gpu::LaunchFuncOp::create(
-      hb, loc, fn, gpu::KernelDim3{blocks, cst((n + nChunk - 1) / nChunk), cst(1)},
-      gpu::KernelDim3{cst(32 * kWarps), cst(1), cst(1)}, Value(), buffers);
-  Value result = bufferization::ToTensorOp::create(hb, loc, ot, out,
+  std::string fewName = name + "_fewrows";
+  Value manyGrid = arith::CeilDivUIOp::create(hb, rows, cIdx(hb, kWarps * kRows));
+  Value fewGrid = arith::CeilDivUIOp::create(hb, rows, cIdx(hb, kRows));
+  if (!ShapedType::isDynamic(staticRows)) {
+    if (staticRows <= kFewRowsMax)
+      launch(fewName, fewGrid, buildFewRows);
+    else
+      launch(name, manyGrid, buildWarpPerTile);
+  } else {
+    Value few = cmpi(hb, arith::CmpIPredicate::ule, rows, cIdx(hb, kFewRowsMax));
+    Value zero = cIdx(hb, 0);
+    launch(name, select(hb, few, zero, manyGrid), buildWarpPerTile);
+    launch(fewName, select(hb, few, fewGrid, zero), buildFewRows);
+  }
+  Value result = bufferization::ToTensorOp::create(hb, ot, out,
                                                    /*restrict=*/true,
                                                    /*writable=*/true);
   op.getResult(0).replaceAllUsesWith(result);

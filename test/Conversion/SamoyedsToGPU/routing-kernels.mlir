@@ -1,18 +1,19 @@
 // The kernels and launches that convert-samoyeds-to-gpu generates for the
 // routing ops (lib/Conversion/SamoyedsToGPU/RoutingKernels.cpp, docs/kernel.md
-// "Routing kernels"): route (one thread per token), dispatch (count / scan /
-// scatter), combine (inverse map init / scatter, gather). Then what reaches
-// PTX (format=isa: every kernel's .entry, no libdevice call) and, where ptxas
-// is installed, a cubin (format=bin). The device check is
+// "Routing kernels"): route (one warp per token without groups and for
+// E <= 256, else one thread per token), dispatch (count / scan / scatter),
+// combine (inverse map init / scatter, gather). Then what reaches PTX
+// (format=isa: every kernel's .entry, no libdevice call) and, where ptxas is
+// installed, a cubin (format=bin). The device check is
 // test/Integration/GPU/routing_check.py.
 //
 // The checks state facts rather than the emitter's op order: values are tied
 // by SSA names (the launch grid is the ceildiv of the token count, the
 // comparison reads the loop's running best), the loop structure is checked by
 // its trip counts and carried types, and what must happen a fixed number of
-// times per kernel (barriers, traps, atomics, stores of the results) is
-// counted per gpu.func by its own prefix:
-//   CHECK  host side and kernel bodies   BAR  barriers, traps and atomics
+// times per kernel (barriers, traps, atomics, shuffles, stores of the
+// results) is counted per gpu.func by its own prefix:
+//   CHECK  host side and kernel bodies   BAR  barriers, traps, atomics, shuffles
 // RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu -o %t.ir
 // RUN: FileCheck %s --input-file=%t.ir --implicit-check-not=samoyeds.
 // RUN: FileCheck %s --input-file=%t.ir --check-prefix=BAR
@@ -21,10 +22,11 @@
 // RUN: FileCheck %s --input-file=%t --check-prefix=OPS
 // RUN: %if ptxas %{ samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=bin" | FileCheck %s --check-prefix=BIN %}
 
-// Mixtral routing. A static token count is cast to the dynamic kernel
-// signature, so both functions launch the same kernel. No samoyeds op
-// survives (--implicit-check-not on the RUN line); the module holds kernels.
-// Grid ceildiv(T, 128) x 1 x 1, 128 threads; no host guard.
+// Mixtral routing (n_group = 1, E = 8): the warp-per-token kernel. A static
+// token count is cast to the dynamic kernel signature, so both functions
+// launch the same kernel. No samoyeds op survives (--implicit-check-not on
+// the RUN line); the module holds kernels. Grid ceildiv(T, 4) x 1 x 1 (4
+// warps of a 128-thread block, a token each); no host guard.
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: func.func @mixtral(
@@ -33,9 +35,9 @@
 // CHECK-DAG: %[[T:.*]] = memref.dim %[[LB]], %{{.*}} : memref<?x8xf32>
 // CHECK-DAG: %[[W:.*]] = memref.alloc(%[[T]]) : memref<?x2xf32>
 // CHECK-DAG: %[[I:.*]] = memref.alloc(%[[T]]) : memref<?x2xi32>
-// CHECK-DAG: %[[GRID:.*]] = arith.ceildivui %[[T]], %c128{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[GRID:.*]] = arith.ceildivui %[[T]], %c4{{(_[0-9]+)?}} : index
 // CHECK-NOT: scf.if
-// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32 blocks in (%[[GRID]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c128{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) args(%[[LB]] : memref<?x8xf32>, %[[W]] : memref<?x2xf32>, %[[I]] : memref<?x2xi32>)
+// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32_warp blocks in (%[[GRID]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c128{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) args(%[[LB]] : memref<?x8xf32>, %[[W]] : memref<?x2xf32>, %[[I]] : memref<?x2xi32>)
 // CHECK-DAG: %[[WT:.*]] = bufferization.to_tensor %[[W]] restrict writable : memref<?x2xf32> to tensor<?x2xf32>
 // CHECK-DAG: %[[IT:.*]] = bufferization.to_tensor %[[I]] restrict writable : memref<?x2xi32> to tensor<?x2xi32>
 // CHECK: return %[[WT]], %[[IT]]
@@ -47,38 +49,189 @@
 // CHECK-DAG: %[[CL:.*]] = memref.cast %[[SLB]] : memref<16x8xf32> to memref<?x8xf32>
 // CHECK-DAG: %[[CW:.*]] = memref.cast %[[SW]] : memref<16x2xf32> to memref<?x2xf32>
 // CHECK-DAG: %[[CI:.*]] = memref.cast %[[SI]] : memref<16x2xi32> to memref<?x2xi32>
-// CHECK-DAG: %[[SGRID:.*]] = arith.ceildivui %c16{{(_[0-9]+)?}}, %c128{{(_[0-9]+)?}} : index
-// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32 blocks in (%[[SGRID]], {{.*}} args(%[[CL]] : memref<?x8xf32>, %[[CW]] : memref<?x2xf32>, %[[CI]] : memref<?x2xi32>)
+// CHECK-DAG: %[[SGRID:.*]] = arith.ceildivui %c16{{(_[0-9]+)?}}, %c4{{(_[0-9]+)?}} : index
+// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32_warp blocks in (%[[SGRID]], {{.*}} args(%[[CL]] : memref<?x8xf32>, %[[CW]] : memref<?x2xf32>, %[[CI]] : memref<?x2xi32>)
 // CHECK: bufferization.to_tensor %[[SW]] restrict writable : memref<16x2xf32> to tensor<16x2xf32>
 
+// The kernel: warp w = tx / 32 of block bx handles token bx * 4 + w, the
+// whole warp inside one branch (the shuffles need its 32 lanes). Lane l owns
+// expert l; lanes 8..31 own none (they load expert 7, count as -inf in the
+// max and never take part in a pick).
+// CHECK-LABEL: gpu.module @samoyeds_kernels
+// CHECK: gpu.func @route_softmax_e8_k2_renorm_lf32_wf32_warp(%[[KL:[a-z0-9]+]]: memref<?x8xf32>, %[[KW:[a-z0-9]+]]: memref<?x2xf32>, %[[KI:[a-z0-9]+]]: memref<?x2xi32>) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK-DAG: %[[TID:.*]] = gpu.thread_id x
+// CHECK-DAG: %[[LANE:.*]] = arith.remui %[[TID]], %c32{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[WARP:.*]] = arith.divui %[[TID]], %c32{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[BID:.*]] = gpu.block_id x
+// CHECK-DAG: %[[BASE:.*]] = arith.muli %[[BID]], %c4{{(_[0-9]+)?}} : index
+// CHECK: %[[TOK:.*]] = arith.addi %[[BASE]], %[[WARP]] : index
+// CHECK: %[[NT:.*]] = memref.dim %[[KL]], %{{.*}} : memref<?x8xf32>
+// CHECK: llvm.intr.trap
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[TOK]], %[[NT]] : index
+// CHECK: scf.if %[[IN]] {
+// CHECK-DAG: %[[OWN:.*]] = arith.cmpi ult, %[[LANE]], %c8{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[AT:.*]] = arith.minui %[[LANE]], %c7{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[ID:.*]] = arith.index_cast %[[LANE]] : index to i32
+// CHECK: %[[X:.*]] = memref.load %[[KL]][%[[TOK]], %[[AT]]] : memref<?x8xf32>
+// CHECK: %[[XM:.*]] = arith.select %[[OWN]], %[[X]], %{{.*}} : f32
+// CHECK: %[[M0:.*]] = arith.maximumf %{{.*}}, %[[XM]] : f32
+// The softmax max: a butterfly of xor shuffles (max is exact in any order).
+// CHECK: %[[S16:.*]], %{{.*}} = gpu.shuffle xor %[[M0]], %c16_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: %[[M1:.*]] = arith.maximumf %[[M0]], %[[S16]] : f32
+// CHECK: gpu.shuffle xor %[[M1]], %c8_i32
+// CHECK: gpu.shuffle xor %{{.*}}, %c4_i32
+// CHECK: gpu.shuffle xor %{{.*}}, %c2_i32
+// CHECK: %[[S1:.*]], %{{.*}} = gpu.shuffle xor %{{.*}}, %c1_i32
+// CHECK: %[[MX:.*]] = arith.maximumf %{{.*}}, %[[S1]] : f32
+// CHECK: %[[D:.*]] = arith.subf %[[X]], %[[MX]] : f32
+// CHECK: %[[Y:.*]] = arith.mulf %[[D]], %{{.*}} : f32
+// CHECK: %[[EX:.*]] = nvvm.inline_ptx "ex2.approx.f32 $0, $1;" ro(%[[Y]] : f32) -> f32
+// The sum in expert order, as the thread-per-token kernel adds it: expert
+// e's exponential broadcast from lane e, added by every lane.
+// CHECK: %[[B0:.*]], %{{.*}} = gpu.shuffle idx %[[EX]], %c0_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: %[[A0:.*]] = arith.addf %{{.*}}, %[[B0]] : f32
+// CHECK: %[[B1:.*]], %{{.*}} = gpu.shuffle idx %[[EX]], %c1_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: %[[A1:.*]] = arith.addf %[[A0]], %[[B1]] : f32
+// CHECK: %[[B2:.*]], %{{.*}} = gpu.shuffle idx %[[EX]], %c2_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: %[[A2:.*]] = arith.addf %[[A1]], %[[B2]] : f32
+// CHECK: %[[B3:.*]], %{{.*}} = gpu.shuffle idx %[[EX]], %c3_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: %[[A3:.*]] = arith.addf %[[A2]], %[[B3]] : f32
+// CHECK: %[[B4:.*]], %{{.*}} = gpu.shuffle idx %[[EX]], %c4_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: %[[A4:.*]] = arith.addf %[[A3]], %[[B4]] : f32
+// CHECK: %[[B5:.*]], %{{.*}} = gpu.shuffle idx %[[EX]], %c5_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: %[[A5:.*]] = arith.addf %[[A4]], %[[B5]] : f32
+// CHECK: %[[B6:.*]], %{{.*}} = gpu.shuffle idx %[[EX]], %c6_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: %[[A6:.*]] = arith.addf %[[A5]], %[[B6]] : f32
+// CHECK: %[[B7:.*]], %{{.*}} = gpu.shuffle idx %[[EX]], %c7_i32{{(_[0-9]+)?}}, %c32_i32{{(_[0-9]+)?}} : f32
+// CHECK: %[[SUM:.*]] = arith.addf %[[A6]], %[[B7]] : f32
+// CHECK: %[[P:.*]] = arith.divf %[[EX]], %[[SUM]] : f32
+// CHECK: %[[ISNAN:.*]] = arith.cmpf uno, %[[P]], %[[P]] : f32
+// CHECK: %[[KEY:.*]] = arith.select %[[ISNAN]], %{{.*}}, %[[P]] : f32
+// k = 2 passes: the previous pick (key, expert), the sum of the picks, and
+// this lane's pick (expert, probability): lane j keeps pick j.
+// CHECK: %[[PICKS:.*]]:5 = scf.for %[[J:[a-z0-9]+]] = %{{.*}} to %c2{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[PK:[a-z0-9]+]] = %{{.*}}, %[[PE:[a-z0-9]+]] = %c-1_i32{{(_[0-9]+)?}}, %[[PS:[a-z0-9]+]] = %{{.*}}, %[[ME:[a-z0-9]+]] = %c-1_i32{{(_[0-9]+)?}}, %[[MW:[a-z0-9]+]] = %{{.*}}) -> (f32, i32, f32, i32, f32) {
+// The lane's candidate: its own expert if it comes strictly after the
+// previous pick in the order (key descending, expert ascending).
+// CHECK-DAG: arith.cmpi sgt, %[[ID]], %[[PE]] : i32
+// CHECK-DAG: arith.cmpf oeq, %[[KEY]], %[[PK]] : f32
+// CHECK-DAG: arith.cmpf olt, %[[KEY]], %[[PK]] : f32
+// CHECK: %[[TAKE:.*]] = arith.andi %[[OWN]], %{{.*}} : i1
+// CHECK: %[[LK:.*]] = arith.select %[[TAKE]], %[[KEY]], %{{.*}} : f32
+// CHECK: %[[LE:.*]] = arith.select %[[TAKE]], %[[ID]], %c-1_i32{{(_[0-9]+)?}} : i32
+// CHECK: %[[LS:.*]] = arith.select %[[TAKE]], %[[P]], %{{.*}} : f32
+// The warp's best: 5 xor steps exchanging (key, expert, probability); the
+// other lane's candidate wins if it is an expert and this lane's is none or
+// comes after it.
+// CHECK: %[[OK:.*]], %{{.*}} = gpu.shuffle xor %[[LK]], %c16_i32{{(_[0-9]+)?}}, %{{.*}} : f32
+// CHECK: %[[OE:.*]], %{{.*}} = gpu.shuffle xor %[[LE]], %c16_i32{{(_[0-9]+)?}}, %{{.*}} : i32
+// CHECK: %[[OS:.*]], %{{.*}} = gpu.shuffle xor %[[LS]], %c16_i32{{(_[0-9]+)?}}, %{{.*}} : f32
+// CHECK-DAG: arith.cmpi sgt, %[[LE]], %[[OE]] : i32
+// CHECK-DAG: arith.cmpf oeq, %[[LK]], %[[OK]] : f32
+// CHECK-DAG: arith.cmpf olt, %[[LK]], %[[OK]] : f32
+// CHECK-DAG: arith.cmpi slt, %[[LE]], %c0_i32{{(_[0-9]+)?}} : i32
+// CHECK-DAG: %[[REAL:.*]] = arith.cmpi sge, %[[OE]], %c0_i32{{(_[0-9]+)?}} : i32
+// CHECK: %[[BETTER:.*]] = arith.andi %[[REAL]], %{{.*}} : i1
+// CHECK: arith.select %[[BETTER]], %[[OK]], %[[LK]] : f32
+// CHECK: arith.select %[[BETTER]], %[[OE]], %[[LE]] : i32
+// CHECK: arith.select %[[BETTER]], %[[OS]], %[[LS]] : f32
+// CHECK-COUNT-3: gpu.shuffle xor %{{.*}}, %c8_i32
+// CHECK-COUNT-3: gpu.shuffle xor %{{.*}}, %c4_i32
+// CHECK-COUNT-3: gpu.shuffle xor %{{.*}}, %c2_i32
+// CHECK-COUNT-3: gpu.shuffle xor %{{.*}}, %c1_i32
+// CHECK: %[[FK:.*]] = arith.select %[[LAST:[a-z0-9_]+]], %{{.*}}, %{{.*}} : f32
+// CHECK: %[[FE:.*]] = arith.select %[[LAST]], %{{.*}}, %{{.*}} : i32
+// CHECK: %[[FS:.*]] = arith.select %[[LAST]], %{{.*}}, %{{.*}} : f32
+// CHECK: %[[TOT:.*]] = arith.addf %[[PS]], %[[FS]] : f32
+// CHECK: %[[MINE:.*]] = arith.cmpi eq, %[[J]], %[[LANE]] : index
+// CHECK: %[[ME1:.*]] = arith.select %[[MINE]], %[[FE]], %[[ME]] : i32
+// CHECK: %[[MW1:.*]] = arith.select %[[MINE]], %[[FS]], %[[MW]] : f32
+// CHECK: scf.yield %[[FK]], %[[FE]], %[[TOT]], %[[ME1]], %[[MW1]] : f32, i32, f32, i32, f32
+// Lanes 0 and 1 store their pick: the expert, and its probability
+// renormalised by the sum of the picks.
+// CHECK: %[[ST:.*]] = arith.cmpi ult, %[[LANE]], %c2{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[ST]] {
+// CHECK: memref.store %[[PICKS]]#3, %[[KI]][%[[TOK]], %[[LANE]]] : memref<?x2xi32>
+// CHECK: %[[RW:.*]] = arith.divf %[[PICKS]]#4, %[[PICKS]]#2 : f32
+// CHECK: memref.store %[[RW]], %[[KW]][%[[TOK]], %[[LANE]]] : memref<?x2xf32>
+// CHECK: gpu.return
+// CHECK-NOT: gpu.func
+
+// No shared memory, no barrier; the only trap is the check that the results
+// have T rows. Shuffles: 5 for the max, E = 8 broadcasts for the sum, and a
+// pass's 5 steps x 3 values (the pass loop is not unrolled).
+// BAR-LABEL: gpu.func @route_softmax_e8_k2_renorm_lf32_wf32_warp(
+// BAR-NOT: gpu.barrier
+// BAR-COUNT-1: llvm.intr.trap
+// BAR-NOT: gpu.shuffle
+// BAR-COUNT-5: gpu.shuffle xor
+// BAR-NOT: gpu.shuffle xor
+// BAR-COUNT-8: gpu.shuffle idx
+// BAR-NOT: gpu.shuffle idx
+// BAR-COUNT-15: gpu.shuffle xor
+// BAR-NOT: gpu.shuffle
+// BAR-NOT: gpu.barrier
+// BAR-NOT: llvm.intr.trap
+// BAR: gpu.return
+
+// PTX-LABEL: gpu.binary @samoyeds_kernels
+// PTX-SAME: .visible .entry route_softmax_e8_k2_renorm_lf32_wf32_warp(
+// PTX-SAME: .maxntid 128, 1, 1
+// OPS-LABEL: gpu.binary @samoyeds_kernels
+// OPS-SAME: shfl.sync.bfly.b32
+// OPS-SAME: ex2.approx.f32
+// OPS-SAME: shfl.sync.idx.b32
+// BIN-LABEL: gpu.binary @samoyeds_kernels
+// BIN-SAME: chip = "sm_90a"
+// BIN-SAME: bin = "\7FELF
+// BIN-SAME: .text.route_softmax_e8_k2_renorm_lf32_wf32_warp\00
+func.func @mixtral(%l: tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = samoyeds.route %l {top_k = 2, renormalize}
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}
+func.func @mixtral_static(%l: tensor<16x8xf32>) -> (tensor<16x2xf32>, tensor<16x2xi32>) {
+  %w, %i = samoyeds.route %l {top_k = 2, renormalize}
+             : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<16x2xi32>
+  return %w, %i : tensor<16x2xf32>, tensor<16x2xi32>
+}
+
+// -----
+
+// More experts than the warp kernel keeps in registers (E = 300 > 256): the
+// thread-per-token kernel, grid ceildiv(T, 128), no shuffle.
+// CHECK-LABEL: func.func @many_experts(
+// CHECK: %[[T:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?x300xf32>
+// CHECK: %[[GRID:.*]] = arith.ceildivui %[[T]], %c128{{(_[0-9]+)?}} : index
+// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e300_k2_renorm_lf32_wf32 blocks in (%[[GRID]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c128{{(_[0-9]+)?}},
+
 // The kernel: thread t = bx * 128 + tx handles token t < T alone. Softmax
-// statistics over the 8 experts (the max, then the sum of ex2-based
+// statistics over the 300 experts (the max, then the sum of ex2-based
 // exponentials of l - max); then k = 2 passes, each a scan over the experts
 // for the best one strictly after the previous pick in the order (key
 // descending, expert ascending; a NaN key is -inf), storing its index and
 // adding its probability to the sum of the picks; then the weights, each
 // probability renormalised by that sum.
 // CHECK-LABEL: gpu.module @samoyeds_kernels
-// CHECK: gpu.func @route_softmax_e8_k2_renorm_lf32_wf32(%[[KL:[a-z0-9]+]]: memref<?x8xf32>, %[[KW:[a-z0-9]+]]: memref<?x2xf32>, %[[KI:[a-z0-9]+]]: memref<?x2xi32>) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK: gpu.func @route_softmax_e300_k2_renorm_lf32_wf32(%[[KL:[a-z0-9]+]]: memref<?x300xf32>, %[[KW:[a-z0-9]+]]: memref<?x2xf32>, %[[KI:[a-z0-9]+]]: memref<?x2xi32>) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK-DAG: %[[TID:.*]] = gpu.thread_id x
 // CHECK-DAG: %[[BID:.*]] = gpu.block_id x
 // CHECK-DAG: %[[BASE:.*]] = arith.muli %[[BID]], %c128{{(_[0-9]+)?}} : index
 // CHECK: %[[TOK:.*]] = arith.addi %[[BASE]], %[[TID]] : index
-// CHECK: %[[NT:.*]] = memref.dim %[[KL]], %{{.*}} : memref<?x8xf32>
+// CHECK: %[[NT:.*]] = memref.dim %[[KL]], %{{.*}} : memref<?x300xf32>
 // CHECK: %[[IN:.*]] = arith.cmpi ult, %[[TOK]], %[[NT]] : index
 // CHECK: scf.if %[[IN]] {
-// CHECK: %[[MAX:.*]] = scf.for %[[E:[a-z0-9]+]] = %{{.*}} to %c8{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[M:[a-z0-9]+]] = %{{.*}}) -> (f32) {
-// CHECK: %[[X:.*]] = memref.load %[[KL]][%[[TOK]], %[[E]]] : memref<?x8xf32>
+// CHECK: %[[MAX:.*]] = scf.for %[[E:[a-z0-9]+]] = %{{.*}} to %c300{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[M:[a-z0-9]+]] = %{{.*}}) -> (f32) {
+// CHECK: %[[X:.*]] = memref.load %[[KL]][%[[TOK]], %[[E]]] : memref<?x300xf32>
 // CHECK: arith.maximumf %[[M]], %[[X]] : f32
-// CHECK: %[[SUM:.*]] = scf.for %[[E2:[a-z0-9]+]] = %{{.*}} to %c8{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[ACC:[a-z0-9]+]] = %{{.*}}) -> (f32) {
-// CHECK: %[[X2:.*]] = memref.load %[[KL]][%[[TOK]], %[[E2]]] : memref<?x8xf32>
+// CHECK: %[[SUM:.*]] = scf.for %[[E2:[a-z0-9]+]] = %{{.*}} to %c300{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[ACC:[a-z0-9]+]] = %{{.*}}) -> (f32) {
+// CHECK: %[[X2:.*]] = memref.load %[[KL]][%[[TOK]], %[[E2]]] : memref<?x300xf32>
 // CHECK: %[[D:.*]] = arith.subf %[[X2]], %[[MAX]] : f32
 // CHECK: %[[Y:.*]] = arith.mulf %[[D]], %{{.*}} : f32
 // CHECK: %[[EX:.*]] = nvvm.inline_ptx "ex2.approx.f32 $0, $1;" ro(%[[Y]] : f32) -> f32
 // CHECK: arith.addf %[[ACC]], %[[EX]] : f32
 // The picks: (key, expert) of the previous pick and the sum of the picks.
 // CHECK: %[[PICKS:.*]]:3 = scf.for %[[J:[a-z0-9]+]] = %{{.*}} to %c2{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[PK:[a-z0-9]+]] = %{{.*}}, %[[PE:[a-z0-9]+]] = %c-1{{(_[0-9]+)?}}, %[[PS:[a-z0-9]+]] = %{{.*}}) -> (f32, index, f32) {
-// CHECK: %[[BEST:.*]]:2 = scf.for %[[E3:[a-z0-9]+]] = %{{.*}} to %c8{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[BK:[a-z0-9]+]] = %{{.*}}, %[[BE:[a-z0-9]+]] = %c-1{{(_[0-9]+)?}}) -> (f32, index) {
+// CHECK: %[[BEST:.*]]:2 = scf.for %[[E3:[a-z0-9]+]] = %{{.*}} to %c300{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[BK:[a-z0-9]+]] = %{{.*}}, %[[BE:[a-z0-9]+]] = %c-1{{(_[0-9]+)?}}) -> (f32, index) {
 // CHECK: %[[S:.*]] = arith.divf %{{.*}}, %[[SUM]] : f32
 // CHECK: %[[ISNAN:.*]] = arith.cmpf uno, %[[S]], %[[S]] : f32
 // CHECK: %[[KEY:.*]] = arith.select %[[ISNAN]], %{{.*}}, %[[S]] : f32
@@ -102,39 +255,37 @@
 // CHECK: gpu.return
 // CHECK-NOT: gpu.func
 
-// One thread per token, no shared memory: no barrier; the only trap is the
+// One thread per token, no shared memory: no barrier, no shuffle; the only trap is the
 // check that the results have T rows.
-// BAR-LABEL: gpu.func @route_softmax_e8_k2_renorm_lf32_wf32(
+// BAR-LABEL: gpu.func @route_softmax_e300_k2_renorm_lf32_wf32(
 // BAR-NOT: gpu.barrier
+// BAR-NOT: gpu.shuffle
 // BAR-COUNT-1: llvm.intr.trap
 // BAR-NOT: gpu.barrier
+// BAR-NOT: gpu.shuffle
 // BAR-NOT: llvm.intr.trap
 // BAR: gpu.return
 
 // PTX-LABEL: gpu.binary @samoyeds_kernels
-// PTX-SAME: .visible .entry route_softmax_e8_k2_renorm_lf32_wf32(
+// PTX-SAME: .visible .entry route_softmax_e300_k2_renorm_lf32_wf32(
 // PTX-SAME: .maxntid 128, 1, 1
 // OPS-LABEL: gpu.binary @samoyeds_kernels
 // OPS-SAME: ex2.approx.f32
 // BIN-LABEL: gpu.binary @samoyeds_kernels
 // BIN-SAME: chip = "sm_90a"
 // BIN-SAME: bin = "\7FELF
-// BIN-SAME: .text.route_softmax_e8_k2_renorm_lf32_wf32\00
-func.func @mixtral(%l: tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+// BIN-SAME: .text.route_softmax_e300_k2_renorm_lf32_wf32\00
+func.func @many_experts(%l: tensor<?x300xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>) {
   %w, %i = samoyeds.route %l {top_k = 2, renormalize}
-             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+             : tensor<?x300xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
-}
-func.func @mixtral_static(%l: tensor<16x8xf32>) -> (tensor<16x2xf32>, tensor<16x2xi32>) {
-  %w, %i = samoyeds.route %l {top_k = 2, renormalize}
-             : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<16x2xi32>
-  return %w, %i : tensor<16x2xf32>, tensor<16x2xi32>
 }
 
 // -----
-
 // DeepSeek-V3 routing: sigmoid, bias, 8 groups keep 4, top-8, x2.5, bf16
-// weights. The kernel name carries the whole configuration.
+// weights. The kernel name carries the whole configuration. Group-limited
+// routing keeps the thread-per-token kernel (no _warp suffix, grid
+// ceildiv(T, 128), no shuffle).
 
 // CHECK-LABEL: func.func @deepseek_v3(
 // CHECK-SAME: %[[L:[a-z0-9]+]]: tensor<?x64xf32>, %[[B:[a-z0-9]+]]: tensor<64xf32>)
@@ -144,8 +295,9 @@ func.func @mixtral_static(%l: tensor<16x8xf32>) -> (tensor<16x2xf32>, tensor<16x
 // CHECK-DAG: %[[I:.*]] = memref.alloc(%{{.*}}) : memref<?x8xi32>
 // The bias is passed with a dynamic size and checked against E on the device.
 // CHECK-DAG: %[[BD:.*]] = memref.cast %[[BB]] : memref<64xf32> to memref<?xf32>
+// CHECK-DAG: %[[GRID:.*]] = arith.ceildivui %{{.*}}, %c128{{(_[0-9]+)?}} : index
 // CHECK-NOT: scf.if
-// CHECK: gpu.launch_func @samoyeds_kernels::@route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16 {{.*}} args(%[[LB]] : memref<?x64xf32>, %[[BD]] : memref<?xf32>, %[[W]] : memref<?x8xbf16>, %[[I]] : memref<?x8xi32>)
+// CHECK: gpu.launch_func @samoyeds_kernels::@route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16 blocks in (%[[GRID]], {{.*}} args(%[[LB]] : memref<?x64xf32>, %[[BD]] : memref<?xf32>, %[[W]] : memref<?x8xbf16>, %[[I]] : memref<?x8xi32>)
 
 // CHECK: gpu.func @route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16(%[[KL:[a-z0-9]+]]: memref<?x64xf32>, %[[KB:[a-z0-9]+]]: memref<?xf32>, %[[KW:[a-z0-9]+]]: memref<?x8xbf16>, %[[KI:[a-z0-9]+]]: memref<?x8xi32>)
 // CHECK: %[[NB:.*]] = memref.dim %[[KB]], %{{.*}} : memref<?xf32>
@@ -185,11 +337,13 @@ func.func @mixtral_static(%l: tensor<16x8xf32>) -> (tensor<16x2xf32>, tensor<16x
 // CHECK: gpu.return
 // CHECK-NOT: math.
 
-// Two traps: the results' rows and the bias' size.
+// Two traps: the results' rows and the bias' size; no shuffle.
 // BAR-LABEL: gpu.func @route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16(
 // BAR-NOT: gpu.barrier
+// BAR-NOT: gpu.shuffle
 // BAR-COUNT-2: llvm.intr.trap
 // BAR-NOT: gpu.barrier
+// BAR-NOT: gpu.shuffle
 // BAR-NOT: llvm.intr.trap
 // BAR: gpu.return
 
@@ -207,6 +361,143 @@ func.func @deepseek_v3(%l: tensor<?x64xf32>, %b: tensor<64xf32>)
               topk_group = 4, scaling_factor = 2.5 : f32}
              : tensor<?x64xf32> -> tensor<?x8xbf16>, tensor<?x8xi32>
   return %w, %i : tensor<?x8xbf16>, tensor<?x8xi32>
+}
+
+// -----
+
+// Three more warp kernels: the host launches them in order, then the module
+// holds them.
+// CHECK-LABEL: func.func @qwen(
+// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e60_k4_lbf16_wf32_warp
+// CHECK-LABEL: func.func @deepseek_moe(
+// CHECK: %[[DGRID:.*]] = arith.ceildivui %{{.*}}, %c4{{(_[0-9]+)?}} : index
+// CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e64_k6_lf32_wf32_warp blocks in (%[[DGRID]],
+// CHECK-LABEL: func.func @sigmoid_bias(
+// CHECK: gpu.launch_func @samoyeds_kernels::@route_sigmoid_e40_k36_s2_lf32_bf32_wf32_warp
+// CHECK-LABEL: gpu.module @samoyeds_kernels
+
+// The warp kernel for E not a multiple of 32 (Qwen2-MoE: E = 60, top-4, bf16
+// logits): lane l owns experts l and l + 32; the second exists for lanes
+// l < 28 only, so it alone is guarded (its load clamped to expert 59, -inf in
+// the max, never picked). The sum broadcasts experts 0..59 in order: 60 idx
+// shuffles.
+// CHECK: gpu.func @route_softmax_e60_k4_lbf16_wf32_warp(%[[QL:[a-z0-9]+]]: memref<?x60xbf16>,
+// CHECK-DAG: %[[QTID:.*]] = gpu.thread_id x
+// CHECK-DAG: %[[QLANE:.*]] = arith.remui %[[QTID]], %c32{{(_[0-9]+)?}} : index
+// CHECK: scf.if
+// CHECK-NOT: arith.minui
+// CHECK: %[[QE1:.*]] = arith.addi %[[QLANE]], %c32{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[QOWN:.*]] = arith.cmpi ult, %[[QE1]], %c60{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[QAT:.*]] = arith.minui %[[QE1]], %c59{{(_[0-9]+)?}} : index
+// CHECK: %[[QX0:.*]] = memref.load %[[QL]][%{{.*}}, %[[QLANE]]] : memref<?x60xbf16>
+// CHECK: %[[QX1:.*]] = memref.load %[[QL]][%{{.*}}, %[[QAT]]] : memref<?x60xbf16>
+// CHECK: %[[QF1:.*]] = arith.extf %[[QX1]] : bf16 to f32
+// CHECK: arith.select %[[QOWN]], %[[QF1]], %{{.*}} : f32
+// CHECK: gpu.shuffle idx %{{.*}}, %c27_i32
+// CHECK: gpu.shuffle idx %{{.*}}, %c31_i32
+// The second register: lanes 0..27 hold experts 32..59.
+// CHECK: gpu.shuffle idx %[[QEX1:[a-z0-9_]+]], %c0_i32
+// CHECK: gpu.shuffle idx %[[QEX1]], %c27_i32
+// CHECK-NOT: gpu.shuffle idx
+// CHECK: scf.for {{.*}} -> (f32, i32, f32, i32, f32) {
+// Only the guarded expert's take is masked.
+// CHECK: arith.andi %[[QOWN]], %{{.*}} : i1
+// CHECK: scf.yield
+// CHECK: gpu.return
+// BAR-LABEL: gpu.func @route_softmax_e60_k4_lbf16_wf32_warp(
+// BAR-COUNT-1: llvm.intr.trap
+// BAR-COUNT-5: gpu.shuffle xor
+// BAR-NOT: gpu.shuffle xor
+// BAR-COUNT-60: gpu.shuffle idx
+// BAR-NOT: gpu.shuffle idx
+// BAR-COUNT-15: gpu.shuffle xor
+// BAR-NOT: gpu.shuffle
+// BAR: gpu.return
+// PTX-LABEL: gpu.binary @samoyeds_kernels
+// PTX-SAME: .visible .entry route_softmax_e60_k4_lbf16_wf32_warp(
+// PTX-SAME: .visible .entry route_softmax_e64_k6_lf32_wf32_warp(
+// PTX-SAME: .visible .entry route_sigmoid_e40_k36_s2_lf32_bf32_wf32_warp(
+// OPS-LABEL: gpu.binary @samoyeds_kernels
+// OPS-SAME: shfl.sync.idx.b32
+// BIN-LABEL: gpu.binary @samoyeds_kernels
+// BIN-SAME: bin = "\7FELF
+// BIN-SAME: .text.route_sigmoid_e40_k36_s2_lf32_bf32_wf32_warp\00
+func.func @qwen(%l: tensor<?x60xbf16>) -> (tensor<?x4xf32>, tensor<?x4xi32>) {
+  %w, %i = samoyeds.route %l {top_k = 4}
+             : tensor<?x60xbf16> -> tensor<?x4xf32>, tensor<?x4xi32>
+  return %w, %i : tensor<?x4xf32>, tensor<?x4xi32>
+}
+
+// DeepSeek-MoE: E = 64, top-6, no renormalisation: two registers per lane,
+// both always present (no guard, no clamp); 64 broadcasts for the sum;
+// the weights are the probabilities of the picks as they are.
+// CHECK: gpu.func @route_softmax_e64_k6_lf32_wf32_warp(
+// CHECK-NOT: arith.minui
+// CHECK: scf.for {{.*}} -> (f32, i32, f32, i32, f32) {
+// CHECK-NOT: arith.minui
+// CHECK: scf.yield
+// CHECK: %[[DJ:.*]] = arith.cmpi ult, %{{.*}}, %c6{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[DJ]] {
+// CHECK-NEXT: memref.store %{{.*}} : memref<?x6xi32>
+// CHECK-NEXT: memref.store %{{.*}} : memref<?x6xf32>
+// CHECK: gpu.return
+// BAR-LABEL: gpu.func @route_softmax_e64_k6_lf32_wf32_warp(
+// BAR-COUNT-1: llvm.intr.trap
+// BAR-COUNT-5: gpu.shuffle xor
+// BAR-NOT: gpu.shuffle xor
+// BAR-COUNT-64: gpu.shuffle idx
+// BAR-NOT: gpu.shuffle idx
+// BAR-COUNT-15: gpu.shuffle xor
+// BAR-NOT: gpu.shuffle
+// BAR: gpu.return
+func.func @deepseek_moe(%l: tensor<?x64xf32>) -> (tensor<?x6xf32>, tensor<?x6xi32>) {
+  %w, %i = samoyeds.route %l {top_k = 6}
+             : tensor<?x64xf32> -> tensor<?x6xf32>, tensor<?x6xi32>
+  return %w, %i : tensor<?x6xf32>, tensor<?x6xi32>
+}
+
+// Sigmoid with a bias, E = 40 and top_k = 36 > 32: no softmax statistics (no
+// max butterfly, no broadcasts), the bias read at the clamped expert, and
+// two picks per lane (j = l and l + 32), each stored by its lane when
+// j < 36, scaled by 2.
+// CHECK: gpu.func @route_sigmoid_e40_k36_s2_lf32_bf32_wf32_warp(%[[GL:[a-z0-9]+]]: memref<?x40xf32>, %[[GB:[a-z0-9]+]]: memref<?xf32>, %[[GW:[a-z0-9]+]]: memref<?x36xf32>, %[[GI:[a-z0-9]+]]: memref<?x36xi32>)
+// CHECK-DAG: %[[GTID:.*]] = gpu.thread_id x
+// CHECK-DAG: %[[GLANE:.*]] = arith.remui %[[GTID]], %c32{{(_[0-9]+)?}} : index
+// CHECK: %[[GE1:.*]] = arith.addi %[[GLANE]], %c32{{(_[0-9]+)?}} : index
+// CHECK: %[[GAT:.*]] = arith.minui %[[GE1]], %c39{{(_[0-9]+)?}} : index
+// CHECK: memref.load %[[GL]][%{{.*}}, %[[GAT]]] : memref<?x40xf32>
+// CHECK: nvvm.inline_ptx "ex2.approx.f32 $0, $1;"
+// CHECK: memref.load %[[GB]][%[[GAT]]] : memref<?xf32>
+// CHECK: %[[GP:.*]]:7 = scf.for %[[GJ:[a-z0-9]+]] = {{.*}} -> (f32, i32, f32, i32, f32, i32, f32) {
+// CHECK: arith.cmpi eq, %[[GJ]], %[[GLANE]] : index
+// CHECK: %[[GS1:.*]] = arith.addi %[[GLANE]], %c32{{(_[0-9]+)?}} : index
+// CHECK: arith.cmpi eq, %[[GJ]], %[[GS1]] : index
+// CHECK: scf.yield
+// CHECK: %[[GOK0:.*]] = arith.cmpi ult, %[[GLANE]], %c36{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[GOK0]] {
+// CHECK: memref.store %[[GP]]#3, %[[GI]][%{{.*}}, %[[GLANE]]] : memref<?x36xi32>
+// CHECK: %[[GW0:.*]] = arith.mulf %[[GP]]#4, %{{.*}} : f32
+// CHECK: memref.store %[[GW0]], %[[GW]][%{{.*}}, %[[GLANE]]] : memref<?x36xf32>
+// CHECK: %[[GJ1:.*]] = arith.addi %[[GLANE]], %c32{{(_[0-9]+)?}} : index
+// CHECK: %[[GOK1:.*]] = arith.cmpi ult, %[[GJ1]], %c36{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[GOK1]] {
+// CHECK: memref.store %[[GP]]#5, %[[GI]][%{{.*}}, %[[GJ1]]] : memref<?x36xi32>
+// CHECK: %[[GW1:.*]] = arith.mulf %[[GP]]#6, %{{.*}} : f32
+// CHECK: memref.store %[[GW1]], %[[GW]][%{{.*}}, %[[GJ1]]] : memref<?x36xf32>
+// CHECK: gpu.return
+// Two traps (result rows, bias size); only the passes shuffle.
+// BAR-LABEL: gpu.func @route_sigmoid_e40_k36_s2_lf32_bf32_wf32_warp(
+// BAR-COUNT-2: llvm.intr.trap
+// BAR-NOT: gpu.shuffle idx
+// BAR-COUNT-15: gpu.shuffle xor
+// BAR-NOT: gpu.shuffle
+// BAR: gpu.return
+func.func @sigmoid_bias(%l: tensor<?x40xf32>, %b: tensor<40xf32>)
+    -> (tensor<?x36xf32>, tensor<?x36xi32>) {
+  %w, %i = samoyeds.route %l bias(%b : tensor<40xf32>)
+             {top_k = 36, scoring = #samoyeds.scoring<sigmoid>, scaling_factor = 2.0 : f32}
+             : tensor<?x40xf32> -> tensor<?x36xf32>, tensor<?x36xi32>
+  return %w, %i : tensor<?x36xf32>, tensor<?x36xi32>
 }
 
 // -----

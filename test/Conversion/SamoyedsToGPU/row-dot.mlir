@@ -1,9 +1,14 @@
 // The row dot products that samoyeds-decompose-moe marks (gate logits, shared
-// expert gate) get their own kernel: a warp computes 2 rows x 4 columns,
-// lanes stride the reduction dimension, a shuffle butterfly sums each of the
-// 8 outputs, lane 0 adds the init value and stores the rows and columns in
-// range.
-// RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu | FileCheck %s
+// expert gate) get their own kernels, tiles of 2 rows x 4 columns whose lanes
+// stride the reduction dimension. Many rows: a warp per tile, a shuffle
+// butterfly sums each of the 8 outputs, lane 0 adds the init value and
+// stores the rows and columns in range. Few rows (M <= 32): a block per
+// tile whose 8 warps split K, the per-warp sums meet in workgroup memory and
+// are added in warp order. The host launches both, the one not chosen with
+// an empty grid; a static row count builds only the chosen one.
+// RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu -o %t
+// RUN: FileCheck %s --input-file=%t
+// RUN: FileCheck %s --input-file=%t --check-prefix=COUNT
 
 #lhs = affine_map<(d0, d1, d2) -> (d0, d2)>
 #rhs = affine_map<(d0, d1, d2) -> (d1, d2)>
@@ -11,16 +16,24 @@
 
 // CHECK-LABEL: func.func @logits
 // CHECK-NOT: linalg.generic
-// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
-// 8 warps x 2 rows per block: grid x = ceil(rows / 16); 8 columns in chunks
-// of 4: grid y = 2.
-// CHECK: %[[C16:.*]] = arith.constant 16 : index
-// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %{{.*}}, %[[C16]] : index
-// CHECK: %[[C2:.*]] = arith.constant 2 : index
+// CHECK: %[[M:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?x256xbf16>
+// CHECK: %[[OUT:.*]] = memref.alloc(%[[M]]) : memref<?x8xf32>
+// 8 columns in chunks of 4: grid y = 2 for both kernels. Many rows: 8 warps
+// x 2 rows per block, grid x = ceil(M / 16); few rows: 2 rows per block,
+// grid x = ceil(M / 2). M <= 32 chooses the few-rows kernel; the other gets
+// grid x = 0 (a runtime no-op), with no host branch.
+// CHECK: %[[GY:.*]] = arith.constant 2 : index
+// CHECK: %[[MANY:.*]] = arith.ceildivui %[[M]], %c16{{(_[0-9]+)?}} : index
+// CHECK: %[[FEWN:.*]] = arith.ceildivui %[[M]], %c2{{(_[0-9]+)?}} : index
+// CHECK: %[[FEW:.*]] = arith.cmpi ule, %[[M]], %c32{{(_[0-9]+)?}} : index
+// CHECK: %[[GMANY:.*]] = arith.select %[[FEW]], %c0{{(_[0-9]+)?}}, %[[MANY]] : index
 // CHECK-NOT: scf.if
-// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n8_bf16_bf16_dyn blocks in (%[[BLOCKS]], %[[C2]], %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x256xbf16>, %{{.*}} : memref<8x256xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n8_bf16_bf16_dyn blocks in (%[[GMANY]], %[[GY]], %{{.*}}) threads in (%c256{{(_[0-9]+)?}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x256xbf16>, %{{.*}} : memref<8x256xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
+// CHECK: %[[GFEW:.*]] = arith.select %[[FEW]], %[[FEWN]], %c0{{(_[0-9]+)?}} : index
+// CHECK-NOT: scf.if
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n8_bf16_bf16_dyn_fewrows blocks in (%[[GFEW]], %[[GY]], %{{.*}}) threads in (%c256{{(_[0-9]+)?}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x256xbf16>, %{{.*}} : memref<8x256xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
-// CHECK: gpu.func @row_dot_k256_n8_bf16_bf16_dyn
+// CHECK: gpu.func @row_dot_k256_n8_bf16_bf16_dyn(
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: gpu.block_id  y
 // Lanes read 8 consecutive bf16 (16 bytes) per step of 256: 2 token rows and
@@ -64,7 +77,96 @@
 // CHECK-COUNT-5: gpu.shuffle  xor
 // CHECK: scf.if
 // CHECK: memref.store
-// CHECK-NOT: gpu.shuffle
+// CHECK: gpu.return
+
+// The few-rows kernel: block bx's 2 rows 2 bx, 2 bx + 1 (the second clamped
+// to M - 1 and not stored past M), 8 partial sums per warp in workgroup
+// memory. No early exit: every thread reaches the barrier.
+// CHECK: gpu.func @row_dot_k256_n8_bf16_bf16_dyn_fewrows(%[[FA:[a-z0-9]+]]: memref<?x256xbf16>, %[[FW:[a-z0-9]+]]: memref<8x256xbf16>, %[[FI:[a-z0-9]+]]: memref<?x8xf32>, %[[FO:[a-z0-9]+]]: memref<?x8xf32>) workgroup(%[[PART:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-DAG: %[[TID:.*]] = gpu.thread_id x
+// CHECK-DAG: %[[LANE:.*]] = arith.remui %[[TID]], %c32{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[WARP:.*]] = arith.divui %[[TID]], %c32{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[BX:.*]] = gpu.block_id  x
+// CHECK: %[[ROW0:.*]] = arith.muli %[[BX]], %c2{{(_[0-9]+)?}} : index
+// CHECK-NOT: scf.if
+// Thread t's steps are at k = 8 t + 2048 i: K = 256 is a single step, guarded
+// (only k < 256 accumulates), its loads clamped to k = 248.
+// CHECK: %[[K:.*]] = arith.muli %[[TID]], %c8{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[KOK:.*]] = arith.cmpi ult, %[[K]], %c256{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[KC:.*]] = arith.minui %[[K]], %c248{{(_[0-9]+)?}} : index
+// CHECK-NOT: scf.for
+// CHECK-COUNT-2: vector.load %[[FA]][%{{.*}}, %[[KC]]] : memref<?x256xbf16>, vector<8xbf16>
+// CHECK-COUNT-4: vector.load %[[FW]][%{{.*}}, %[[KC]]] : memref<8x256xbf16>, vector<8xbf16>
+// CHECK-COUNT-8: vector.fma
+// CHECK-COUNT-8: arith.select %[[KOK]], %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK-NOT: vector.load
+// Each warp sums its lanes per output; lane 0 stores the 8 sums at
+// warp * 8 + output.
+// CHECK: %[[IS0:.*]] = arith.cmpi eq, %[[LANE]], %c0{{(_[0-9]+)?}} : index
+// CHECK-COUNT-8: vector.reduction <add>
+// CHECK: scf.if %[[IS0]] {
+// CHECK: %[[WBASE:.*]] = arith.muli %[[WARP]], %c8{{(_[0-9]+)?}} : index
+// CHECK: %[[AT0:.*]] = arith.addi %[[WBASE]], %c0{{(_[0-9]+)?}} : index
+// CHECK: memref.store %{{.*}}, %[[PART]][%[[AT0]]] : memref<64xf32, #gpu.address_space<workgroup>>
+// CHECK-COUNT-7: memref.store %{{.*}}, %[[PART]][%{{.*}}] : memref<64xf32, #gpu.address_space<workgroup>>
+// CHECK: gpu.barrier
+// Thread o < 8 adds output o's 8 partials in warp order (entries o, o + 8,
+// ..., o + 56), then the init value, and stores row 2 bx + o / 4, column
+// 4 by + o % 4 when in range.
+// CHECK: %[[MINE:.*]] = arith.cmpi ult, %[[TID]], %c8{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[MINE]] {
+// CHECK: %[[P0:.*]] = memref.load %[[PART]][%[[TID]]]
+// CHECK: %[[I1:.*]] = arith.addi %[[TID]], %c8{{(_[0-9]+)?}} : index
+// CHECK: %[[P1:.*]] = memref.load %[[PART]][%[[I1]]]
+// CHECK: %[[S1:.*]] = arith.addf %[[P0]], %[[P1]] : f32
+// CHECK: %[[I2:.*]] = arith.addi %[[TID]], %c16{{(_[0-9]+)?}} : index
+// CHECK: %[[P2:.*]] = memref.load %[[PART]][%[[I2]]]
+// CHECK: %[[S2:.*]] = arith.addf %[[S1]], %[[P2]] : f32
+// CHECK: %[[I3:.*]] = arith.addi %[[TID]], %c24{{(_[0-9]+)?}} : index
+// CHECK: %[[P3:.*]] = memref.load %[[PART]][%[[I3]]]
+// CHECK: %[[S3:.*]] = arith.addf %[[S2]], %[[P3]] : f32
+// CHECK: %[[I4:.*]] = arith.addi %[[TID]], %c32{{(_[0-9]+)?}} : index
+// CHECK: %[[P4:.*]] = memref.load %[[PART]][%[[I4]]]
+// CHECK: %[[S4:.*]] = arith.addf %[[S3]], %[[P4]] : f32
+// CHECK: %[[I5:.*]] = arith.addi %[[TID]], %c40{{(_[0-9]+)?}} : index
+// CHECK: %[[P5:.*]] = memref.load %[[PART]][%[[I5]]]
+// CHECK: %[[S5:.*]] = arith.addf %[[S4]], %[[P5]] : f32
+// CHECK: %[[I6:.*]] = arith.addi %[[TID]], %c48{{(_[0-9]+)?}} : index
+// CHECK: %[[P6:.*]] = memref.load %[[PART]][%[[I6]]]
+// CHECK: %[[S6:.*]] = arith.addf %[[S5]], %[[P6]] : f32
+// CHECK: %[[I7:.*]] = arith.addi %[[TID]], %c56{{(_[0-9]+)?}} : index
+// CHECK: %[[P7:.*]] = memref.load %[[PART]][%[[I7]]]
+// CHECK: %[[S7:.*]] = arith.addf %[[S6]], %[[P7]] : f32
+// CHECK: %[[RO:.*]] = arith.divui %[[TID]], %c4{{(_[0-9]+)?}} : index
+// CHECK: %[[R:.*]] = arith.addi %[[ROW0]], %[[RO]] : index
+// CHECK: %[[CO:.*]] = arith.remui %[[TID]], %c4{{(_[0-9]+)?}} : index
+// CHECK: %[[C:.*]] = arith.addi %{{.*}}, %[[CO]] : index
+// CHECK-DAG: %[[COK:.*]] = arith.cmpi ult, %[[C]], %c8{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[ROK:.*]] = arith.cmpi ult, %[[R]], %{{.*}} : index
+// CHECK: %[[OK:.*]] = arith.andi %[[ROK]], %[[COK]] : i1
+// CHECK: scf.if %[[OK]] {
+// CHECK: %[[INIT:.*]] = memref.load %[[FI]][%[[R]], %[[C]]] : memref<?x8xf32>
+// CHECK: %[[V:.*]] = arith.addf %[[INIT]], %[[S7]] : f32
+// CHECK: memref.store %[[V]], %[[FO]][%[[R]], %[[C]]] : memref<?x8xf32>
+// CHECK: gpu.return
+
+// Per kernel: 8 outputs x 5 xor shuffles; the few-rows kernel has the one
+// barrier between the partial sums and their addition.
+// COUNT-LABEL: gpu.func @row_dot_k256_n8_bf16_bf16_dyn(
+// COUNT-NOT: gpu.barrier
+// COUNT-COUNT-40: gpu.shuffle  xor
+// COUNT-NOT: gpu.shuffle
+// COUNT-NOT: gpu.barrier
+// COUNT: gpu.return
+// COUNT-LABEL: gpu.func @row_dot_k256_n8_bf16_bf16_dyn_fewrows(
+// COUNT-NOT: gpu.barrier
+// COUNT-COUNT-40: gpu.shuffle  xor
+// COUNT-NOT: gpu.shuffle
+// COUNT: gpu.barrier
+// COUNT-NOT: gpu.barrier
+// COUNT-NOT: gpu.shuffle
+// COUNT: gpu.return
 func.func @logits(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %init: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                        iterator_types = ["parallel", "parallel", "reduction"]}
@@ -102,9 +204,20 @@ func.func @unmarked(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %init: tenso
 
 // -----
 
-// A rank-1 right-hand side (the shared expert gate): one output per row.
+// A rank-1 right-hand side (the shared expert gate): one output per row, a
+// tile of 2 rows x 1 column: the few-rows kernel keeps 8 warps x 2 partial
+// sums and threads 0 and 1 store.
 // CHECK-LABEL: func.func @gate
-// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n1v_bf16_bf16_dyn
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n1v_bf16_bf16_dyn blocks
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n1v_bf16_bf16_dyn_fewrows blocks
+// CHECK: gpu.func @row_dot_k256_n1v_bf16_bf16_dyn_fewrows({{.*}}) workgroup(%[[VP:[a-z0-9]+]] : memref<16xf32, #gpu.address_space<workgroup>>)
+// CHECK-COUNT-2: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x256xbf16>, vector<8xbf16>
+// CHECK-NEXT: arith.extf
+// CHECK-NEXT: vector.load %{{.*}}[%{{.*}}] : memref<256xbf16>, vector<8xbf16>
+// CHECK: gpu.barrier
+// CHECK: %[[VT:.*]] = arith.cmpi ult, %{{.*}}, %c2{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[VT]] {
+// CHECK: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<?xf32>
 func.func @gate(%x: tensor<?x256xbf16>, %g: tensor<256xbf16>, %init: tensor<?xf32>) -> tensor<?xf32> {
   %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0)>],
                        iterator_types = ["parallel", "reduction"]}
@@ -118,4 +231,104 @@ func.func @gate(%x: tensor<?x256xbf16>, %g: tensor<256xbf16>, %init: tensor<?xf3
     linalg.yield %3 : f32
   } -> tensor<?xf32>
   return %r : tensor<?xf32>
+}
+
+// -----
+
+// Decode with a static row count (Mixtral's gate at T = 1): only the
+// few-rows kernel is built and launched. K = 4096 is 2 steps of 2048 per
+// thread, every one in range: unrolled, unguarded, 12 loads in flight.
+// CHECK-LABEL: func.func @decode
+// CHECK-NOT: gpu.launch_func @samoyeds_kernels::@row_dot_k4096_n8_bf16_bf16_1 blocks
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k4096_n8_bf16_bf16_1_fewrows blocks
+// CHECK-NOT: gpu.launch_func
+// CHECK: gpu.func @row_dot_k4096_n8_bf16_bf16_1_fewrows(
+// CHECK-NOT: scf.for
+// CHECK: %[[DK0:.*]] = arith.muli %{{.*}}, %c8{{(_[0-9]+)?}} : index
+// CHECK-COUNT-6: vector.load %{{.*}}[%{{.*}}, %[[DK0]]]
+// CHECK: %[[DK1:.*]] = arith.addi %[[DK0]], %c2048{{(_[0-9]+)?}} : index
+// CHECK-COUNT-6: vector.load %{{.*}}[%{{.*}}, %[[DK1]]]
+// CHECK-NOT: vector.load
+// CHECK-NOT: arith.select
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.func
+// COUNT-LABEL: gpu.func @row_dot_k4096_n8_bf16_bf16_1_fewrows(
+// COUNT-COUNT-16: vector.fma
+// COUNT-NOT: vector.fma
+// COUNT: gpu.return
+func.func @decode(%x: tensor<1x4096xbf16>, %g: tensor<8x4096xbf16>, %init: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+         ins(%x, %g : tensor<1x4096xbf16>, tensor<8x4096xbf16>) outs(%init : tensor<1x8xf32>)
+         attrs = {samoyeds.row_dot} {
+  ^bb0(%a: bf16, %b: bf16, %o: f32):
+    %0 = arith.extf %a : bf16 to f32
+    %1 = arith.extf %b : bf16 to f32
+    %2 = arith.mulf %0, %1 : f32
+    %3 = arith.addf %o, %2 : f32
+    linalg.yield %3 : f32
+  } -> tensor<1x8xf32>
+  return %r : tensor<1x8xf32>
+}
+
+// -----
+
+// Prefill with a static row count (DeepSeek's gate at T = 4096): only the
+// warp-per-tile kernel.
+// CHECK-LABEL: func.func @prefill
+// CHECK-NOT: fewrows
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2048_n64_bf16_bf16_4096 blocks in (%{{.*}}, %c16{{(_[0-9]+)?}},
+// CHECK-NOT: fewrows
+// CHECK: gpu.func @row_dot_k2048_n64_bf16_bf16_4096(
+// CHECK-NOT: fewrows
+// CHECK: gpu.return
+// CHECK-NOT: gpu.func
+func.func @prefill(%x: tensor<4096x2048xbf16>, %g: tensor<64x2048xbf16>, %init: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+         ins(%x, %g : tensor<4096x2048xbf16>, tensor<64x2048xbf16>) outs(%init : tensor<4096x64xf32>)
+         attrs = {samoyeds.row_dot} {
+  ^bb0(%a: bf16, %b: bf16, %o: f32):
+    %0 = arith.extf %a : bf16 to f32
+    %1 = arith.extf %b : bf16 to f32
+    %2 = arith.mulf %0, %1 : f32
+    %3 = arith.addf %o, %2 : f32
+    linalg.yield %3 : f32
+  } -> tensor<4096x64xf32>
+  return %r : tensor<4096x64xf32>
+}
+
+// -----
+
+// A long reduction (K = 10240: 5 steps of 2048 per thread): a loop over the
+// steps 4 at a time (steps 0..3, then 4..7 of which only 4 is in range), each
+// step guarded.
+// CHECK-LABEL: func.func @long_k
+// CHECK: gpu.func @row_dot_k10240_n8_bf16_bf16_dyn_fewrows(
+// CHECK: %[[LK:.*]] = arith.muli %{{.*}}, %c8{{(_[0-9]+)?}} : index
+// CHECK: scf.for %[[LJ:[a-z0-9]+]] = %c0{{(_[0-9]+)?}} to %c5{{(_[0-9]+)?}} step %c4{{(_[0-9]+)?}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK: %[[LJK:.*]] = arith.muli %[[LJ]], %c2048{{(_[0-9]+)?}} : index
+// CHECK: %[[LK0:.*]] = arith.addi %[[LK]], %[[LJK]] : index
+// CHECK: arith.cmpi ult, %[[LK0]], %c10240{{(_[0-9]+)?}} : index
+// CHECK: arith.minui %[[LK0]], %c10232{{(_[0-9]+)?}} : index
+// CHECK: %[[LK3:.*]] = arith.addi %[[LK0]], %c6144{{(_[0-9]+)?}} : index
+// CHECK: arith.cmpi ult, %[[LK3]], %c10240{{(_[0-9]+)?}} : index
+// CHECK: scf.yield
+// COUNT-LABEL: gpu.func @row_dot_k10240_n8_bf16_bf16_dyn_fewrows(
+// COUNT-COUNT-24: vector.load
+// COUNT-NOT: vector.load
+// COUNT: scf.yield
+func.func @long_k(%x: tensor<?x10240xbf16>, %g: tensor<8x10240xbf16>, %init: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+         ins(%x, %g : tensor<?x10240xbf16>, tensor<8x10240xbf16>) outs(%init : tensor<?x8xf32>)
+         attrs = {samoyeds.row_dot} {
+  ^bb0(%a: bf16, %b: bf16, %o: f32):
+    %0 = arith.extf %a : bf16 to f32
+    %1 = arith.extf %b : bf16 to f32
+    %2 = arith.mulf %0, %1 : f32
+    %3 = arith.addf %o, %2 : f32
+    linalg.yield %3 : f32
+  } -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
 }
