@@ -246,12 +246,13 @@
 // SUM: %[[H0:.*]] = arith.addi %[[H]], %c0{{(_[0-9]+)?}} : index
 // SUM: %[[TH:.*]] = arith.muli %[[H0]], %c128{{(_[0-9]+)?}} : index
 // SUM: %[[TT:.*]] = arith.addi %[[TH]], %[[TID]] : index
-// SUM: %[[OFF:.*]] = arith.muli %[[TT]], %c2{{(_[0-9]+)?}} : index
+// SUM: %[[SPARE:.*]] = arith.muli %[[TT]], %c2{{(_[0-9]+)?}} : index
 // A fragment with no valid column was never stored: its load is redirected
-// to element 0 and the add skipped. The 32 fragments are 128 floats a split,
+// to the thread's first row of the block (the offset above, row 0 of
+// fragment 0) and the add skipped. The 32 fragments are 128 floats a split,
 // kSumFloatsInFlight: one split per iteration (step 1), its 64 loads before
 // its adds.
-// SUM: %[[SAFE:.*]] = arith.select %[[USED:.*]], %[[OFF]], %c0{{(_[0-9]+)?}} : index
+// SUM: %[[SAFE:.*]] = arith.select %[[USED:.*]], %{{[0-9]+}}, %[[SPARE]] : index
 // SUM: %[[LD:.*]] = vector.load %[[WS]][%[[SAFE]]] {alignment = 8 : i64} : memref<?xf32>, vector<2xf32>
 // SUM-COUNT-63: vector.load %[[WS]][%{{.*}}] {alignment = 8 : i64} : memref<?xf32>, vector<2xf32>
 // SUM-NOT: vector.load
@@ -444,7 +445,7 @@ func.func @more_splits_than_slices(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x:
 // SUMU: %[[LAST0:.*]] = arith.subi %[[SPLITS]], %c1{{(_[0-9]+)?}} : index
 // SUMU: arith.minui %[[U0]], %[[LAST0]] : index
 // SUMU: %[[TK0:.*]] = arith.andi %{{.*}}, %[[IN0]] : i1
-// SUMU: %[[OFF0:.*]] = arith.select %[[TK0]], %{{.*}}, %c0{{(_[0-9]+)?}} : index
+// SUMU: %[[OFF0:.*]] = arith.select %[[TK0]], %{{.*}}, %{{[0-9]+}} : index
 // SUMU: %[[L0:.*]] = vector.load %[[WS]][%[[OFF0]]] {alignment = 8 : i64} : memref<?xf32>, vector<2xf32>
 // SUMU-COUNT-15: vector.load %[[WS]]
 // SUMU-NOT: arith.addf
