@@ -205,28 +205,55 @@ TEST(SplitK, Heuristic) {
   EXPECT_EQ(heuristicSplitK(plain(16384, 4096, 2, 4), h, cfg(32, 32, 1, 2, 4, 64)), 1);
 }
 
-// floor(2 * SMs / (row tiles * max(work tiles, 1))), clamped to [1, maxSplits].
+// floor(blocksPerSM * SMs / (row tiles * max(work tiles, 1))), clamped to
+// [1, maxSplits]; blocksPerSM 2 as the 64-token tile's, unless said.
 TEST(SplitK, AtRunTime) {
   // Mixtral W2 (4096 x 14336) at T = 1: 16 row tiles, top-2 gives 2 token
   // tiles with work: 264 / 32 = 8.25 -> 8.
-  EXPECT_EQ(splitsAtRunTime(16, 16, 2, 132), 8);
+  EXPECT_EQ(splitsAtRunTime(16, 16, 2, 132, 2), 8);
   // Mixtral W13 (14336 x 4096) at T = 1: 56 row tiles: 264 / 112 -> 2.
-  EXPECT_EQ(splitsAtRunTime(16, 56, 2, 132), 2);
+  EXPECT_EQ(splitsAtRunTime(16, 56, 2, 132, 2), 2);
   // Rounded down, not to nearest: 264 / 35 = 7.54 -> 7.
-  EXPECT_EQ(splitsAtRunTime(16, 5, 7, 132), 7);
+  EXPECT_EQ(splitsAtRunTime(16, 5, 7, 132, 2), 7);
   // A large T fills the chip: 264 / (16 * 100) = 0 -> 1.
-  EXPECT_EQ(splitsAtRunTime(16, 16, 100, 132), 1);
+  EXPECT_EQ(splitsAtRunTime(16, 16, 100, 132, 2), 1);
   // The cap: 264 / 1 = 264 -> 16; maxSplits 1 never splits.
-  EXPECT_EQ(splitsAtRunTime(16, 1, 1, 132), 16);
-  EXPECT_EQ(splitsAtRunTime(1, 16, 2, 132), 1);
-  EXPECT_EQ(splitsAtRunTime(1, 1, 1, 132), 1);
+  EXPECT_EQ(splitsAtRunTime(16, 1, 1, 132, 2), 16);
+  EXPECT_EQ(splitsAtRunTime(1, 16, 2, 132, 2), 1);
+  EXPECT_EQ(splitsAtRunTime(1, 1, 1, 132, 2), 1);
   // No work tiles count as one: 264 / 16 = 16.5 -> 16 (below the cap 64).
-  EXPECT_EQ(splitsAtRunTime(64, 16, 0, 132), 16);
-  EXPECT_EQ(splitsAtRunTime(16, 16, 0, 132), 16);
+  EXPECT_EQ(splitsAtRunTime(64, 16, 0, 132, 2), 16);
+  EXPECT_EQ(splitsAtRunTime(16, 16, 0, 132, 2), 16);
   // The SM count: sm_80's 108 give 216 / 32 = 6.75 -> 6.
-  EXPECT_EQ(splitsAtRunTime(16, 16, 2, 108), 6);
+  EXPECT_EQ(splitsAtRunTime(16, 16, 2, 108, 2), 6);
   // No row tiles: 1.
-  EXPECT_EQ(splitsAtRunTime(16, 0, 2, 132), 1);
+  EXPECT_EQ(splitsAtRunTime(16, 0, 2, 132, 2), 1);
+  // The decode tile's four blocks per SM: Mixtral W1|W3 (28672 x 4096 with
+  // silu_mul, 112 row tiles of 128) at T = 1: 528 / 224 -> 2, where two
+  // blocks per SM gave 1 (224 blocks of 4 warps for 132 SMs).
+  EXPECT_EQ(splitsAtRunTime(8, 112, 2, 132, 4), 2);
+  EXPECT_EQ(splitsAtRunTime(8, 112, 2, 132, 2), 1);
+}
+
+// As many blocks as the shared memory holds, in [1, 4].
+TEST(SplitK, BlocksPerSM) {
+  TargetInfo h = target("sm_90a");
+  // The 64-token tile, 4 stages of block-k 64: 81920 bytes -> 2.
+  KernelConfig wide = cfg(64, 32, 2, 2, 4, 64);
+  EXPECT_EQ(wide.smemBytes(), 81920);
+  EXPECT_EQ(splitBlocksPerSM(wide, h), 2);
+  // The decode tile (warp-n 16, 4 x 1 warps): 54272 bytes -> 4.
+  KernelConfig decode = cfg(32, 16, 4, 1, 4, 64);
+  EXPECT_EQ(decode.smemBytes(), 54272);
+  EXPECT_EQ(splitBlocksPerSM(decode, h), 4);
+  // Capped at 4; at least 1.
+  EXPECT_EQ(splitBlocksPerSM(cfg(16, 8, 1, 1, 2, 32), h), 4);
+  KernelConfig huge = cfg(64, 64, 2, 4, 6, 64);
+  ASSERT_GT(huge.smemBytes(), h.smemPerBlock / 2);
+  EXPECT_EQ(splitBlocksPerSM(huge, h), 1);
+  // sm_80's smaller shared memory: 166912 / 81920 -> 2, / 54272 -> 3.
+  EXPECT_EQ(splitBlocksPerSM(wide, target("sm_80")), 2);
+  EXPECT_EQ(splitBlocksPerSM(decode, target("sm_80")), 3);
 }
 
 TEST(CheckConfig, Messages) {

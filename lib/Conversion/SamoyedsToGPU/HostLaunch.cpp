@@ -59,16 +59,16 @@ Value workTiles(HostMath &h, SsmmOp op, const KernelSpec &s, Value pairs, Value 
   return h.min(gy, bound);
 }
 
-SplitPlan planSplits(HostMath &h, SsmmOp op, const KernelSpec &s, int64_t smCount,
-                     Value pairs, Value gy) {
+SplitPlan planSplits(HostMath &h, SsmmOp op, const KernelSpec &s,
+                     const ::samoyeds::gpu::TargetInfo &target, Value pairs, Value gy) {
   int64_t rowTiles = s.weight.getCondensedRows() / s.blockM();
   int64_t slices = s.weight.getCols() / s.weight.getFormat().getV();
   // Token tiles with work: at most one per pair, and never more than the grid.
   Value work = h.max(h.min(gy, pairs), h.c(1));
   Value wsTiles = workTiles(h, op, s, pairs, gy);
   // S = clamp(blocksPerSM * SMs / (rowTiles * work), 1, min(split_k, slices)).
-  Value target = h.c(::samoyeds::gpu::kBlocksPerSM * smCount);
-  Value splits = h.div(target, h.mul(h.c(rowTiles), work));
+  Value want = h.c(::samoyeds::gpu::splitBlocksPerSM(s, target) * target.smCount);
+  Value splits = h.div(want, h.mul(h.c(rowTiles), work));
   splits = h.max(h.min(splits, h.c(std::min(s.splitK, slices))), h.c(1));
   // ... and within the workspace cap.
   Value perSplit = h.mul(h.mul(h.c(rowTiles), wsTiles),
@@ -129,7 +129,7 @@ SmallVector<Type> mlir::samoyeds::gpukernels::kernelArgTypes(const SsmmBuffers &
 
 void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
     OpBuilder &hb, SsmmOp op, AssembleOp assemble, ArrayRef<SsmmKernel> kernels,
-    const SsmmBuffers &buffers, int64_t smCount) {
+    const SsmmBuffers &buffers, const ::samoyeds::gpu::TargetInfo &target) {
   Location loc = op.getLoc();
   HostMath h{hb, loc};
   const KernelSpec &main = kernels.front().spec;
@@ -163,7 +163,7 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
                     gy, h.c(0));
     gys.push_back(gy);
     plans.push_back(k.spec.splitK > 1
-                        ? std::optional<SplitPlan>(planSplits(h, op, k.spec, smCount,
+                        ? std::optional<SplitPlan>(planSplits(h, op, k.spec, target,
                                                               buffers.pairs, full))
                         : std::nullopt);
   }

@@ -42,15 +42,16 @@ struct SsmmKernel {
 };
 
 /// Launches `kernels[0]` with one block per tile (condensed rows / blockM x
-/// ceildiv(list length, blockN), nothing for an empty list; x S splits,
-/// chosen at run time for a chip of `smCount` SMs, with the workspace and
-/// the launch of the sum). With a decode kernel `kernels[1]` (a smaller
+/// ceildiv(list length, blockN), nothing for an empty list, or the tiles
+/// that can have work for an undef_padding op; x S splits, chosen at run time
+/// for `target`'s SM count and the blocks per SM the kernel's shared memory
+/// allows, with the workspace and the launch of the sum). With a decode kernel `kernels[1]` (a smaller
 /// token tile), a call whose routed pairs are at most decodeTile * experts
 /// launches that one instead (the other's grid is empty). Then replaces
 /// `op` by the result buffer and erases it (and `assemble` once unused).
 void launchSsmmAndReplace(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
                           ArrayRef<SsmmKernel> kernels, const SsmmBuffers &buffers,
-                          int64_t smCount);
+                          const ::samoyeds::gpu::TargetInfo &target);
 
 } // namespace gpukernels
 } // namespace samoyeds

@@ -199,12 +199,18 @@ int64_t samoyeds::gpu::heuristicSplitK(const SsmmProblem &p, const TargetInfo &t
       1, std::min<int64_t>(kDefaultSplitK, p.cols / p.v / kMinSlicesPerSplit));
 }
 
+int64_t samoyeds::gpu::splitBlocksPerSM(const KernelConfig &c, const TargetInfo &t) {
+  int64_t smem = std::max<int64_t>(c.smemBytes(), 1);
+  return std::clamp<int64_t>(t.smemPerBlock / smem, 1, kMaxSplitBlocksPerSM);
+}
+
 int64_t samoyeds::gpu::splitsAtRunTime(int64_t maxSplits, int64_t rowTiles,
-                                       int64_t workTiles, int64_t smCount) {
+                                       int64_t workTiles, int64_t smCount,
+                                       int64_t blocksPerSM) {
   if (maxSplits <= 1 || rowTiles <= 0)
     return 1;
   int64_t blocks = rowTiles * std::max<int64_t>(workTiles, 1);
-  int64_t s = kBlocksPerSM * smCount / blocks;
+  int64_t s = blocksPerSM * smCount / blocks;
   return std::max<int64_t>(1, std::min(s, maxSplits));
 }
 

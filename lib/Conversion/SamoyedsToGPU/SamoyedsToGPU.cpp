@@ -181,7 +181,7 @@ struct ConvertSamoyedsToGPUPass
       kernels.push_back(kernelsOf(ds));
     }
 
-    launchSsmmAndReplace(hb, op, assemble, kernels, buffers, target.smCount);
+    launchSsmmAndReplace(hb, op, assemble, kernels, buffers, target);
     return success();
   }
 };

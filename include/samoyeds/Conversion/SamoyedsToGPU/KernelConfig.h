@@ -92,9 +92,9 @@ constexpr int64_t kMaxAccFloats = 200;
 /// Bounds on the fields, checked before any size arithmetic so that no user
 /// value overflows it.
 constexpr int64_t kMaxWarpTile = 256, kMaxStages = 16, kMaxSplitK = 64;
-/// The heuristic's split-k where it splits, and the blocks per SM a launch
-/// aims at when it splits (the mma_sp kernel's registers allow two).
-constexpr int64_t kDefaultSplitK = 16, kBlocksPerSM = 2, kMinSlicesPerSplit = 4;
+/// The heuristic's split-k where it splits, and the most blocks per SM a
+/// launch aims at when it splits (splitBlocksPerSM).
+constexpr int64_t kDefaultSplitK = 16, kMaxSplitBlocksPerSM = 4, kMinSlicesPerSplit = 4;
 
 /// The wgmma_sp family's warp tile: a warpgroup (4 warps along rows) issues
 /// m64nNk32 instructions, so each warp holds 16 condensed rows of each
@@ -134,12 +134,20 @@ KernelConfig heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
 int64_t heuristicSplitK(const SsmmProblem &p, const TargetInfo &t,
                         const KernelConfig &c);
 
+/// The blocks per SM a split launch of `c` aims at: as many as its shared
+/// memory lets an SM hold, in [1, kMaxSplitBlocksPerSM]. Registers give the
+/// same count for the mma_sp kernels (the 64-token tile: 255 registers and
+/// 80 KB, two; the decode tile: 126 and 53 KB, four, ncu on the H200). The
+/// decode kernel aimed at two and left W1|W3 of Mixtral at T = 1 with 224
+/// blocks of 4 warps for 132 SMs (15 % achieved occupancy, 1.45 TB/s).
+int64_t splitBlocksPerSM(const KernelConfig &c, const TargetInfo &t);
+
 /// The K splits a launch uses: as many as keep rowTiles * workTiles * splits
-/// within kBlocksPerSM blocks per SM, in [1, maxSplits]. The host code of
+/// within blocksPerSM blocks per SM, in [1, maxSplits]. The host code of
 /// the launch computes the same with index arithmetic (HostLaunch.cpp); this
 /// is the reference its unit test checks.
 int64_t splitsAtRunTime(int64_t maxSplits, int64_t rowTiles, int64_t workTiles,
-                        int64_t smCount);
+                        int64_t smCount, int64_t blocksPerSM);
 
 /// The kernel a call with few routed pairs runs instead of `c` (c.decodeTile
 /// tokens per block, warps_n = 1, the block's rows kept: warp-m halved over
