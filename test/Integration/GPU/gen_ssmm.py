@@ -80,7 +80,7 @@ def variants():
     # token tile of work) under other stage rings; timed at 1 and 16 routed.
     for (r, c) in ((14336, 4096), (4096, 14336)):
         for opts in ("", "block-k=64 stages=4", "block-k=128 stages=3",
-                     "block-k=128 stages=4", "block-k=64 stages=6"):
+                     "block-k=128 stages=4", "block-k=64 stages=6", "split-k=1"):
             out.append(dict(role="tune_decode", rows=r, cols=c, dtype="bf16", n=1, m=2,
                             v=128, gather=True, top_k=1, experts=0, silu=False,
                             scale=False, options=opts or None))

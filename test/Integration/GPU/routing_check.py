@@ -75,6 +75,17 @@ def variants():
         # DeepSeek-MoE: softmax top-6 without renormalisation.
         dict(kind="route", name="route_softmax_e64_k6", E=64, k=6, scoring="softmax",
              renorm=False, n_group=1, topk_group=1, scaling=1.0, bias=None, lt="f32", wt="f32"),
+        # Qwen2-MoE: softmax top-4 of 60 (the warp kernel's last register part
+        # empty), bf16 logits.
+        dict(kind="route", name="route_softmax_e60_k4_bf16", E=60, k=4, scoring="softmax",
+             renorm=False, n_group=1, topk_group=1, scaling=1.0, bias=None, lt="bf16", wt="f32"),
+        # Sigmoid with a bias, no groups, more picks than lanes (two pick
+        # registers of the warp kernel).
+        dict(kind="route", name="route_sigmoid_bias_e40_k36", E=40, k=36, scoring="sigmoid",
+             renorm=True, n_group=1, topk_group=1, scaling=1.0, bias="f32", lt="f32", wt="f32"),
+        # More experts than the warp kernel keeps (256): the thread-per-token kernel.
+        dict(kind="route", name="route_softmax_e300_k4", E=300, k=4, scoring="softmax",
+             renorm=True, n_group=1, topk_group=1, scaling=1.0, bias=None, lt="f32", wt="f32"),
         # Conversions: bf16 logits and weights.
         dict(kind="route", name="route_softmax_e8_k2_renorm_bf16", E=8, k=2, scoring="softmax",
              renorm=True, n_group=1, topk_group=1, scaling=1.0, bias=None, lt="bf16", wt="bf16"),
