@@ -55,9 +55,10 @@ LogicalResult lowerDispatch(DispatchOp op, gpu::GPUModuleOp gpuModule);
 LogicalResult lowerCombine(CombineOp op, gpu::GPUModuleOp gpuModule);
 
 /// Lowering of a `linalg.generic` marked `samoyeds.row_dot` (tensors, lhs of
-/// rank 2, rhs of rank 2 or 1, init) into a warp-per-row kernel and its
-/// launch, replacing the op; a diagnostic when the op does not have that
-/// shape or its reduction size is dynamic.
+/// rank 2, rhs of rank 2 or 1, init) into its two kernels (a warp per tile
+/// of rows, and for few rows a block whose warps split K) and their launches,
+/// replacing the op; a diagnostic when the op does not have that shape or
+/// its reduction size is dynamic.
 LogicalResult lowerRowDot(linalg::GenericOp op, gpu::GPUModuleOp gpuModule);
 
 } // namespace gpukernels
