@@ -30,11 +30,13 @@ constexpr int64_t kRows = 2;
 /// Columns (experts) of a tile at most; grid y spreads the columns, so few
 /// rows still get a block per chunk of columns.
 constexpr int64_t kMaxChunk = 4;
-/// Up to this many rows the few-rows kernel runs. With 2 rows per block its
-/// grid is ceil(M / 2) x ceil(N / 4): at M = 32 as many blocks as the
-/// warp-per-tile kernel has warps, every block reading the gate weight once
-/// more from L2. A guess to be confirmed by measurement (docs/kernel.md 12).
-constexpr int64_t kFewRowsMax = 32;
+/// The few-rows kernel runs while its grid, ceil(M / 2) x ceil(N / 4)
+/// blocks each reading its 4 columns of the gate weight from L2, has at most
+/// this many blocks. On the H200 (docs/results/h200-2026-12-03-decode) it
+/// took 3-6 us up to 512 blocks (Mixtral's 8 experts at M = 256, DeepSeek's
+/// 64 at M = 64) where the warp-per-tile kernel took 12-21 us, and 18.1 us
+/// against 16.1 at 2048 blocks (DeepSeek, M = 256).
+constexpr int64_t kFewRowsMaxBlocks = 1024;
 /// Steps of the few-rows kernel's K loop issued together (their loads in
 /// flight at once): 4 x 6 vector loads of 16 bytes per lane stay in
 /// registers.
@@ -363,15 +365,18 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
                               gpu::KernelDim3{threads, one, one}, Value(), buffers);
   };
   std::string fewName = name + "_fewrows";
+  // The most rows the few-rows kernel takes (kFewRowsMaxBlocks).
+  int64_t colChunks = (s.n + s.nChunk - 1) / s.nChunk;
+  int64_t fewRowsMax = kRows * std::max<int64_t>(1, kFewRowsMaxBlocks / colChunks);
   Value manyGrid = arith::CeilDivUIOp::create(hb, rows, cIdx(hb, kWarps * kRows));
   Value fewGrid = arith::CeilDivUIOp::create(hb, rows, cIdx(hb, kRows));
   if (!ShapedType::isDynamic(staticRows)) {
-    if (staticRows <= kFewRowsMax)
+    if (staticRows <= fewRowsMax)
       launch(fewName, fewGrid, buildFewRows);
     else
       launch(name, manyGrid, buildWarpPerTile);
   } else {
-    Value few = cmpi(hb, arith::CmpIPredicate::ule, rows, cIdx(hb, kFewRowsMax));
+    Value few = cmpi(hb, arith::CmpIPredicate::ule, rows, cIdx(hb, fewRowsMax));
     Value zero = cIdx(hb, 0);
     launch(name, select(hb, few, zero, manyGrid), buildWarpPerTile);
     launch(fewName, select(hb, few, fewGrid, zero), buildFewRows);

@@ -2,8 +2,8 @@
 // expert gate) get their own kernels, tiles of 2 rows x 4 columns whose lanes
 // stride the reduction dimension. Many rows: a warp per tile, a shuffle
 // butterfly sums each of the 8 outputs, lane 0 adds the init value and
-// stores the rows and columns in range. Few rows (M <= 32): a block per
-// tile whose 8 warps split K, the per-warp sums meet in workgroup memory and
+// stores the rows and columns in range. Few rows (while ceil(M / 2) x
+// ceil(N / 4) <= 1024 blocks): a block per tile whose 8 warps split K, the per-warp sums meet in workgroup memory and
 // are added in warp order. The host launches both, the one not chosen with
 // an empty grid; a static row count builds only the chosen one.
 // RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu -o %t
@@ -20,12 +20,12 @@
 // CHECK: %[[OUT:.*]] = memref.alloc(%[[M]]) : memref<?x8xf32>
 // 8 columns in chunks of 4: grid y = 2 for both kernels. Many rows: 8 warps
 // x 2 rows per block, grid x = ceil(M / 16); few rows: 2 rows per block,
-// grid x = ceil(M / 2). M <= 32 chooses the few-rows kernel; the other gets
-// grid x = 0 (a runtime no-op), with no host branch.
+// grid x = ceil(M / 2). M <= 1024 (512 x 2 blocks) chooses the few-rows
+// kernel; the other gets grid x = 0 (a runtime no-op), with no host branch.
 // CHECK: %[[GY:.*]] = arith.constant 2 : index
 // CHECK: %[[MANY:.*]] = arith.ceildivui %[[M]], %c16{{(_[0-9]+)?}} : index
 // CHECK: %[[FEWN:.*]] = arith.ceildivui %[[M]], %c2{{(_[0-9]+)?}} : index
-// CHECK: %[[FEW:.*]] = arith.cmpi ule, %[[M]], %c32{{(_[0-9]+)?}} : index
+// CHECK: %[[FEW:.*]] = arith.cmpi ule, %[[M]], %c1024{{(_[0-9]+)?}} : index
 // CHECK: %[[GMANY:.*]] = arith.select %[[FEW]], %c0{{(_[0-9]+)?}}, %[[MANY]] : index
 // CHECK-NOT: scf.if
 // CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n8_bf16_bf16_dyn blocks in (%[[GMANY]], %[[GY]], %{{.*}}) threads in (%c256{{(_[0-9]+)?}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x256xbf16>, %{{.*}} : memref<8x256xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
@@ -184,6 +184,32 @@ func.func @logits(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %init: tensor<
 
 // -----
 
+// DeepSeek's gate, 64 experts: 16 column chunks, so the few-rows kernel
+// takes M <= 2 x (1024 / 16) = 128 rows.
+#lhs = affine_map<(d0, d1, d2) -> (d0, d2)>
+#rhs = affine_map<(d0, d1, d2) -> (d1, d2)>
+#out = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @logits64
+// CHECK: arith.cmpi ule, %{{.*}}, %c128{{(_[0-9]+)?}} : index
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2048_n64_bf16_bf16_dyn blocks
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2048_n64_bf16_bf16_dyn_fewrows blocks
+func.func @logits64(%x: tensor<?x2048xbf16>, %g: tensor<64x2048xbf16>, %init: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+         ins(%x, %g : tensor<?x2048xbf16>, tensor<64x2048xbf16>) outs(%init : tensor<?x64xf32>)
+         attrs = {samoyeds.row_dot} {
+  ^bb0(%a: bf16, %b: bf16, %o: f32):
+    %0 = arith.extf %a : bf16 to f32
+    %1 = arith.extf %b : bf16 to f32
+    %2 = arith.mulf %0, %1 : f32
+    %3 = arith.addf %o, %2 : f32
+    linalg.yield %3 : f32
+  } -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
+
+// -----
+
 // Without the mark a linalg.generic is left to the rest of the pipeline.
 // CHECK-LABEL: func.func @unmarked
 // CHECK: linalg.generic
@@ -207,7 +233,9 @@ func.func @unmarked(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %init: tenso
 // A rank-1 right-hand side (the shared expert gate): one output per row, a
 // tile of 2 rows x 1 column: the few-rows kernel keeps 8 warps x 2 partial
 // sums and threads 0 and 1 store.
+// One column chunk: the few-rows kernel takes M <= 2 x 1024 rows.
 // CHECK-LABEL: func.func @gate
+// CHECK: arith.cmpi ule, %{{.*}}, %c2048{{(_[0-9]+)?}} : index
 // CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n1v_bf16_bf16_dyn blocks
 // CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n1v_bf16_bf16_dyn_fewrows blocks
 // CHECK: gpu.func @row_dot_k256_n1v_bf16_bf16_dyn_fewrows({{.*}}) workgroup(%[[VP:[a-z0-9]+]] : memref<16xf32, #gpu.address_space<workgroup>>)
