@@ -155,16 +155,21 @@ inline void forLoop(ImplicitLocOpBuilder &b, Value lb, Value ub, LoopBody body) 
 inline void forLoop(ImplicitLocOpBuilder &b, int64_t lb, Value ub, LoopBody body) {
   forLoop(b, cIdx(b, lb), ub, body);
 }
-/// scf.for step 1 with iter_args; the body returns the next values.
+/// scf.for with iter_args; the body returns the next values.
 inline SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
-                                    ValueRange init, ReduceBody body) {
+                                    Value step, ValueRange init, ReduceBody body) {
   auto loop = scf::ForOp::create(
-      b, lb, ub, cIdx(b, 1), init,
+      b, lb, ub, step, init,
       [&](OpBuilder &nb, Location loc, Value iv, ValueRange args) {
         ImplicitLocOpBuilder ib(loc, nb);
         scf::YieldOp::create(ib, body(ib, iv, args));
       });
   return SmallVector<Value>(loop.getResults());
+}
+/// scf.for step 1 with iter_args.
+inline SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
+                                    ValueRange init, ReduceBody body) {
+  return forReduce(b, lb, ub, cIdx(b, 1), init, body);
 }
 /// scf.if without results.
 inline void ifThen(ImplicitLocOpBuilder &b, Value cond,

@@ -120,19 +120,6 @@ Tile tileOf(Builder &b, Value row0, Value m, const RowDotShape &s) {
   return t;
 }
 
-/// scf.for iv in [lb, ub) step `step` with iter_args; the body returns the
-/// next values.
-SmallVector<Value> forReduceStep(Builder &b, Value lb, Value ub, Value step,
-                                 ValueRange init, ReduceBody body) {
-  auto loop = scf::ForOp::create(
-      b, lb, ub, step, init,
-      [&](OpBuilder &nb, Location loc, Value iv, ValueRange args) {
-        ImplicitLocOpBuilder ib(loc, nb);
-        scf::YieldOp::create(ib, body(ib, iv, args));
-      });
-  return SmallVector<Value>(loop.getResults());
-}
-
 VectorType accType(Builder &b, const RowDotShape &s) {
   return VectorType::get({s.width}, b.getF32Type());
 }
@@ -202,7 +189,7 @@ void buildWarpPerTile(Builder &b, gpu::GPUFuncOp f, const RowDotShape &s) {
     auto vt = accType(b, s);
     Value vzero = arith::ConstantOp::create(
         b, vt, DenseElementsAttr::get(vt, b.getF32FloatAttr(0.0f)));
-    SmallVector<Value> acc = forReduceStep(
+    SmallVector<Value> acc = forReduce(
         b, mul(b, lane, cIdx(b, s.width)), cIdx(b, s.k), cIdx(b, 32 * s.width),
         SmallVector<Value>(s.outputs(), vzero),
         [&](Builder &b, Value kk, ValueRange acc) {
@@ -263,7 +250,7 @@ SmallVector<Value> fewRowsDot(Builder &b, const RowDotArgs &x, const Tile &t,
   Value kBase = mul(b, tid, cIdx(b, s.width));
   if (trips == unroll)
     return fewRowsSteps(b, x, t, kBase, Value(), unroll, guard, acc, s);
-  return forReduceStep(b, cIdx(b, 0), cIdx(b, trips), cIdx(b, unroll), acc,
+  return forReduce(b, cIdx(b, 0), cIdx(b, trips), cIdx(b, unroll), acc,
                        [&](Builder &b, Value j, ValueRange a) {
                          return fewRowsSteps(b, x, t, kBase, j, unroll, guard,
                                              SmallVector<Value>(a), s);
