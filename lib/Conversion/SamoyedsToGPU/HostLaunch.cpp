@@ -148,12 +148,12 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   // split plan when it splits.
   SmallVector<std::optional<SplitPlan>> plans;
   for (auto [i, k] : llvm::enumerate(kernels)) {
-    Value full = h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()));
-    // With undef_padding the tiles past the bound are not launched: their
-    // rows are padding, left unwritten (SamoyedsOps.td).
+    // The token tiles launched: the list's, or with undef_padding those
+    // before the bound (the rest are padding, left unwritten: SamoyedsOps.td).
+    Value tiles = h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()));
     if (op.getUndefPadding())
-      full = workTiles(h, op, k.spec, buffers.pairs, full);
-    Value gy = full;
+      tiles = workTiles(h, op, k.spec, buffers.pairs, tiles);
+    Value gy = tiles;
     if (useDecode)
       gy = h.select(i == 0 ? arith::XOrIOp::create(
                                  hb, loc, useDecode,
@@ -164,7 +164,7 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
     gys.push_back(gy);
     plans.push_back(k.spec.splitK > 1
                         ? std::optional<SplitPlan>(planSplits(h, op, k.spec, target,
-                                                              buffers.pairs, full))
+                                                              buffers.pairs, tiles))
                         : std::nullopt);
   }
   // One workspace, for the kernel that runs.
