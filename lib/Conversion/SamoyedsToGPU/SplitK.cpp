@@ -86,74 +86,72 @@ SmallVector<Value> mlir::samoyeds::gpukernels::sumPartials(
   Value zero = arith::ConstantOp::create(
       b, fragType, DenseElementsAttr::get(fragType, b.getF32FloatAttr(0.0f)));
   SmallVector<Value> init(fragments, zero);
-  // Up to kSumUnroll splits per iteration, their loads issued before their adds:
-  // the sum kernel has a handful of blocks (one per tile with work) and
-  // each split's loads are a round trip to L2, so one split per iteration
-  // left the kernel waiting S round trips (14-24 us at S = 16 on the H200).
-  // The adds stay in split order; a split past S is skipped by a select,
-  // not added as zero, so the sum is the one-split-at-a-time sum bit for bit.
-  // At most kSumFloatsInFlight floats loaded per iteration: the unroll
-  // costs registers (the 64-token kernel's 32 fragments are 128 floats a
-  // split, the decode kernel's 8 are 32).
+  // Up to kSumUnroll splits per iteration, their loads issued before their
+  // adds: the sum kernel has a block per tile with work, and one split per
+  // iteration waited a round trip per split (the sums took 14-24 us on the
+  // H200 on 2026-12-02). The adds stay in split order; a split past S is
+  // skipped by a select, not added as zero, so the sum is the
+  // one-split-at-a-time sum bit for bit. At most kSumFloatsInFlight floats
+  // are loaded per iteration: the unroll costs registers (the 64-token
+  // kernel's 32 fragments are 128 floats a split, the decode kernel's 8 are
+  // 32).
   int64_t perSplit = fragments * rows * width;
   int64_t unroll = std::max<int64_t>(
       1, std::min<int64_t>({kSumUnroll, s.splitK, kSumFloatsInFlight / perSplit}));
-  Value step = cIdx(b, unroll);
-  auto loop = scf::ForOp::create(b, cIdx(b, 0), k.splits, step, init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value z0 = loop.getInductionVar();
-    SmallVector<Value> live;
-    // Fragment f of split z0 + u is loaded and added.
-    auto taken = [&](int64_t u, int64_t f) {
-      return live[u] ? andi(b, used[f], live[u]) : used[f];
-    };
-    // loaded[u][f * rows + h]: row h of fragment f of split z0 + u.
-    SmallVector<SmallVector<Value>> loaded;
-    for (int64_t u = 0; u < unroll; ++u) {
-      // A split past S has no block: its loads read split S - 1's and are
-      // discarded. (Without unrolling there is none.)
-      Value z = z0, inRange;
-      if (unroll > 1) {
-        z = add(b, z0, cIdx(b, u));
-        inRange = ult(b, z, k.splits);
-        z = arith::MinUIOp::create(b, z, arith::SubIOp::create(b, k.splits, cIdx(b, 1)));
-      }
-      live.push_back(inRange);
-      Value block = blockOf(b, z);
-      // An unused fragment was never stored: its load reads the thread's
-      // first row of the block instead (in the workspace, its lanes'
-      // addresses adjacent) and is discarded. Redirecting them all to
-      // element 0 made one L2 line the target of every block's loads: at
-      // T = 1 three lanes in four have no used fragment, and Mixtral's W2
-      // sum (256 warps x 8 splits x 16 loads) took 20 us, serialised on it.
-      Value spare = rowOffset(b, s, block, fragments, rows, 0, 0, tid, width);
-      SmallVector<Value> rowsOf;
-      for (int64_t f = 0; f < fragments; ++f)
-        for (int64_t h = 0; h < rows; ++h) {
-          Value off = select(b, taken(u, f),
-                             rowOffset(b, s, block, fragments, rows, f, h, tid, width),
-                             spare);
-          rowsOf.push_back(vector::LoadOp::create(b, rowType, k.ws, ValueRange{off},
-                                                  /*nontemporal=*/false,
-                                                  llvm::MaybeAlign(width * 4)));
+  return forReduce(
+      b, cIdx(b, 0), k.splits, cIdx(b, unroll), init,
+      [&](ImplicitLocOpBuilder &b, Value z0, ValueRange acc) {
+        // live[u]: split z0 + u exists (null without unrolling: it does).
+        SmallVector<Value> live;
+        // Fragment f of split z0 + u is loaded and added.
+        auto taken = [&](int64_t u, int64_t f) {
+          return live[u] ? andi(b, used[f], live[u]) : used[f];
+        };
+        // loaded[u][f * rows + h]: row h of fragment f of split z0 + u.
+        SmallVector<SmallVector<Value>> loaded;
+        for (int64_t u = 0; u < unroll; ++u) {
+          // A split past S has no block: its loads read split S - 1's and
+          // are discarded.
+          Value z = z0, inRange;
+          if (unroll > 1) {
+            z = add(b, z0, cIdx(b, u));
+            inRange = ult(b, z, k.splits);
+            z = arith::MinUIOp::create(b, z,
+                                       arith::SubIOp::create(b, k.splits, cIdx(b, 1)));
+          }
+          live.push_back(inRange);
+          Value block = blockOf(b, z);
+          // An unused fragment was never stored: its load reads the
+          // thread's first row of the block instead (lanes' addresses
+          // adjacent) and is discarded. Redirected to element 0 of the
+          // workspace, the loads of every block met on one L2 line (at T = 1
+          // three lanes in four have no used fragment); spreading them took
+          // Mixtral's W2 sum at T = 1 from 20.1 to 16.4 us on the H200.
+          Value spare = rowOffset(b, s, block, fragments, rows, 0, 0, tid, width);
+          SmallVector<Value> rowsOf;
+          for (int64_t f = 0; f < fragments; ++f)
+            for (int64_t h = 0; h < rows; ++h) {
+              Value off = select(b, taken(u, f),
+                                 rowOffset(b, s, block, fragments, rows, f, h, tid, width),
+                                 spare);
+              rowsOf.push_back(vector::LoadOp::create(b, rowType, k.ws, ValueRange{off},
+                                                      /*nontemporal=*/false,
+                                                      llvm::MaybeAlign(width * 4)));
+            }
+          loaded.push_back(rowsOf);
         }
-      loaded.push_back(rowsOf);
-    }
-    SmallVector<Value> next;
-    for (int64_t f = 0; f < fragments; ++f) {
-      Value acc = loop.getRegionIterArgs()[f];
-      for (int64_t h = 0; h < rows; ++h) {
-        Value a = vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{h});
-        for (int64_t u = 0; u < unroll; ++u)
-          a = select(b, taken(u, f),
-                     arith::AddFOp::create(b, a, loaded[u][f * rows + h]), a);
-        acc = vector::InsertOp::create(b, a, acc, ArrayRef<int64_t>{h});
-      }
-      next.push_back(acc);
-    }
-    scf::YieldOp::create(b, next);
-  }
-  return SmallVector<Value>(loop.getResults());
+        SmallVector<Value> next;
+        for (int64_t f = 0; f < fragments; ++f) {
+          Value frag = acc[f];
+          for (int64_t h = 0; h < rows; ++h) {
+            Value a = vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{h});
+            for (int64_t u = 0; u < unroll; ++u)
+              a = select(b, taken(u, f),
+                         arith::AddFOp::create(b, a, loaded[u][f * rows + h]), a);
+            frag = vector::InsertOp::create(b, a, frag, ArrayRef<int64_t>{h});
+          }
+          next.push_back(frag);
+        }
+        return next;
+      });
 }
