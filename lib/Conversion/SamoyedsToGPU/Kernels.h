@@ -10,6 +10,7 @@
 #include "samoyeds/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 namespace mlir {
@@ -45,6 +46,23 @@ inline Value expF32(ImplicitLocOpBuilder &b, Value x) {
                                    ValueRange{arg}, ValueRange{},
                                    "ex2.approx.f32 $0, $1;", Value())
       .getResult(0);
+}
+
+/// gpu.shuffle of `v` by `offset` over the 32 lanes of a warp.
+inline Value warpShuffle(ImplicitLocOpBuilder &b, Value v, int32_t offset,
+                         gpu::ShuffleMode mode) {
+  return gpu::ShuffleOp::create(b, v, offset, 32, mode).getShuffleResult();
+}
+
+/// `combine` of `v` over the 32 lanes of a warp, by a butterfly of xor
+/// shuffles at offsets 16, 8, 4, 2, 1: every lane ends with the result
+/// (combine(mine, other) at each step; exact in any order only for an
+/// associative, commutative combine such as max).
+inline Value warpAllReduce(ImplicitLocOpBuilder &b, Value v,
+                           function_ref<Value(ImplicitLocOpBuilder &, Value, Value)> combine) {
+  for (int32_t d = 16; d >= 1; d /= 2)
+    v = combine(b, v, warpShuffle(b, v, d, gpu::ShuffleMode::XOR));
+  return v;
 }
 
 /// Lowerings of the routing ops into kernels of `gpuModule` plus their

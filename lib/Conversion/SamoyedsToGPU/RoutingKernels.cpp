@@ -34,6 +34,8 @@ namespace {
 
 using Builder = ImplicitLocOpBuilder;
 using namespace mlir::samoyeds::build;
+using gpukernels::warpAllReduce;
+using gpukernels::warpShuffle;
 
 /// Threads per block of the route kernels (one thread, or one warp, per
 /// token).
@@ -417,11 +419,6 @@ void buildRouteKernel(Builder &b, gpu::GPUFuncOp fn, const RouteSpec &s) {
 // route, one warp per token (n_group = 1, E <= 256)
 //===----------------------------------------------------------------------===//
 
-/// gpu.shuffle of `v` (f32 or i32) over the whole warp.
-Value shuffle(Builder &b, Value v, int32_t offset, gpu::ShuffleMode mode) {
-  return gpu::ShuffleOp::create(b, v, offset, kWarpSize, mode).getShuffleResult();
-}
-
 /// The experts lane `lane` owns: e = lane + 32 i for i < ceil(E / 32).
 /// `valid[i]` (e < E) is null where every lane's e is below E; `at[i]` is e
 /// clamped to E - 1, so that an absent expert's loads stay in bounds.
@@ -448,8 +445,8 @@ LaneExperts laneExperts(Builder &b, Value lane, int64_t experts) {
 Value expertOrderSum(Builder &b, ArrayRef<Value> ex, int64_t experts) {
   Value sum = cF32(b, 0.0f);
   for (int64_t e = 0; e < experts; ++e)
-    sum = fadd(b, sum, shuffle(b, ex[e / kWarpSize], int32_t(e % kWarpSize),
-                               gpu::ShuffleMode::IDX));
+    sum = fadd(b, sum, warpShuffle(b, ex[e / kWarpSize], int32_t(e % kWarpSize),
+                                   gpu::ShuffleMode::IDX));
   return sum;
 }
 
@@ -473,9 +470,9 @@ SmallVector<Value> laneScores(Builder &b, Value logits, Value tok,
   for (size_t i = 0; i < l.size(); ++i)
     mx = arith::MaximumFOp::create(
         b, mx, x.valid[i] ? select(b, x.valid[i], l[i], cF32(b, -inf)) : l[i]);
-  for (int32_t d = kWarpSize / 2; d >= 1; d /= 2)
-    mx = arith::MaximumFOp::create(b, mx,
-                                   shuffle(b, mx, d, gpu::ShuffleMode::XOR));
+  mx = warpAllReduce(b, mx, [](Builder &b, Value x, Value y) {
+    return arith::MaximumFOp::create(b, x, y).getResult();
+  });
   SmallVector<Value> ex;
   for (Value v : l)
     ex.push_back(gpukernels::expF32(b, fsub(b, v, mx)));
@@ -515,9 +512,9 @@ Pick laneBest(Builder &b, const LaneExperts &x, ArrayRef<Value> keys,
 Pick warpBest(Builder &b, Pick mine) {
   using P = arith::CmpIPredicate;
   for (int32_t d = kWarpSize / 2; d >= 1; d /= 2) {
-    Pick other{shuffle(b, mine.key, d, gpu::ShuffleMode::XOR),
-               shuffle(b, mine.id, d, gpu::ShuffleMode::XOR),
-               shuffle(b, mine.score, d, gpu::ShuffleMode::XOR)};
+    Pick other{warpShuffle(b, mine.key, d, gpu::ShuffleMode::XOR),
+               warpShuffle(b, mine.id, d, gpu::ShuffleMode::XOR),
+               warpShuffle(b, mine.score, d, gpu::ShuffleMode::XOR)};
     Value better =
         andi(b, cmpi(b, P::sge, other.id, cI32(b, 0)),
              ori(b, cmpi(b, P::slt, mine.id, cI32(b, 0)),

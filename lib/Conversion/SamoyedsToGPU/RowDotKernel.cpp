@@ -152,11 +152,9 @@ SmallVector<Value> dotStep(Builder &b, const RowDotArgs &x, const Tile &t,
 /// butterfly of 5 xor shuffles (every lane holds the sum).
 Value warpSum(Builder &b, Value acc) {
   Value v = vector::ReductionOp::create(b, vector::CombiningKind::ADD, acc);
-  for (int32_t d = 16; d >= 1; d /= 2)
-    v = fadd(b, v,
-             gpu::ShuffleOp::create(b, v, d, 32, gpu::ShuffleMode::XOR)
-                 .getShuffleResult());
-  return v;
+  return warpAllReduce(b, v, [](ImplicitLocOpBuilder &b, Value x, Value y) {
+    return fadd(b, x, y);
+  });
 }
 
 /// out[idx] = init[idx] + v.
