@@ -59,13 +59,15 @@ Value workTiles(HostMath &h, SsmmOp op, const KernelSpec &s, Value pairs, Value 
   return h.min(gy, bound);
 }
 
-SplitPlan planSplits(HostMath &h, SsmmOp op, const KernelSpec &s,
-                     const ::samoyeds::gpu::TargetInfo &target, Value pairs, Value gy) {
+/// The plan of a launch of `gy` token tiles, of which the first `wsTiles`
+/// (workTiles) can have work.
+SplitPlan planSplits(HostMath &h, const KernelSpec &s,
+                     const ::samoyeds::gpu::TargetInfo &target, Value pairs, Value gy,
+                     Value wsTiles) {
   int64_t rowTiles = s.weight.getCondensedRows() / s.blockM();
   int64_t slices = s.weight.getCols() / s.weight.getFormat().getV();
   // Token tiles with work: at most one per pair, and never more than the grid.
   Value work = h.max(h.min(gy, pairs), h.c(1));
-  Value wsTiles = workTiles(h, op, s, pairs, gy);
   // S = clamp(blocksPerSM * SMs / (rowTiles * work), 1, min(split_k, slices)).
   Value want = h.c(::samoyeds::gpu::splitBlocksPerSM(s, target) * target.smCount);
   Value splits = h.div(want, h.mul(h.c(rowTiles), work));
@@ -150,9 +152,12 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   for (auto [i, k] : llvm::enumerate(kernels)) {
     // The token tiles launched: the list's, or with undef_padding those
     // before the bound (the rest are padding, left unwritten: SamoyedsOps.td).
-    Value tiles = h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()));
-    if (op.getUndefPadding())
-      tiles = workTiles(h, op, k.spec, buffers.pairs, tiles);
+    Value listTiles = h.ceilDiv(buffers.listLen, h.c(k.spec.blockN()));
+    bool split = k.spec.splitK > 1;
+    Value bound = op.getUndefPadding() || split
+                      ? workTiles(h, op, k.spec, buffers.pairs, listTiles)
+                      : Value();
+    Value tiles = op.getUndefPadding() ? bound : listTiles;
     Value gy = tiles;
     if (useDecode)
       gy = h.select(i == 0 ? arith::XOrIOp::create(
@@ -162,10 +167,9 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
                            : useDecode,
                     gy, h.c(0));
     gys.push_back(gy);
-    plans.push_back(k.spec.splitK > 1
-                        ? std::optional<SplitPlan>(planSplits(h, op, k.spec, target,
-                                                              buffers.pairs, tiles))
-                        : std::nullopt);
+    plans.push_back(split ? std::optional<SplitPlan>(planSplits(
+                                h, k.spec, target, buffers.pairs, tiles, bound))
+                          : std::nullopt);
   }
   // One workspace, for the kernel that runs.
   Value ws;
