@@ -366,15 +366,14 @@ def profile_replay(replay, flush, iters=10):
     """The kernels of `replay` (each replay flushed first) under torch.profiler:
     [(name, launches per replay, mean device us per launch)], in order of
     first appearance, and the mean device time per replay of those kernels.
-    The flush's own kernels are dropped: they run before the first kernel of
-    each replay, so a replay's kernels are those recorded after the marks."""
+    The flush's own kernels are dropped by name: the names a profile of a
+    flush alone records."""
     import torch
     from torch.profiler import profile, ProfilerActivity
     for _ in range(3):
         flush()
         replay()
     torch.cuda.synchronize()
-    flush_names = set()
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         flush()
         torch.cuda.synchronize()
