@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from . import torch_op
 from .format import Format, Packed, PackedTensors, _as_format, pack_torch
 from .mlirgen import MoEConfig
+from .runtime import ALIGNMENT
 
 __all__ = ["SamoyedsMoE", "hf_settings", "extract_hf"]
 
@@ -439,6 +440,10 @@ class SamoyedsMoE(nn.Module):
         x = hidden_states.reshape(-1, h)
         if not x.is_contiguous():
             x = x.contiguous()
+        elif not _compiling() and x.data_ptr() % ALIGNMENT:
+            # a view at an odd offset: the compiled layer refuses it
+            # (runtime.ALIGNMENT); a module, like HF's, takes any tensor
+            x = x.clone()
         if x.device.type != "cuda":
             raise ValueError(f"hidden_states must be on a CUDA device, got {x.device}")
         if not _compiling():

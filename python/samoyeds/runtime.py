@@ -51,12 +51,14 @@ DTYPE_NAMES = {"bf16": "bfloat16", "f16": "float16", "f32": "float32", "i16": "i
 class TensorInfo:
     """What validate_call needs to know about a tensor: dtype ('bf16', 'f16',
     'f32', 'i16', 'i8', ...), shape, strides (elements), device type
-    ('cuda', 'cpu', ...) and index."""
+    ('cuda', 'cpu', ...) and index, and the address of its first element
+    (0: unknown, taken as aligned)."""
     dtype: str
     shape: tuple
     strides: tuple
     device_type: str = "cuda"
     device_index: int = 0
+    address: int = 0
 
     @classmethod
     def contiguous(cls, dtype, shape, device_type="cuda", device_index=0):
@@ -78,6 +80,13 @@ class PackedInfo:
     values: TensorInfo
     meta: TensorInfo
     rowidx: TensorInfo
+
+
+# Every tensor argument of a compiled layer starts at a multiple of this many
+# bytes (docs/pipeline.md, "Arguments"): the kernels read token rows and the
+# gate weight with 16-byte loads and copies. torch's allocations are aligned;
+# a view at an odd offset into one may not be.
+ALIGNMENT = 16
 
 
 def row_major_strides(shape):
@@ -127,6 +136,10 @@ def _check_tensor(name, info, dtypes, shape, device):
         raise InputError(f"{name} must be contiguous (row-major): shape "
                          f"{_shape_str(info.shape)} has strides {tuple(info.strides)}; "
                          "call .contiguous()")
+    if info.address % ALIGNMENT:
+        raise InputError(f"{name} starts at address {info.address:#x}, not a multiple of "
+                         f"{ALIGNMENT} bytes: the compiled kernels load {ALIGNMENT} bytes at a "
+                         "time; call .clone()")
 
 
 def _check_packed(name, p, cfg, fmt, shape, device, ok=None):
@@ -246,7 +259,7 @@ def describe(obj):
                           describe(obj.meta), describe(obj.rowidx))
     if hasattr(obj, "stride") and hasattr(obj, "device") and hasattr(obj, "dtype"):
         return TensorInfo(_torch_dtype_name(obj.dtype), tuple(obj.shape), tuple(obj.stride()),
-                          obj.device.type, obj.device.index)
+                          obj.device.type, obj.device.index, int(obj.data_ptr()))
     return obj
 
 

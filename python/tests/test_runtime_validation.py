@@ -107,6 +107,19 @@ def test_not_contiguous():
                                                                       (9999, 1)))) == 1
 
 
+def test_misaligned():
+    # A contiguous view at an odd element offset: 16-byte loads of it would
+    # fault on the GPU, so it is refused before any launch.
+    x = TensorInfo("bf16", (5, 256), (256, 1), address=0x7f0000000002)
+    e = check(PLAIN, InputError, "x starts at address 0x7f0000000002, not a multiple of 16",
+              x=x)
+    assert ".clone()" in str(e)
+    check(PLAIN, InputError, "gate starts at address 0x1008",
+          gate=TensorInfo("bf16", (8, 256), (256, 1), address=0x1008))
+    assert validate_call(PLAIN, **args(PLAIN, tokens=5, x=TensorInfo(
+        "bf16", (5, 256), (256, 1), address=0x7f0000000010))) == 5
+
+
 def test_weights_packed_for_another_format():
     e = check(PLAIN, InputError, "weights packed for another format: w13 is packed "
               "1:2 V=64, the layer was compiled for 1:2 V=128",

@@ -173,6 +173,13 @@ def test_samoyeds_moe_from_hf_on_gpu(block_cls, tmp_path):
     err = ((y.float() - ref).norm() / ref.norm()).item()
     assert err < 2e-2, err
     assert moe(x[:, :0], return_router_logits=False).shape == (2, 0, 64)
+    # A contiguous view one element off a 16-byte boundary: the module copies
+    # it (the compiled layer refuses it) and gives the same result.
+    flat = torch.empty(x.numel() + 1, dtype=x.dtype, device=x.device)
+    flat[1:] = x.flatten()
+    odd = flat[1:].view(x.shape)
+    assert odd.is_contiguous() and odd.data_ptr() % 16
+    assert torch.equal(moe(odd, return_router_logits=False), y)
 
 
 @pytest.mark.parametrize("block_cls", [MixtralBlock, Qwen2MoeBlock, DeepseekV3Block])

@@ -7,6 +7,7 @@
 // rows, a block per tile whose 8 warps split K.
 #include "HostLaunch.h"
 #include "Kernels.h"
+#include "RowDotMma.h"
 
 #include "samoyeds/Utils/Builders.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -131,8 +132,13 @@ SmallVector<Value> dotStep(Builder &b, const RowDotArgs &x, const Tile &t,
   auto vt = accType(b, s);
   auto load = [&](Value mem, ValueRange idx) -> Value {
     auto mt = cast<MemRefType>(mem.getType());
+    // Rows are K * element bytes apart with K % width == 0, and the layer's
+    // buffers start 16-byte aligned (docs/pipeline.md, "Arguments"): without the alignment the
+    // NVPTX backend splits a 16-byte load into 8 scalar ones.
+    int64_t bytes = s.width * mt.getElementTypeBitWidth() / 8;
     Value v = vector::LoadOp::create(
-        b, VectorType::get({s.width}, mt.getElementType()), mem, idx);
+        b, VectorType::get({s.width}, mt.getElementType()), mem, idx,
+        /*nontemporal=*/false, llvm::MaybeAlign(std::min<int64_t>(16, bytes)));
     return mt.getElementType().isF32() ? v
                                        : arith::ExtFOp::create(b, vt, v).getResult();
   };
@@ -334,37 +340,50 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
                      eltName(rt.getElementType()) + "_" +
                      (ShapedType::isDynamic(staticRows) ? std::string("dyn")
                                                         : std::to_string(staticRows));
-  Value gy = cIdx(hb, (s.n + s.nChunk - 1) / s.nChunk);
   Value threads = cIdx(hb, 32 * kWarps), one = cIdx(hb, 1);
-  auto launch = [&](StringRef kernelName, Value gx,
-                    void (*build)(ImplicitLocOpBuilder &, gpu::GPUFuncOp,
-                                 const RowDotShape &)) {
+  auto launch = [&](StringRef kernelName, Value gx, int64_t gy,
+                    function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> build) {
     gpu::GPUFuncOp fn = getOrCreateKernel(
         gpuModule, op.getLoc(), kernelName, argTypes,
         ArrayRef<int32_t>{32 * kWarps, 1, 1},
         [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp f) {
-          build(b, f, s);
+          build(b, f);
           gpu::ReturnOp::create(b);
         });
-    gpu::LaunchFuncOp::create(hb, op.getLoc(), fn, gpu::KernelDim3{gx, gy, one},
+    gpu::LaunchFuncOp::create(hb, op.getLoc(), fn,
+                              gpu::KernelDim3{gx, cIdx(hb, gy), one},
                               gpu::KernelDim3{threads, one, one}, Value(), buffers);
   };
+  static_assert(kRowDotMmaThreads == 32 * kWarps, "one block size for the three kernels");
+  // Many rows: the tensor-core kernel where the element types allow it.
+  bool mma = rowDotMmaApplies(lt.getElementType(), rt.getElementType(), s.k, s.vec);
+  std::string manyName = mma ? name + "_mma" : name;
+  int64_t manyRows = mma ? kRowDotMmaRows : kWarps * kRows;
+  int64_t manyGy = mma ? (s.n + rowDotMmaCols(s.n) - 1) / rowDotMmaCols(s.n)
+                       : (s.n + s.nChunk - 1) / s.nChunk;
+  auto buildMany = [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp f) {
+    if (mma)
+      buildRowDotMma(b, f, s.k, s.n);
+    else
+      buildWarpPerTile(b, f, s);
+  };
+  auto buildFew = [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp f) { buildFewRows(b, f, s); };
   std::string fewName = name + "_fewrows";
   // The most rows the few-rows kernel takes (kFewRowsMaxBlocks).
   int64_t colChunks = (s.n + s.nChunk - 1) / s.nChunk;
   int64_t fewRowsMax = kRows * std::max<int64_t>(1, kFewRowsMaxBlocks / colChunks);
-  Value manyGrid = arith::CeilDivUIOp::create(hb, rows, cIdx(hb, kWarps * kRows));
+  Value manyGrid = arith::CeilDivUIOp::create(hb, rows, cIdx(hb, manyRows));
   Value fewGrid = arith::CeilDivUIOp::create(hb, rows, cIdx(hb, kRows));
   if (!ShapedType::isDynamic(staticRows)) {
     if (staticRows <= fewRowsMax)
-      launch(fewName, fewGrid, buildFewRows);
+      launch(fewName, fewGrid, colChunks, buildFew);
     else
-      launch(name, manyGrid, buildWarpPerTile);
+      launch(manyName, manyGrid, manyGy, buildMany);
   } else {
     Value few = cmpi(hb, arith::CmpIPredicate::ule, rows, cIdx(hb, fewRowsMax));
     Value zero = cIdx(hb, 0);
-    launch(name, select(hb, few, zero, manyGrid), buildWarpPerTile);
-    launch(fewName, select(hb, few, fewGrid, zero), buildFewRows);
+    launch(manyName, select(hb, few, zero, manyGrid), manyGy, buildMany);
+    launch(fewName, select(hb, few, fewGrid, zero), colChunks, buildFew);
   }
   Value result = bufferization::ToTensorOp::create(hb, ot, out,
                                                    /*restrict=*/true,

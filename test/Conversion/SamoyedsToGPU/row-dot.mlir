@@ -4,8 +4,11 @@
 // butterfly sums each of the 8 outputs, lane 0 adds the init value and
 // stores the rows and columns in range. Few rows (while ceil(M / 2) x
 // ceil(N / 4) <= 1024 blocks): a block per tile whose 8 warps split K, the per-warp sums meet in workgroup memory and
-// are added in warp order. The host launches both, the one not chosen with
-// an empty grid; a static row count builds only the chosen one.
+// are added in warp order. Many rows of bf16 or f16 with K % 32 == 0 go to
+// a tensor-core kernel instead (mma.sync m16n8k16, 32 rows x 64 columns a
+// block, the 8 warps split K and meet by a tree in workgroup memory). The
+// host launches both, the one not chosen with an empty grid; a static row
+// count builds only the chosen one. Loads are 16 bytes with alignment 16.
 // RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu -o %t
 // RUN: FileCheck %s --input-file=%t
 // RUN: FileCheck %s --input-file=%t --check-prefix=COUNT
@@ -16,31 +19,30 @@
 
 // CHECK-LABEL: func.func @logits
 // CHECK-NOT: linalg.generic
-// CHECK: %[[M:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?x256xbf16>
+// CHECK: %[[M:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?x264xbf16>
 // CHECK: %[[OUT:.*]] = memref.alloc(%[[M]]) : memref<?x8xf32>
 // 8 columns in chunks of 4: grid y = 2 for both kernels. Many rows: 8 warps
 // x 2 rows per block, grid x = ceil(M / 16); few rows: 2 rows per block,
 // grid x = ceil(M / 2). M <= 1024 (512 x 2 blocks) chooses the few-rows
 // kernel; the other gets grid x = 0 (a runtime no-op), with no host branch.
-// CHECK: %[[GY:.*]] = arith.constant 2 : index
 // CHECK: %[[MANY:.*]] = arith.ceildivui %[[M]], %c16{{(_[0-9]+)?}} : index
 // CHECK: %[[FEWN:.*]] = arith.ceildivui %[[M]], %c2{{(_[0-9]+)?}} : index
 // CHECK: %[[FEW:.*]] = arith.cmpi ule, %[[M]], %c1024{{(_[0-9]+)?}} : index
 // CHECK: %[[GMANY:.*]] = arith.select %[[FEW]], %c0{{(_[0-9]+)?}}, %[[MANY]] : index
 // CHECK-NOT: scf.if
-// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n8_bf16_bf16_dyn blocks in (%[[GMANY]], %[[GY]], %{{.*}}) threads in (%c256{{(_[0-9]+)?}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x256xbf16>, %{{.*}} : memref<8x256xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k264_n8_bf16_bf16_dyn blocks in (%[[GMANY]], %c2{{(_[0-9]+)?}}, %{{.*}}) threads in (%c256{{(_[0-9]+)?}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x264xbf16>, %{{.*}} : memref<8x264xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
 // CHECK: %[[GFEW:.*]] = arith.select %[[FEW]], %[[FEWN]], %c0{{(_[0-9]+)?}} : index
 // CHECK-NOT: scf.if
-// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n8_bf16_bf16_dyn_fewrows blocks in (%[[GFEW]], %[[GY]], %{{.*}}) threads in (%c256{{(_[0-9]+)?}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x256xbf16>, %{{.*}} : memref<8x256xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k264_n8_bf16_bf16_dyn_fewrows blocks in (%[[GFEW]], %c2{{(_[0-9]+)?}}, %{{.*}}) threads in (%c256{{(_[0-9]+)?}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<?x264xbf16>, %{{.*}} : memref<8x264xbf16>, %{{.*}} : memref<?x8xf32>, %[[OUT]] : memref<?x8xf32>)
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
-// CHECK: gpu.func @row_dot_k256_n8_bf16_bf16_dyn(
+// CHECK: gpu.func @row_dot_k264_n8_bf16_bf16_dyn(
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: gpu.block_id  y
 // Lanes read 8 consecutive bf16 (16 bytes) per step of 256: 2 token rows and
 // 4 gate rows per step, 8 vector FMAs.
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK-COUNT-2: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x256xbf16>, vector<8xbf16>
-// CHECK-COUNT-4: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x256xbf16>, vector<8xbf16>
+// CHECK-COUNT-2: vector.load %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x264xbf16>, vector<8xbf16>
+// CHECK-COUNT-4: vector.load %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<8x264xbf16>, vector<8xbf16>
 // CHECK-COUNT-8: vector.fma
 // CHECK-NOT: vector.fma
 // CHECK: scf.yield
@@ -82,7 +84,7 @@
 // The few-rows kernel: block bx's 2 rows 2 bx, 2 bx + 1 (the second clamped
 // to M - 1 and not stored past M), 8 partial sums per warp in workgroup
 // memory. No early exit: every thread reaches the barrier.
-// CHECK: gpu.func @row_dot_k256_n8_bf16_bf16_dyn_fewrows(%[[FA:[a-z0-9]+]]: memref<?x256xbf16>, %[[FW:[a-z0-9]+]]: memref<8x256xbf16>, %[[FI:[a-z0-9]+]]: memref<?x8xf32>, %[[FO:[a-z0-9]+]]: memref<?x8xf32>) workgroup(%[[PART:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.func @row_dot_k264_n8_bf16_bf16_dyn_fewrows(%[[FA:[a-z0-9]+]]: memref<?x264xbf16>, %[[FW:[a-z0-9]+]]: memref<8x264xbf16>, %[[FI:[a-z0-9]+]]: memref<?x8xf32>, %[[FO:[a-z0-9]+]]: memref<?x8xf32>) workgroup(%[[PART:[a-z0-9]+]] : memref<64xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK-DAG: %[[TID:.*]] = gpu.thread_id x
 // CHECK-DAG: %[[LANE:.*]] = arith.remui %[[TID]], %c32{{(_[0-9]+)?}} : index
@@ -90,14 +92,14 @@
 // CHECK-DAG: %[[BX:.*]] = gpu.block_id  x
 // CHECK: %[[ROW0:.*]] = arith.muli %[[BX]], %c2{{(_[0-9]+)?}} : index
 // CHECK-NOT: scf.if
-// Thread t's steps are at k = 8 t + 2048 i: K = 256 is a single step, guarded
-// (only k < 256 accumulates), its loads clamped to k = 248.
+// Thread t's steps are at k = 8 t + 2048 i: K = 264 is a single step, guarded
+// (only k < 264 accumulates), its loads clamped to k = 256.
 // CHECK: %[[K:.*]] = arith.muli %[[TID]], %c8{{(_[0-9]+)?}} : index
-// CHECK-DAG: %[[KOK:.*]] = arith.cmpi ult, %[[K]], %c256{{(_[0-9]+)?}} : index
-// CHECK-DAG: %[[KC:.*]] = arith.minui %[[K]], %c248{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[KOK:.*]] = arith.cmpi ult, %[[K]], %c264{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[KC:.*]] = arith.minui %[[K]], %c256{{(_[0-9]+)?}} : index
 // CHECK-NOT: scf.for
-// CHECK-COUNT-2: vector.load %[[FA]][%{{.*}}, %[[KC]]] : memref<?x256xbf16>, vector<8xbf16>
-// CHECK-COUNT-4: vector.load %[[FW]][%{{.*}}, %[[KC]]] : memref<8x256xbf16>, vector<8xbf16>
+// CHECK-COUNT-2: vector.load %[[FA]][%{{.*}}, %[[KC]]] {alignment = 16 : i64} : memref<?x264xbf16>, vector<8xbf16>
+// CHECK-COUNT-4: vector.load %[[FW]][%{{.*}}, %[[KC]]] {alignment = 16 : i64} : memref<8x264xbf16>, vector<8xbf16>
 // CHECK-COUNT-8: vector.fma
 // CHECK-COUNT-8: arith.select %[[KOK]], %{{.*}}, %{{.*}} : vector<8xf32>
 // CHECK-NOT: vector.load
@@ -153,13 +155,13 @@
 
 // Per kernel: 8 outputs x 5 xor shuffles; the few-rows kernel has the one
 // barrier between the partial sums and their addition.
-// COUNT-LABEL: gpu.func @row_dot_k256_n8_bf16_bf16_dyn(
+// COUNT-LABEL: gpu.func @row_dot_k264_n8_bf16_bf16_dyn(
 // COUNT-NOT: gpu.barrier
 // COUNT-COUNT-40: gpu.shuffle  xor
 // COUNT-NOT: gpu.shuffle
 // COUNT-NOT: gpu.barrier
 // COUNT: gpu.return
-// COUNT-LABEL: gpu.func @row_dot_k256_n8_bf16_bf16_dyn_fewrows(
+// COUNT-LABEL: gpu.func @row_dot_k264_n8_bf16_bf16_dyn_fewrows(
 // COUNT-NOT: gpu.barrier
 // COUNT-COUNT-40: gpu.shuffle  xor
 // COUNT-NOT: gpu.shuffle
@@ -167,10 +169,10 @@
 // COUNT-NOT: gpu.barrier
 // COUNT-NOT: gpu.shuffle
 // COUNT: gpu.return
-func.func @logits(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %init: tensor<?x8xf32>) -> tensor<?x8xf32> {
+func.func @logits(%x: tensor<?x264xbf16>, %g: tensor<8x264xbf16>, %init: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                        iterator_types = ["parallel", "parallel", "reduction"]}
-         ins(%x, %g : tensor<?x256xbf16>, tensor<8x256xbf16>) outs(%init : tensor<?x8xf32>)
+         ins(%x, %g : tensor<?x264xbf16>, tensor<8x264xbf16>) outs(%init : tensor<?x8xf32>)
          attrs = {samoyeds.row_dot} {
   ^bb0(%a: bf16, %b: bf16, %o: f32):
     %0 = arith.extf %a : bf16 to f32
@@ -185,14 +187,87 @@ func.func @logits(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %init: tensor<
 // -----
 
 // DeepSeek's gate, 64 experts: 16 column chunks, so the few-rows kernel
-// takes M <= 2 x (1024 / 16) = 128 rows.
+// takes M <= 2 x (1024 / 16) = 128 rows. bf16 with K % 32 == 0: many rows
+// go to the tensor-core kernel, a block per 32 rows x 64 columns (grid x =
+// ceil(M / 32), grid y = 1).
 #lhs = affine_map<(d0, d1, d2) -> (d0, d2)>
 #rhs = affine_map<(d0, d1, d2) -> (d1, d2)>
 #out = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @logits64
-// CHECK: arith.cmpi ule, %{{.*}}, %c128{{(_[0-9]+)?}} : index
-// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2048_n64_bf16_bf16_dyn blocks
-// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2048_n64_bf16_bf16_dyn_fewrows blocks
+// CHECK: %[[M64:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?x2048xbf16>
+// CHECK: %[[MMAN:.*]] = arith.ceildivui %[[M64]], %c32{{(_[0-9]+)?}} : index
+// CHECK: %[[FEW64:.*]] = arith.cmpi ule, %{{.*}}, %c128{{(_[0-9]+)?}} : index
+// CHECK: %[[GMMA:.*]] = arith.select %[[FEW64]], %{{.*}}, %[[MMAN]] : index
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2048_n64_bf16_bf16_dyn_mma blocks in (%[[GMMA]], %c1{{(_[0-9]+)?}}, %{{.*}}) threads in (%c256
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2048_n64_bf16_bf16_dyn_fewrows blocks in (%{{.*}}, %c16{{(_[0-9]+)?}}, %{{.*}})
+// Workgroup memory for 4 warps' accumulators: 16 tiles x 4 floats x 32 lanes.
+// CHECK: gpu.func @row_dot_k2048_n64_bf16_bf16_dyn_mma(%[[MA:[a-z0-9]+]]: memref<?x2048xbf16>, %[[MW:[a-z0-9]+]]: memref<64x2048xbf16>, %[[MI:[a-z0-9]+]]: memref<?x64xf32>, %[[MO:[a-z0-9]+]]: memref<?x64xf32>) workgroup(%[[MP:[a-z0-9]+]] : memref<8192xf32, #gpu.address_space<workgroup>>)
+// CHECK-DAG: %[[MLANE:.*]] = arith.remui %{{.*}}, %c32{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[MWARP:.*]] = arith.divui %{{.*}}, %c32{{(_[0-9]+)?}} : index
+// CHECK-DAG: %[[MT:.*]] = arith.remui %[[MLANE]], %c4{{(_[0-9]+)?}} : index
+// Rows g, g + 8, g + 16, g + 24 of the block (clamped to M - 1); rhs rows
+// g + 8 nt (clamped to 63).
+// CHECK-COUNT-4: arith.minui %{{.*}}, %{{.*}} : index
+// CHECK-COUNT-8: arith.minui %{{.*}}, %c63{{(_[0-9]+)?}} : index
+// K = 2048 is 64 chunks of 32, 8 per warp (chunk warp + 8 i), 2 per
+// iteration, unguarded; a lane's 16 bytes are at 32 chunk + 8 t.
+// CHECK: scf.for %[[MI0:[a-z0-9]+]] = %c0{{(_[0-9]+)?}} to %c8{{(_[0-9]+)?}} step %c2{{(_[0-9]+)?}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>) {
+// CHECK: %[[CH:.*]] = arith.addi %[[MWARP]], %{{.*}} : index
+// CHECK: %[[KT:.*]] = arith.muli %[[MT]], %c8{{(_[0-9]+)?}} : index
+// CHECK: %[[KC0:.*]] = arith.muli %[[CH]], %c32{{(_[0-9]+)?}} : index
+// CHECK: %[[KK:.*]] = arith.addi %[[KC0]], %[[KT]] : index
+// Row g of m-tile 0, then row g + 8: registers 0 and 1 are the k pairs of
+// step 0 (the MMA's a0, a2 and a1, a3).
+// CHECK: %[[L0:.*]] = vector.load %[[MA]][%{{.*}}, %[[KK]]] {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK: %[[W0:.*]] = vector.bitcast %[[L0]] : vector<8xbf16> to vector<4xi32>
+// CHECK: %[[A0:.*]] = vector.extract %[[W0]][0] : i32 from vector<4xi32>
+// CHECK: %[[A2:.*]] = vector.extract %[[W0]][1] : i32 from vector<4xi32>
+// CHECK: %[[L1:.*]] = vector.load %[[MA]][%{{.*}}, %[[KK]]] {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK: %[[W1:.*]] = vector.bitcast %[[L1]] : vector<8xbf16> to vector<4xi32>
+// CHECK: %[[A1:.*]] = vector.extract %[[W1]][0] : i32 from vector<4xi32>
+// CHECK: %[[A3:.*]] = vector.extract %[[W1]][1] : i32 from vector<4xi32>
+// CHECK-COUNT-2: vector.load %[[MA]][%{{.*}}, %[[KK]]] {alignment = 16 : i64} : memref<?x2048xbf16>, vector<8xbf16>
+// CHECK: %[[LB:.*]] = vector.load %[[MW]][%{{.*}}, %[[KK]]] {alignment = 16 : i64} : memref<64x2048xbf16>, vector<8xbf16>
+// CHECK: %[[WB:.*]] = vector.bitcast %[[LB]] : vector<8xbf16> to vector<4xi32>
+// CHECK: %[[B0:.*]] = vector.extract %[[WB]][0] : i32 from vector<4xi32>
+// CHECK: %[[B1:.*]] = vector.extract %[[WB]][1] : i32 from vector<4xi32>
+// CHECK-COUNT-7: vector.load %[[MW]][%{{.*}}, %[[KK]]] {alignment = 16 : i64} : memref<64x2048xbf16>, vector<8xbf16>
+// The second chunk's 12 loads come before the first chunk's MMAs.
+// CHECK-COUNT-12: vector.load
+// CHECK-NOT: vector.load
+// CHECK: nvvm.mma.sync A[%[[A0]], %[[A1]], %[[A2]], %[[A3]]]  B[%[[B0]], %[[B1]]]  C[{{.*}}]  {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK-NOT: arith.select
+// CHECK: scf.yield
+// The tree: warps 4-7 store, barrier, all add; 2-3; 1. Then warp 0 adds
+// init and stores its 64 outputs, each guarded by the row and column range.
+// CHECK: %[[S4:.*]] = arith.cmpi uge, %[[MWARP]], %c4{{(_[0-9]+)?}} : index
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %[[MP]][%{{.*}}] : memref<8192xf32, #gpu.address_space<workgroup>>
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[MP]]
+// CHECK: gpu.barrier
+// CHECK: arith.cmpi uge, %[[MWARP]], %c2{{(_[0-9]+)?}} : index
+// CHECK: gpu.barrier
+// CHECK: gpu.barrier
+// CHECK: arith.cmpi uge, %[[MWARP]], %c1{{(_[0-9]+)?}} : index
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: %[[IS0W:.*]] = arith.cmpi eq, %[[MWARP]], %c0{{(_[0-9]+)?}} : index
+// CHECK: scf.if %[[IS0W]] {
+// CHECK: %[[OKM:.*]] = arith.andi %{{.*}}, %{{.*}} : i1
+// CHECK: scf.if %[[OKM]] {
+// CHECK: %[[IV:.*]] = memref.load %[[MI]][%[[OR:.*]], %[[OC:.*]]] : memref<?x64xf32>
+// CHECK: %[[SV:.*]] = arith.addf %[[IV]], %{{.*}} : f32
+// CHECK: memref.store %[[SV]], %[[MO]][%[[OR]], %[[OC]]] : memref<?x64xf32>
+// CHECK: gpu.return
+// COUNT-LABEL: gpu.func @row_dot_k2048_n64_bf16_bf16_dyn_mma(
+// COUNT-COUNT-64: nvvm.mma.sync
+// COUNT-NOT: nvvm.mma.sync
+// COUNT-COUNT-5: gpu.barrier
+// COUNT-NOT: gpu.barrier
+// COUNT-COUNT-64: memref.store %{{.*}} : memref<?x64xf32>
+// COUNT-NOT: memref.store
+// COUNT: gpu.return
 func.func @logits64(%x: tensor<?x2048xbf16>, %g: tensor<64x2048xbf16>, %init: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                        iterator_types = ["parallel", "parallel", "reduction"]}
@@ -239,9 +314,9 @@ func.func @unmarked(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %init: tenso
 // CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n1v_bf16_bf16_dyn blocks
 // CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k256_n1v_bf16_bf16_dyn_fewrows blocks
 // CHECK: gpu.func @row_dot_k256_n1v_bf16_bf16_dyn_fewrows({{.*}}) workgroup(%[[VP:[a-z0-9]+]] : memref<16xf32, #gpu.address_space<workgroup>>)
-// CHECK-COUNT-2: vector.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x256xbf16>, vector<8xbf16>
+// CHECK-COUNT-2: vector.load %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x256xbf16>, vector<8xbf16>
 // CHECK-NEXT: arith.extf
-// CHECK-NEXT: vector.load %{{.*}}[%{{.*}}] : memref<256xbf16>, vector<8xbf16>
+// CHECK-NEXT: vector.load %{{.*}}[%{{.*}}] {alignment = 16 : i64} : memref<256xbf16>, vector<8xbf16>
 // CHECK: gpu.barrier
 // CHECK: %[[VT:.*]] = arith.cmpi ult, %{{.*}}, %c2{{(_[0-9]+)?}} : index
 // CHECK: scf.if %[[VT]] {
@@ -302,12 +377,14 @@ func.func @decode(%x: tensor<1x4096xbf16>, %g: tensor<8x4096xbf16>, %init: tenso
 // -----
 
 // Prefill with a static row count (DeepSeek's gate at T = 4096): only the
-// warp-per-tile kernel.
+// tensor-core kernel, 128 x 1 blocks.
 // CHECK-LABEL: func.func @prefill
 // CHECK-NOT: fewrows
-// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2048_n64_bf16_bf16_4096 blocks in (%{{.*}}, %c16{{(_[0-9]+)?}},
+// CHECK: %[[PG:.*]] = arith.ceildivui %{{.*}}, %c32{{(_[0-9]+)?}} : index
 // CHECK-NOT: fewrows
-// CHECK: gpu.func @row_dot_k2048_n64_bf16_bf16_4096(
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2048_n64_bf16_bf16_4096_mma blocks in (%[[PG]], %c1{{(_[0-9]+)?}},
+// CHECK-NOT: fewrows
+// CHECK: gpu.func @row_dot_k2048_n64_bf16_bf16_4096_mma(
 // CHECK-NOT: fewrows
 // CHECK: gpu.return
 // CHECK-NOT: gpu.func
@@ -359,4 +436,40 @@ func.func @long_k(%x: tensor<?x10240xbf16>, %g: tensor<8x10240xbf16>, %init: ten
     linalg.yield %3 : f32
   } -> tensor<?x8xf32>
   return %r : tensor<?x8xf32>
+}
+
+// -----
+
+// f16, 60 columns and K = 2080 (65 chunks of 32): the tensor-core kernel's
+// tile keeps 64 columns (rhs rows clamped to 59, not stored past 60); the 8
+// warps' chunk counts differ (9 trips of warp 0, 8 of the others), so each
+// chunk is guarded (clamped to chunk 64, its MMAs discarded by selects) and
+// the 9 trips run as 5 iterations of 2. f16 operands are vector<2xf16>.
+// CHECK-LABEL: func.func @ragged_f16
+// CHECK: gpu.launch_func @samoyeds_kernels::@row_dot_k2080_n60_f16_f16_dyn_mma blocks in (%{{.*}}, %c1{{(_[0-9]+)?}}, %{{.*}})
+// CHECK: gpu.func @row_dot_k2080_n60_f16_f16_dyn_mma(
+// CHECK-COUNT-8: arith.minui %{{.*}}, %c59{{(_[0-9]+)?}} : index
+// CHECK: scf.for %{{.*}} = %c0{{(_[0-9]+)?}} to %c9{{(_[0-9]+)?}} step %c2{{(_[0-9]+)?}}
+// CHECK: %[[GOK:.*]] = arith.cmpi ult, %{{.*}}, %c65{{(_[0-9]+)?}} : index
+// CHECK: arith.minui %{{.*}}, %c64{{(_[0-9]+)?}} : index
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x2080xf16>, vector<8xf16>
+// CHECK: vector.bitcast %{{.*}} : vector<1xi32> to vector<2xf16>
+// CHECK: nvvm.mma.sync A[{{.*}}]  B[{{.*}}]  C[{{.*}}]  {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK: arith.select %[[GOK]], %{{.*}}, %{{.*}} : vector<4xf32>
+// CHECK: scf.yield
+// CHECK: arith.cmpi ult, %{{.*}}, %c60{{(_[0-9]+)?}} : index
+// CHECK: gpu.return
+func.func @ragged_f16(%x: tensor<?x2080xf16>, %w: tensor<60x2080xf16>, %init: tensor<?x60xf32>) -> tensor<?x60xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+         ins(%x, %w : tensor<?x2080xf16>, tensor<60x2080xf16>) outs(%init : tensor<?x60xf32>)
+         attrs = {samoyeds.row_dot} {
+  ^bb0(%a: f16, %b: f16, %o: f32):
+    %0 = arith.extf %a : f16 to f32
+    %1 = arith.extf %b : f16 to f32
+    %2 = arith.mulf %0, %1 : f32
+    %3 = arith.addf %o, %2 : f32
+    linalg.yield %3 : f32
+  } -> tensor<?x60xf32>
+  return %r : tensor<?x60xf32>
 }

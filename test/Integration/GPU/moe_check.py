@@ -382,6 +382,11 @@ def bad_inputs(L):
     wide = torch.randn(8, 2 * h, dtype=torch.bfloat16, device="cuda")
     expect("non-contiguous", InputError, "must be contiguous", lambda: call(x=wide[:, ::2]))
     expect("gate on CPU", InputError, "gate is on cpu", lambda: call(gate=L.gate.cpu()))
+    # Contiguous but one element off a 16-byte boundary: the kernels' 16-byte
+    # loads would fault (a sticky CUDA error), so it is refused first.
+    flat = torch.randn(8 * h + 1, dtype=torch.bfloat16, device="cuda")
+    expect("misaligned x", InputError, "not a multiple of 16 bytes",
+           lambda: call(x=flat[1:].view(8, h)))
     other = Format(1, 2, 64) if cfg.fmt13 != Format(1, 2, 64) else Format(1, 2, 128)
     shape = cfg.weight_shapes()["w13"]
     vs, ms, rs = storage_shapes(other, shape)    # the checks run before any use

@@ -29,6 +29,12 @@ independently of the compiler's CPU lowering:
 - combine: within f32 tolerance of the float64 sum; a duplicated flat id must
   make its token's row NaN and leave the others right.
 - a chain route -> dispatch -> combine on the GPU's own outputs.
+- row_dot (a linalg.generic marked samoyeds.row_dot: gate logits, shared
+  expert gate): init + x . w^T within f32 accumulation error of the float64
+  product, at row counts that choose each of its kernels (few rows, the
+  mma.sync kernel for bf16/f16 with K % 32 == 0, the warp-per-tile kernel
+  otherwise), ragged column counts and a K that leaves some warps a chunk
+  short.
 T = 0 (empty grids) is run for every variant. "N passed, M failed" is printed last.
 """
 import argparse
@@ -93,6 +99,23 @@ def variants():
         dict(kind="dispatch", name="dispatch_e64_t64_k8", E=64, tile=64, k=8),
         # More experts than threads per block (1024): each thread loops over experts.
         dict(kind="dispatch", name="dispatch_e1100_t16_k4", E=1100, tile=16, k=4),
+        # Gate logits (out = init + x . w^T, f32). DeepSeek's gate: few rows
+        # up to T = 128, the mma kernel above.
+        dict(kind="row_dot", name="row_dot_k2048_n64_bf16", K=2048, N=64, dt="bf16",
+             tokens=(1, 7, 128, 129, 1000, 4096)),
+        # Mixtral's: few rows up to T = 1024.
+        dict(kind="row_dot", name="row_dot_k4096_n8_bf16", K=4096, N=8, dt="bf16",
+             tokens=(1, 1024, 1025, 4096)),
+        # f16, 60 columns (the mma tile's last 4 masked), 65 chunks of 32 (the
+        # 8 warps' trip counts differ: the guard).
+        dict(kind="row_dot", name="row_dot_k2080_n60_f16", K=2080, N=60, dt="f16",
+             tokens=(1, 77, 300, 1337)),
+        # K % 32 != 0: the warp-per-tile kernel (16-byte loads).
+        dict(kind="row_dot", name="row_dot_k2064_n8_bf16", K=2064, N=8, dt="bf16",
+             tokens=(1, 1025, 3000)),
+        # The shared expert gate: a rank-1 rhs.
+        dict(kind="row_dot", name="row_dot_k2048_vec_bf16", K=2048, N=None, dt="bf16",
+             tokens=(1, 2048, 2049, 4096)),
         dict(kind="combine", name="combine_h256_k2_weighted", H=256, k=2, weighted=True),
         dict(kind="combine", name="combine_h256_k2", H=256, k=2, weighted=False),
     ]
@@ -127,6 +150,30 @@ def mlir_of(v):
                 f"  %l, %o = samoyeds.dispatch %ids {{num_experts = {v['E']}, tile = {v['tile']}}}"
                 f" : {it} -> tensor<?xi32>, {ot}\n"
                 f"  return %l, %o : tensor<?xi32>, {ot}\n}}\n")
+    if v["kind"] == "row_dot":
+        k, n, dt = v["K"], v["N"], v["dt"]
+        xt = f"tensor<?x{k}x{dt}>"
+        if n is None:
+            wt, ot = f"tensor<{k}x{dt}>", "tensor<?xf32>"
+            maps = ("affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, "
+                    "affine_map<(d0, d1) -> (d0)>")
+            its = '"parallel", "reduction"'
+        else:
+            wt, ot = f"tensor<{n}x{k}x{dt}>", f"tensor<?x{n}xf32>"
+            maps = ("affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, "
+                    "affine_map<(d0, d1, d2) -> (d0, d1)>")
+            its = '"parallel", "parallel", "reduction"'
+        return (f"func.func @row_dot(%x: {xt}, %w: {wt}, %init: {ot}) -> {ot} {{\n"
+                f"  %r = linalg.generic {{indexing_maps = [{maps}], iterator_types = [{its}]}}\n"
+                f"      ins(%x, %w : {xt}, {wt}) outs(%init : {ot}) attrs = {{samoyeds.row_dot}} {{\n"
+                f"  ^bb0(%a: {dt}, %b: {dt}, %o: f32):\n"
+                f"    %0 = arith.extf %a : {dt} to f32\n"
+                f"    %1 = arith.extf %b : {dt} to f32\n"
+                f"    %2 = arith.mulf %0, %1 : f32\n"
+                f"    %3 = arith.addf %o, %2 : f32\n"
+                f"    linalg.yield %3 : f32\n"
+                f"  }} -> {ot}\n"
+                f"  return %r : {ot}\n}}\n")
     rt, wt = f"tensor<?x{v['H']}xf32>", f"tensor<?x{v['k']}xf32>"
     attr = " {weighted}" if v["weighted"] else ""
     return (f"func.func @combine(%r: {rt}, %l: tensor<?xi32>, %w: {wt}) -> {rt} {{\n"
@@ -553,6 +600,38 @@ def check_chain(runner, vr, vd, vc, t, rng):
     return compare_combine(name, out, rows, lst, w.astype(np.float32), vc["weighted"], 0)
 
 
+def row_dot_inputs(v, t, rng):
+    """x (t x K), w (N x K or K) in the variant's type (bf16 as bits), init
+    (t x N or t) f32, and their float64 values."""
+    k, n = v["K"], v["N"]
+    wshape = (k,) if n is None else (n, k)
+    x32 = rng.standard_normal((t, k)).astype(np.float32)
+    w32 = (0.05 * rng.standard_normal(wshape)).astype(np.float32)
+    init = rng.standard_normal((t,) if n is None else (t, n)).astype(np.float32)
+    if v["dt"] == "bf16":
+        xs, ws = to_bf16_bits(x32), to_bf16_bits(w32)
+        x64, w64 = bf16_bits_to_f32(xs).astype(np.float64), bf16_bits_to_f32(ws).astype(np.float64)
+    else:
+        xs, ws = x32.astype(np.float16), w32.astype(np.float16)
+        x64, w64 = xs.astype(np.float64), ws.astype(np.float64)
+    return [xs, ws, init], [v["dt"], v["dt"], "f32"], x64, w64
+
+
+def check_row_dot(runner, v, t, rng):
+    ins, dts, x64, w64 = row_dot_inputs(v, t, rng)
+    init = ins[2].astype(np.float64)
+    wt = w64.T if w64.ndim == 2 else w64
+    ref = init + x64 @ wt
+    # f32 accumulation over K terms: a few ulps of the sum of |products|
+    # (a wrong fragment layout or k permutation is off by O(|x . w|)).
+    bound = 1e-5 * (np.abs(x64) @ np.abs(wt)) + 1e-6 * np.abs(init) + 1e-30
+    (out,) = runner.call(v, ins, dts, [(ref.shape, "f32")])
+    ok = np.isfinite(out).all() and bool((np.abs(out - ref) <= bound).all())
+    worst = float(np.max(np.abs(out - ref) / bound)) if out.size and np.isfinite(out).all() else 0.0
+    return check(f"{v['name']} T={t}", ok,
+                 f"worst |err| / bound = {worst:.3f} finite={bool(np.isfinite(out).all())}")
+
+
 def trap_case(runner, v, rng):
     """Subprocess body: an out-of-range expert id must make the call fail."""
     t, k, e = 300, v["k"], v["E"]
@@ -581,6 +660,9 @@ def run_all(runner, vs, rng, trap_cmd=None, chain=True):
                 check_dispatch(runner, v, skewed_ids(rng, t, v["k"], v["E"]), "skewed")
             if v["E"] <= 64:
                 check_dispatch(runner, v, uniform_ids(rng, 20000, v["k"], v["E"]), "uniform")
+        elif v["kind"] == "row_dot":
+            for t in (0, *v["tokens"]):
+                check_row_dot(runner, v, t, rng)
         elif v["kind"] == "combine":
             for t in (0, 1, 7, 512, 4096):
                 check_combine(runner, v, t, rng)
@@ -613,6 +695,9 @@ def bench(runner, vs, rng):
         elif v["kind"] == "dispatch":
             ins, dts = [uniform_ids(rng, t, v["k"], v["E"])], ["i32"]
             outs = [((t * v["k"] + v["E"] * (v["tile"] - 1),), "i32"), ((v["E"] + 1,), "i32")]
+        elif v["kind"] == "row_dot":
+            ins, dts, _, _ = row_dot_inputs(v, t, rng)
+            outs = [(ins[2].shape, "f32")]
         else:
             lst, _ = ref_dispatch(uniform_ids(rng, t, v["k"], 8), 8, 64)
             r, w = combine_inputs(v, rng, t, lst)
