@@ -40,7 +40,7 @@ constexpr int64_t kMaxWorkspaceFloats = int64_t(16) << 20;
 /// reference), the workspace floats it needs and the bound wsTiles on the
 /// token tiles that can have work.
 struct SplitPlan {
-  Value splits, wsTiles, floats;
+  Value splits, wsTiles, floats, counters;
 };
 
 /// A bound on the token tiles of kernel `s` that can have work, out of the
@@ -78,7 +78,9 @@ SplitPlan planSplits(HostMath &h, const KernelSpec &s,
   Value fit = h.div(h.c(kMaxWorkspaceFloats), h.max(perSplit, h.c(1)));
   splits = h.max(h.min(splits, fit), h.c(1));
   Value floats = h.select(h.gt1(splits), h.mul(splits, perSplit), h.c(4));
-  return {splits, wsTiles, floats};
+  // One arrival counter per tile that can have work.
+  Value counters = h.max(h.mul(h.c(rowTiles), wsTiles), h.c(1));
+  return {splits, wsTiles, floats, counters};
 }
 } // namespace
 
@@ -123,7 +125,7 @@ SmallVector<Type> mlir::samoyeds::gpukernels::kernelArgTypes(const SsmmBuffers &
   if (s.splitK > 1) {
     MLIRContext *ctx = b.out.getContext();
     types.push_back(MemRefType::get({ShapedType::kDynamic}, Float32Type::get(ctx)));
-    types.push_back(IndexType::get(ctx));
+    types.push_back(MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 32)));
     types.push_back(IndexType::get(ctx));
   }
   return types;
@@ -171,18 +173,27 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
                                 h, k.spec, target, buffers.pairs, tiles, bound))
                           : std::nullopt);
   }
-  // One workspace, for the kernel that runs.
-  Value ws;
-  // Its size: that of the plan of the kernel that runs (plans[1] is the
+  // One workspace and one set of arrival counters, for the kernel that runs.
+  Value ws, counters;
+  // Their sizes: those of the plan of the kernel that runs (plans[1] is the
   // decode kernel's).
-  Value floats;
+  Value floats, counts;
   for (const std::optional<SplitPlan> &p : plans)
-    if (p)
+    if (p) {
       floats = floats ? h.select(useDecode, p->floats, floats) : p->floats;
+      counts = counts ? h.select(useDecode, p->counters, counts) : p->counters;
+    }
   if (floats) {
     ws = memref::AllocOp::create(
         hb, loc, MemRefType::get({ShapedType::kDynamic}, hb.getF32Type()),
         ValueRange{floats});
+    // Zeroed on the stream before the launch (cuMemsetD32Async): the
+    // allocation comes from the pool with the last call's contents.
+    counters = memref::AllocOp::create(
+        hb, loc, MemRefType::get({ShapedType::kDynamic}, hb.getI32Type()),
+        ValueRange{counts});
+    gpu::MemsetOp::create(hb, loc, Type(), ValueRange{}, counters,
+                          arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(0)));
   }
   for (auto [i, k] : llvm::enumerate(kernels)) {
     const KernelSpec &s = k.spec;
@@ -190,7 +201,7 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
     SmallVector<Value> args = buffers.args;
     Value gz = h.c(1);
     if (s.splitK > 1) {
-      args.append({ws, h.c(1), plans[i]->wsTiles});
+      args.append({ws, counters, plans[i]->wsTiles});
       gz = plans[i]->splits;
     }
     Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(s.smemBytes()));
@@ -198,16 +209,6 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
     gpu::LaunchFuncOp::create(hb, loc, k.fn, gpu::KernelDim3{h.c(rowTiles), gys[i], gz},
                               gpu::KernelDim3{h.c(s.threads()), h.c(1), h.c(1)}, smem,
                               args);
-    if (s.splitK > 1) {
-      // The sum of the splits (SplitK.h): splits = S, an empty grid for S = 1.
-      args[args.size() - 2] = plans[i]->splits;
-      Value gy2 = h.select(h.gt1(plans[i]->splits), gys[i], h.c(0));
-      // It copies nothing: no shared memory.
-      gpu::LaunchFuncOp::create(
-          hb, loc, k.sumFn, gpu::KernelDim3{h.c(rowTiles), gy2, h.c(1)},
-          gpu::KernelDim3{h.c(s.threads()), h.c(1), h.c(1)},
-          arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(0)), args);
-    }
   }
   Value result = bufferization::ToTensorOp::create(
       hb, loc, op.getResult().getType(), buffers.out, /*restrict=*/true,

@@ -35,17 +35,18 @@ SsmmBuffers createSsmmBuffers(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
 /// The argument types of a kernel of spec `s` over `b`.
 SmallVector<Type> kernelArgTypes(const SsmmBuffers &b, const KernelSpec &s);
 
-/// A kernel of the op and, with split-K, the kernel that sums its splits.
+/// A kernel of the op.
 struct SsmmKernel {
   KernelSpec spec;
-  gpu::GPUFuncOp fn, sumFn;
+  gpu::GPUFuncOp fn;
 };
 
 /// Launches `kernels[0]` with one block per tile (condensed rows / blockM x
 /// ceildiv(list length, blockN), nothing for an empty list, or the tiles
 /// that can have work for an undef_padding op; x S splits, chosen at run time
 /// for `target`'s SM count and the blocks per SM the kernel's shared memory
-/// allows, with the workspace and the launch of the sum). With a decode kernel `kernels[1]` (a smaller
+/// allows, with the workspace and the arrival counters, zeroed before the
+/// launch: SplitK.h). With a decode kernel `kernels[1]` (a smaller
 /// token tile), a call whose routed pairs are at most decodeTile * experts
 /// launches that one instead (the other's grid is empty). Then replaces
 /// `op` by the result buffer and erases it (and `assemble` once unused).

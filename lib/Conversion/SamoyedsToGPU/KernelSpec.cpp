@@ -21,5 +21,5 @@ std::string KernelSpec::name() const {
   if (hasScale)
     s += "_scale";
   s += resultElt.isF32() ? "_of32" : resultElt.isBF16() ? "_obf16" : "_of16";
-  return s + "_" + tag() + (sumSplits ? "_sum" : "");
+  return s + "_" + tag();
 }

@@ -27,9 +27,6 @@ struct KernelSpec : ::samoyeds::gpu::KernelConfig {
   bool gather = false, silu = false, hasScale = false;
   int64_t topK = 1;
   bool orderedMetadata = false;
-  /// With split-k > 1: the kernel of the second launch, which sums the
-  /// splits' partials and runs the epilogue (SplitK.h).
-  bool sumSplits = false;
 
   ::samoyeds::gpu::KernelConfig &tiling() { return *this; }
   int64_t mTiles() const { return warpM / 16; }

@@ -145,9 +145,8 @@ struct ConvertSamoyedsToGPUPass
     OpBuilder hb(op);
     SsmmBuffers buffers = createSsmmBuffers(hb, op, assemble, s);
 
-    // The kernels (one per distinct configuration): the op's, with split-K
-    // its sum (SplitK.h), and with a decode tile the same pair for few
-    // routed pairs (docs/kernel.md, section 14).
+    // The kernels (one per distinct configuration): the op's, and with a
+    // decode tile one for few routed pairs (docs/kernel.md, section 14).
     // Arguments per kernel: a decode kernel may split K where the main one
     // does not (a wgmma_sp kernel's decode kernel is an mma_sp one).
     auto kernel = [&](const KernelSpec &ks) {
@@ -164,15 +163,7 @@ struct ConvertSamoyedsToGPUPass
                          ib.getI32IntegerAttr(minBlocksPerSM));
           });
     };
-    auto kernelsOf = [&](const KernelSpec &ks) {
-      SsmmKernel k{ks, kernel(ks), gpu::GPUFuncOp()};
-      if (ks.splitK > 1) {
-        KernelSpec sum = ks;
-        sum.sumSplits = true;
-        k.sumFn = kernel(sum);
-      }
-      return k;
-    };
+    auto kernelsOf = [&](const KernelSpec &ks) { return SsmmKernel{ks, kernel(ks)}; };
     SmallVector<SsmmKernel> kernels = {kernelsOf(s)};
     if (std::optional<::samoyeds::gpu::KernelConfig> d =
             ::samoyeds::gpu::decodeConfig(problemOf(op), target, s.tiling())) {

@@ -3,6 +3,9 @@
 
 #include "samoyeds/Utils/Builders.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -27,6 +30,51 @@ Value mlir::samoyeds::gpukernels::partialBlock(ImplicitLocOpBuilder &b,
   int64_t rowTiles = s.weight.getCondensedRows() / s.blockM();
   return add(b, mul(b, add(b, mul(b, z, cIdx(b, rowTiles)), rowTile), k.wsTiles),
              tokenTile);
+}
+
+Value mlir::samoyeds::gpukernels::tileCounter(ImplicitLocOpBuilder &b,
+                                              const KernelSpec &s,
+                                              const SplitKArgs &k, Value rowTile,
+                                              Value tokenTile) {
+  return add(b, mul(b, rowTile, k.wsTiles), tokenTile);
+}
+
+Value mlir::samoyeds::gpukernels::arriveLast(ImplicitLocOpBuilder &b,
+                                             const KernelSpec &s,
+                                             const SplitKArgs &k, Value block,
+                                             Value counter, Value tid,
+                                             ArrayRef<Value> acc,
+                                             ArrayRef<Value> used) {
+  storePartials(b, s, k.ws, block, tid, acc, used);
+  // Release: each thread's stores are visible on the whole GPU before the
+  // barrier, so before thread 0's increment (the pattern of CUDA's
+  // threadFenceReduction sample).
+  auto gpuScope = NVVM::MemScopeKindAttr::get(b.getContext(), NVVM::MemScopeKind::GPU);
+  NVVM::MembarOp::create(b, gpuScope);
+  gpu::BarrierOp::create(b);
+  Value isThread0 = cmpi(b, arith::CmpIPredicate::eq, tid, cIdx(b, 0));
+  auto inc = scf::IfOp::create(b, b.getI1Type(), isThread0, /*withElse=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(inc.thenBlock());
+    Value old = memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::addi, cI32(b, 1),
+                                            k.counters, ValueRange{counter});
+    Value lastOld = arith::IndexCastOp::create(
+        b, b.getI32Type(), arith::SubIOp::create(b, k.splits, cIdx(b, 1)));
+    scf::YieldOp::create(b, cmpi(b, arith::CmpIPredicate::eq, old, lastOld));
+    b.setInsertionPointToStart(inc.elseBlock());
+    scf::YieldOp::create(b, ValueRange{cBool(b, false)});
+  }
+  // Thread 0's answer to the whole block (bar.red.or), then acquire: the
+  // last block's loads of the other splits' partials come after the fence.
+  Value any = NVVM::BarrierOp::create(
+                  b, b.getI32Type(), Value(), Value(),
+                  NVVM::BarrierReductionAttr::get(b.getContext(),
+                                                  NVVM::BarrierReduction::OR),
+                  arith::ExtUIOp::create(b, b.getI32Type(), inc.getResult(0)))
+                  .getRes();
+  NVVM::MembarOp::create(b, gpuScope);
+  return cmpi(b, arith::CmpIPredicate::ne, any, cI32(b, 0));
 }
 
 namespace {

@@ -4,24 +4,26 @@
 // T = 1 has 16 row tiles x 2 experts = 32 blocks for 132 SMs, and streams its
 // weight at a fifth of the chip's bandwidth. A kernel whose configuration
 // allows splits (`split_k` > 1) takes three arguments after `out`: the f32
-// workspace, `splits` and `wsTiles` (index), and the host launches it twice
-// (HostLaunch.cpp), with S splits chosen at run time from the work
-// (KernelConfig.h, splitsAtRunTime):
-//  1. grid (row tiles, token tiles, S), splits = 1. Block (x, y, z) runs
-//     V-slices [z * slices / S, (z + 1) * slices / S). With S = 1 it stores
-//     its result as an unsplit kernel does; with S > 1 it stores its raw
-//     accumulators (every slot, before the epilogue) into the workspace.
-//  2. with S > 1 only (else its grid is empty): grid (row tiles, token
-//     tiles, 1), splits = S. Block (x, y) adds the S partials of its tile in
-//     split order, z = 0, 1, ..., and runs the epilogue on the sum.
-// The order of the sum is fixed, so the result does not depend on which
-// block ran first: a split launch is deterministic (docs/kernel.md, section
-// 13). The workspace holds, per block of launch 1, its threads'
-// accumulator fragments (rows x width floats, 2 x 2 for mma.sp): row h of
-// fragment f of thread `tid` of block ((z * rowTiles + x) * wsTiles + y) at
-// floats (((block * fragments + f) * rows + h) * threads + tid) * width
-// (one vector store per row, consecutive threads adjacent). A tile with work has
-// y < wsTiles (the host's bound); launch 1 traps otherwise.
+// workspace, the i32 arrival counters (one per tile, zeroed by the host
+// before the launch) and `wsTiles` (index). The host launches it once with
+// grid (row tiles, token tiles, S), S chosen at run time from the work
+// (KernelConfig.h, splitsAtRunTime). Block (x, y, z) runs V-slices
+// [z * slices / S, (z + 1) * slices / S). With S = 1 it stores its result as
+// an unsplit kernel does. With S > 1 a block of a tile with work stores its
+// raw accumulators (every slot, before the epilogue) into the workspace,
+// fences them (membar.gl), and its thread 0 increments the tile's counter;
+// the block that sees S - 1 there arrives last: it adds the S partials of
+// the tile in split order, z = 0, 1, ..., and runs the epilogue on the sum.
+// (A tile without work has its epilogue, of zeros, run by split 0.) The
+// order of the sum is fixed, so the result does not depend on which block
+// arrived last: a split launch is deterministic (docs/kernel.md, section
+// 13). The workspace holds, per block, its threads' accumulator fragments
+// (rows x width floats, 2 x 2 for mma.sp): row h of fragment f of thread
+// `tid` of block ((z * rowTiles + x) * wsTiles + y) at floats (((block *
+// fragments + f) * rows + h) * threads + tid) * width (one vector store per
+// row, consecutive threads adjacent). Tile (x, y)'s counter is x * wsTiles +
+// y. A tile with work has y < wsTiles (the host's bound); the kernel traps
+// otherwise.
 #ifndef SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_SPLITK_H
 #define SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_SPLITK_H
 
@@ -34,9 +36,10 @@ namespace mlir {
 namespace samoyeds {
 namespace gpukernels {
 
-/// The split-K arguments of a kernel (null Values without split-K).
+/// The split-K arguments of a kernel (null Values without split-K), and the
+/// splits S of the launch (its grid's z).
 struct SplitKArgs {
-  Value ws, splits, wsTiles;
+  Value ws, counters, wsTiles, splits;
   explicit operator bool() const { return bool(ws); }
 };
 
@@ -47,6 +50,19 @@ std::pair<Value, Value> splitSlices(ImplicitLocOpBuilder &b, int64_t slices,
 /// The workspace block of tile (rowTile, tokenTile) of split z.
 Value partialBlock(ImplicitLocOpBuilder &b, const KernelSpec &s,
                    const SplitKArgs &k, Value z, Value rowTile, Value tokenTile);
+
+/// The arrival counter of tile (rowTile, tokenTile).
+Value tileCounter(ImplicitLocOpBuilder &b, const KernelSpec &s, const SplitKArgs &k,
+                  Value rowTile, Value tokenTile);
+
+/// Stores the thread's fragments (storePartials into `block`), then counts
+/// the block's arrival at counter `counter`: i1, true in every thread of
+/// the block that arrived last of the S, after which the other blocks'
+/// partials are visible to its loads. Every thread of the block must call
+/// it (barriers).
+Value arriveLast(ImplicitLocOpBuilder &b, const KernelSpec &s, const SplitKArgs &k,
+                 Value block, Value counter, Value tid, ArrayRef<Value> acc,
+                 ArrayRef<Value> used);
 
 /// Stores the thread's fragments `acc` as workspace block `block`, those
 /// whose `used` (i1, one per fragment) holds: a fragment whose columns are

@@ -56,7 +56,7 @@ void SsmmKernelBuilder::build(gpu::GPUFuncOp fn) {
   out = entry.getArgument(a++);
   if (s.splitK > 1) {
     split.ws = entry.getArgument(a++);
-    split.splits = entry.getArgument(a++);
+    split.counters = entry.getArgument(a++);
     split.wsTiles = entry.getArgument(a++);
   }
 
@@ -99,50 +99,59 @@ void SsmmKernelBuilder::build(gpu::GPUFuncOp fn) {
   }
 
   SmallVector<Value> acc;
-  if (split && s.sumSplits) {
-    // The second launch of a split (SplitK.h): the sum of the partials of
-    // the tile, in split order, then the epilogue. No copies, no MMAs.
+  if (!split) {
+    acc = mainLoop(std::nullopt);
+  } else {
+    // A split (SplitK.h): this split's slices; with more than one split the
+    // partials go to the workspace, and the tile's last block to arrive
+    // adds them all in split order and runs the epilogue.
+    Value bz = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+    split.splits = gpu::GridDimOp::create(b, gpu::Dimension::z);
+    auto f = s.weight.getFormat();
+    acc = mainLoop(splitSlices(b, s.weight.getCols() / f.getV(), bz, split.splits));
+    Value partial = cmpi(b, arith::CmpIPredicate::ugt, split.splits, cIdx(b, 1));
+    Value work = tileHasWork(b, tile);
+    SmallVector<Value> used = usedFragments(b, *layout, tile.tok0, tile.validEnd);
+    // Both conditions are the same for every thread of the block: the
+    // barriers inside are reached by all or none.
+    auto arrive = scf::IfOp::create(b, b.getI1Type(), andi(b, partial, work),
+                                    /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(arrive.thenBlock());
+      // The host sized the workspace and counters for the tiles that can
+      // have work.
+      ifThen(b, cmpi(b, arith::CmpIPredicate::uge, by, split.wsTiles),
+             [&](ImplicitLocOpBuilder &nb) { LLVM::Trap::create(nb); });
+      scf::YieldOp::create(
+          b, arriveLast(b, s, split, partialBlock(b, s, split, bz, bx, by),
+                        tileCounter(b, s, split, bx, by), tid, acc, used));
+      b.setInsertionPointToStart(arrive.elseBlock());
+      scf::YieldOp::create(b, ValueRange{cBool(b, false)});
+    }
+    Value last = arrive.getResult(0);
     auto accType = VectorType::get({2, 2}, b.getF32Type());
-    SmallVector<Type> types(layout->numFragments(), accType);
-    auto sum = scf::IfOp::create(b, types, tileHasWork(b, tile), /*withElse=*/true);
+    auto sum = scf::IfOp::create(b, SmallVector<Type>(acc.size(), accType), last,
+                                 /*withElse=*/true);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(sum.thenBlock());
       scf::YieldOp::create(
-          b, sumPartials(b, s, split, tid, layout->numFragments(), accType,
-                         usedFragments(b, *layout, tile.tok0, tile.validEnd),
+          b, sumPartials(b, s, split, tid, layout->numFragments(), accType, used,
                          [&](ImplicitLocOpBuilder &nb, Value z) {
                            return partialBlock(nb, s, split, z, bx, by);
                          }));
       b.setInsertionPointToStart(sum.elseBlock());
-      Value zero = arith::ConstantOp::create(
-          b, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
-      scf::YieldOp::create(b, SmallVector<Value>(layout->numFragments(), zero));
+      scf::YieldOp::create(b, acc);
     }
     acc.assign(sum.getResults().begin(), sum.getResults().end());
-  } else if (!split) {
-    acc = mainLoop(std::nullopt);
-  } else {
-    // The first launch of a split: this split's slices; with more than one
-    // split the partials go to the workspace instead of the epilogue.
-    Value bz = gpu::BlockIdOp::create(b, gpu::Dimension::z);
-    Value nz = gpu::GridDimOp::create(b, gpu::Dimension::z);
-    auto f = s.weight.getFormat();
-    acc = mainLoop(splitSlices(b, s.weight.getCols() / f.getV(), bz, nz));
-    Value partial = cmpi(b, arith::CmpIPredicate::ugt, nz, cIdx(b, 1));
-    auto store = scf::IfOp::create(b, andi(b, partial, tileHasWork(b, tile)),
-                                   /*withElse=*/false);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(store.thenBlock());
-      // The host sized the workspace for the tiles that can have work.
-      ifThen(b, cmpi(b, arith::CmpIPredicate::uge, by, split.wsTiles),
-             [&](ImplicitLocOpBuilder &nb) { LLVM::Trap::create(nb); });
-      storePartials(b, s, split.ws, partialBlock(b, s, split, bz, bx, by), tid, acc,
-                    usedFragments(b, *layout, tile.tok0, tile.validEnd));
-    }
-    auto direct = scf::IfOp::create(
-        b, cmpi(b, arith::CmpIPredicate::eq, nz, cIdx(b, 1)), /*withElse=*/false);
+    // The epilogue: unsplit (S = 1), the last block of a tile with work, or
+    // split 0 of a tile without (its zero accumulators: padding rows).
+    Value noWork = arith::XOrIOp::create(b, work, cBool(b, true));
+    Value first = cmpi(b, arith::CmpIPredicate::eq, bz, cIdx(b, 0));
+    Value epilogue = ori(b, ori(b, arith::XOrIOp::create(b, partial, cBool(b, true)), last),
+                         andi(b, noWork, first));
+    auto direct = scf::IfOp::create(b, epilogue, /*withElse=*/false);
     b.setInsertionPointToStart(direct.thenBlock());
   }
   emitEpilogue(b, s, *layout, tile, list, scale, out, acc);
