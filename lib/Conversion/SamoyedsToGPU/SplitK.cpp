@@ -135,9 +135,9 @@ SmallVector<Value> mlir::samoyeds::gpukernels::sumPartials(
       b, fragType, DenseElementsAttr::get(fragType, b.getF32FloatAttr(0.0f)));
   SmallVector<Value> init(fragments, zero);
   // Up to kSumUnroll splits per iteration, their loads issued before their
-  // adds: the sum kernel has a block per tile with work, and one split per
-  // iteration waited a round trip per split (the sums took 14-24 us on the
-  // H200 on 2026-12-02). The adds stay in split order; a split past S is
+  // adds: one block per tile sums, and one split per iteration waited a
+  // round trip per split (the sums, then a kernel of their own, took 14-24
+  // us on the H200 on 2026-12-02). The adds stay in split order; a split past S is
   // skipped by a select, not added as zero, so the sum is the
   // one-split-at-a-time sum bit for bit. At most kSumFloatsInFlight floats
   // are loaded per iteration: the unroll costs registers (the 64-token
