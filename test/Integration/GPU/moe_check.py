@@ -96,7 +96,7 @@ def gen(args):
         t0 = time.time()
         try:
             art = compile_layer(cfg, moe_dir, chip=args.chip, runtime_dir=lib, compiler=compiler,
-                                force=args.force)
+                                force=args.force, pipeline_options=args.pipeline_options)
         except Exception as ex:  # report every preset, then fail
             print(f"moe_check --gen: {name}: {ex}", file=sys.stderr)
             failed += 1
@@ -494,6 +494,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "build-device"))
     ap.add_argument("--chip", default="sm_90a")
     ap.add_argument("--force", action="store_true", help="--gen: recompile cached layers")
+    ap.add_argument("--pipeline-options", default="",
+                    help="--gen: options of samoyeds-gpu-pipeline, e.g. 'split-k=8' (A/B variants "
+                         "of the layers into another --out)")
     ap.add_argument("--dir", default=os.path.join(ROOT, "build-device"))
     ap.add_argument("--presets", default=",".join(PRESETS))
     ap.add_argument("--tokens", default=",".join(map(str, TOKENS)))
