@@ -108,8 +108,8 @@ TEST(SelectConfig, PerformanceShapes) {
   EXPECT_EQ(noDecode(selectConfig(plain(14336, 4096), h, chosen())), cfg(64, 32, 2, 2, 2, 128, 1));
   // 2048 and 8192 condensed rows: warp-m 64 (2 * 64 * 32 / 32 = 128 <= 200), 2
   // warps; 16 and 64 row tiles of 128, 112 and 48 slices.
-  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 16));
-  EXPECT_EQ(noDecode(selectConfig(plain(16384, 6144), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 12));
+  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 8));
+  EXPECT_EQ(noDecode(selectConfig(plain(16384, 6144), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 8));
   // 704 condensed rows: 704 % 128 = 64, so one warp along rows (704 % 64 = 0):
   // 11 row tiles, 16 slices.
   EXPECT_EQ(noDecode(selectConfig(plain(1408, 2048), h, chosen())), cfg(64, 32, 1, 2, 4, 64, 4));
@@ -126,7 +126,7 @@ TEST(SelectConfig, HeuristicRules) {
   // 1:8: warp-m 32 needs 8 * 32 = 256 floats, so 16 (128 floats); 128
   // condensed rows / 32 = 4 row tiles, 512 / 128 = 4 slices: split-k 4.
   EXPECT_EQ(noDecode(heuristicConfig(plain(1024, 512, 1, 8), h, chosen())), cfg(16, 32, 2, 2, 4, 64, 1));
-  // V = 32 clamps block-k to 32 (4 row tiles, 32 slices: split-k 16).
+  // V = 32 clamps block-k to 32 (4 row tiles, 32 slices: split-k 8).
   EXPECT_EQ(noDecode(heuristicConfig(plain(1024, 1024, 1, 2, 32), h, chosen())), cfg(64, 32, 2, 2, 4, 32, 8));
   // silu_mul halves: 100 condensed rows of gate per half is not a multiple of
   // 32 or 16 -> the fallback (32, 1, split-k 1), which checkConfig then rejects.
@@ -141,7 +141,7 @@ TEST(SelectConfig, HeuristicRules) {
   // the decode tile (DecodeTile below) serves calls with few pairs.
   SsmmProblem small = plain(4096, 14336);
   small.listLen = 8;
-  EXPECT_EQ(noDecode(selectConfig(small, h, chosen())), cfg(64, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(small, h, chosen())), cfg(64, 32, 2, 2, 4, 64, 8));
 }
 
 TEST(SelectConfig, OverridesWinAndDisableTheTable) {
@@ -155,7 +155,7 @@ TEST(SelectConfig, OverridesWinAndDisableTheTable) {
   o = chosen();
   o.warpM = 32;
   // 2048 / 64 = 32 row tiles: split-k 16.
-  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, o)), cfg(32, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, o)), cfg(32, 32, 2, 2, 4, 64, 8));
 }
 
 // split-k alone is not a tiling override: the table entry keeps its tiling
@@ -168,13 +168,13 @@ TEST(SelectConfig, SplitOverride) {
   EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, o)), cfg(64, 32, 2, 2, 4, 64, 3));
   o.stages = 3;
   EXPECT_EQ(noDecode(selectConfig(plain(14336, 4096), h, o)), cfg(64, 32, 2, 2, 3, 64, 3));
-  // 1 turns the heuristic's 16 off; so do the default overrides
+  // 1 turns the heuristic's 8 off; so do the default overrides
   // (KernelConfig{}, split-k 1), unlike the passes' (chosen(), split-k 0).
   o = chosen();
   o.splitK = 1;
   EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, o)), cfg(64, 32, 2, 2, 4, 64, 1));
   EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h)), cfg(64, 32, 2, 2, 4, 64, 1));
-  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 16));
+  EXPECT_EQ(noDecode(selectConfig(plain(4096, 14336), h, chosen())), cfg(64, 32, 2, 2, 4, 64, 8));
 }
 
 // 16 splits where the row tiles (condensed rows / blockM) are fewer than the
@@ -193,7 +193,7 @@ TEST(SplitK, Heuristic) {
   EXPECT_EQ(heuristicSplitK(plain(2048, 1408), h, c), 2);
   EXPECT_EQ(heuristicSplitK(plain(2048, 128), h, c), 1);
   // The slices are C / V: V = 32 gives 4096 / 32 = 128 slices, still 16.
-  EXPECT_EQ(heuristicSplitK(plain(2048, 4096, 1, 2, 32), h, c), 16);
+  EXPECT_EQ(heuristicSplitK(plain(2048, 4096, 1, 2, 32), h, c), 8);
   EXPECT_EQ(heuristicSplitK(plain(2048, 64, 1, 2, 32), h, c), 1);
   // The SM count is the chip's: 120 row tiles split on sm_90a, not on
   // sm_80 (108 SMs).
@@ -325,7 +325,7 @@ TEST(DecodeTile, Choice) {
   EXPECT_EQ(c.decodeTile, kDecodeTile);
   std::optional<KernelConfig> d = decodeConfig(plain(4096, 14336), h, c);
   ASSERT_TRUE(d.has_value());
-  EXPECT_EQ(*d, cfg(32, 16, 4, 1, 4, 64, 16));
+  EXPECT_EQ(*d, cfg(32, 16, 4, 1, 4, 64, 8));
   // 1 in the overrides: none; an explicit tile is kept.
   KernelConfig o = chosen();
   o.decodeTile = 1;

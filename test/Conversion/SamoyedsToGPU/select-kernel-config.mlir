@@ -18,17 +18,17 @@
 // heuristic: warp-m 64 (2 x 64 x 32 / 32 = 128 accumulator floats), 2 warps
 // along rows when 128 rows divide the condensed rows (704 = 1408/2 does not).
 // Where the row tiles are fewer than the SMs (132; 108 on sm_80) the
-// heuristic allows 16 K splits, at most one per 4 V-slices (16384x6144: 48
-// slices, 12; 2048x1408: 11 slices, 2); the launch picks how many at run time
+// heuristic allows 8 K splits, at most one per 4 V-slices (2048x1408: 11
+// slices, 2); the launch picks how many at run time
 // (ssmm-split-k.mlir). The table entry says 1. Every choice gets a decode
 // tile of 16 (a second kernel for calls with few routed pairs, ssmm-decode-tile.mlir),
 // the table entry too; an explicit attribute is kept as written.
 // CHECK-LABEL: func.func @perf_shapes
 // CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 2, block_k = 128, decode_tile = 16>
 // CHECK-SAME: packed<14336x4096xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16, decode_tile = 16>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8, decode_tile = 16>
 // CHECK-SAME: packed<4096x14336xbf16
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 12, decode_tile = 16>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8, decode_tile = 16>
 // CHECK-SAME: packed<16384x6144xbf16
 // CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 1, warps_n = 2, stages = 4, block_k = 64, split_k = 4, decode_tile = 16>
 // CHECK-SAME: packed<1408x2048xbf16
@@ -75,7 +75,7 @@ func.func @perf_shapes(%x1: tensor<?x4096xbf16>, %x2: tensor<?x14336xbf16>,
 // (the token tile stays 64; decode configurations are future work), and an
 // explicit attribute is kept whatever the options say.
 // CHECK-LABEL: func.func @small_and_explicit
-// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 16, decode_tile = 16>
+// CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8, decode_tile = 16>
 // CHECK-SAME: tensor<8xi32> -> tensor<8x4096xbf16>
 // CHECK: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 16, warps_m = 4, warps_n = 1, stages = 3, block_k = 128>
 // WN64-LABEL: func.func @small_and_explicit

@@ -93,8 +93,12 @@ constexpr int64_t kMaxAccFloats = 200;
 /// value overflows it.
 constexpr int64_t kMaxWarpTile = 256, kMaxStages = 16, kMaxSplitK = 64;
 /// The heuristic's split-k where it splits, and the most blocks per SM a
-/// launch aims at when it splits (splitBlocksPerSM).
-constexpr int64_t kDefaultSplitK = 16, kMaxSplitBlocksPerSM = 4, kMinSlicesPerSplit = 4;
+/// launch aims at when it splits (splitBlocksPerSM). 8, not 16: with the
+/// sum in the last block, Mixtral's W2 decode launch at T = 1 took 44.1 us
+/// with 8 splits against 50.9 with 16, Qwen's shared W2 14.7 with 8 against
+/// 15.7 with 11; 8 splits or more of the other decode launches were slower
+/// (docs/results/h200-2026-12-03-fold/NOTES.md, v5).
+constexpr int64_t kDefaultSplitK = 8, kMaxSplitBlocksPerSM = 4, kMinSlicesPerSplit = 4;
 
 /// The wgmma_sp family's warp tile: a warpgroup (4 warps along rows) issues
 /// m64nNk32 instructions, so each warp holds 16 condensed rows of each
