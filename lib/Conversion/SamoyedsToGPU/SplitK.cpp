@@ -33,7 +33,6 @@ Value mlir::samoyeds::gpukernels::partialBlock(ImplicitLocOpBuilder &b,
 }
 
 Value mlir::samoyeds::gpukernels::tileCounter(ImplicitLocOpBuilder &b,
-                                              const KernelSpec &s,
                                               const SplitKArgs &k, Value rowTile,
                                               Value tokenTile) {
   return add(b, mul(b, rowTile, k.wsTiles), tokenTile);

@@ -52,8 +52,8 @@ Value partialBlock(ImplicitLocOpBuilder &b, const KernelSpec &s,
                    const SplitKArgs &k, Value z, Value rowTile, Value tokenTile);
 
 /// The arrival counter of tile (rowTile, tokenTile).
-Value tileCounter(ImplicitLocOpBuilder &b, const KernelSpec &s, const SplitKArgs &k,
-                  Value rowTile, Value tokenTile);
+Value tileCounter(ImplicitLocOpBuilder &b, const SplitKArgs &k, Value rowTile,
+                  Value tokenTile);
 
 /// Stores the thread's fragments (storePartials into `block`), then counts
 /// the block's arrival at counter `counter`: i1, true in every thread of

@@ -125,7 +125,7 @@ void SsmmKernelBuilder::build(gpu::GPUFuncOp fn) {
              [&](ImplicitLocOpBuilder &nb) { LLVM::Trap::create(nb); });
       scf::YieldOp::create(
           b, arriveLast(b, s, split, partialBlock(b, s, split, bz, bx, by),
-                        tileCounter(b, s, split, bx, by), tid, acc, used));
+                        tileCounter(b, split, bx, by), tid, acc, used));
       b.setInsertionPointToStart(arrive.elseBlock());
       scf::YieldOp::create(b, ValueRange{cBool(b, false)});
     }
