@@ -8,6 +8,7 @@
 #define SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_KERNELS_H
 
 #include "samoyeds/Conversion/Passes.h"
+#include "samoyeds/Utils/Builders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -63,6 +64,34 @@ inline Value warpAllReduce(ImplicitLocOpBuilder &b, Value v,
   for (int32_t d = 16; d >= 1; d /= 2)
     v = combine(b, v, warpShuffle(b, v, d, gpu::ShuffleMode::XOR));
   return v;
+}
+
+/// Whether `pred` (i1) holds in any thread of the block: bar.red.or
+/// (__syncthreads_or), a barrier every thread of the block must reach.
+inline Value blockAnyOf(ImplicitLocOpBuilder &b, Value pred) {
+  Value any = NVVM::BarrierOp::create(
+                  b, b.getI32Type(), Value(), Value(),
+                  NVVM::BarrierReductionAttr::get(b.getContext(),
+                                                  NVVM::BarrierReduction::OR),
+                  arith::ExtUIOp::create(b, b.getI32Type(), pred))
+                  .getRes();
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::ne, any, build::cI32(b, 0));
+}
+
+/// `body(b, i0, acc)` over trips [0, trips) in groups of `unroll` (i0 the
+/// first trip of the group), the accumulators carried: a loop, or with one
+/// group (trips == unroll) a single call with i0 null, so that the steps'
+/// offsets fold to constants.
+inline SmallVector<Value>
+unrolledReduce(ImplicitLocOpBuilder &b, int64_t trips, int64_t unroll, SmallVector<Value> init,
+               function_ref<SmallVector<Value>(ImplicitLocOpBuilder &, Value,
+                                               SmallVector<Value>)> body) {
+  if (trips == unroll)
+    return body(b, Value(), std::move(init));
+  return build::forReduce(b, build::cIdx(b, 0), build::cIdx(b, trips), build::cIdx(b, unroll),
+                          init, [&](ImplicitLocOpBuilder &b, Value i, ValueRange a) {
+                            return body(b, i, SmallVector<Value>(a));
+                          });
 }
 
 /// Lowerings of the routing ops into kernels of `gpuModule` plus their

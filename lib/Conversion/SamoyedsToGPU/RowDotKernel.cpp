@@ -252,13 +252,11 @@ SmallVector<Value> fewRowsDot(Builder &b, const RowDotArgs &x, const Tile &t,
   int64_t unroll = std::min(trips, kFewRowsUnroll);
   bool guard = s.k % step != 0 || trips % unroll != 0;
   Value kBase = mul(b, tid, cIdx(b, s.width));
-  if (trips == unroll)
-    return fewRowsSteps(b, x, t, kBase, Value(), unroll, guard, acc, s);
-  return forReduce(b, cIdx(b, 0), cIdx(b, trips), cIdx(b, unroll), acc,
-                       [&](Builder &b, Value j, ValueRange a) {
-                         return fewRowsSteps(b, x, t, kBase, j, unroll, guard,
-                                             SmallVector<Value>(a), s);
-                       });
+  return unrolledReduce(b, trips, unroll, acc,
+                        [&](Builder &b, Value j, SmallVector<Value> a) {
+                          return fewRowsSteps(b, x, t, kBase, j, unroll, guard,
+                                              std::move(a), s);
+                        });
 }
 
 /// Few rows: a block per tile of kRows x nChunk (grid x = ceil(M / 2)) whose

@@ -12,6 +12,7 @@
 // product, with one 16-byte load per row instead of the fragment layout's
 // four 4-byte ones.
 #include "RowDotMma.h"
+#include "Kernels.h"
 
 #include "samoyeds/Utils/Builders.h"
 
@@ -35,7 +36,7 @@ constexpr int64_t kMTiles = kRowDotMmaRows / 16;
 constexpr int64_t kUnroll = 2;
 
 struct MmaTile {
-  int64_t k, n, nTiles;
+  int64_t k, nTiles;
   Type elt;
   Value a, w, in, o;
   Value lane, warp, g, t, row0, n0, m;
@@ -132,7 +133,7 @@ SmallVector<Value> warpDot(Builder &b, const MmaTile &x) {
   int64_t trips = (chunks + kWarps - 1) / kWarps;
   int64_t unroll = std::min(trips, kUnroll);
   bool guard = chunks % kWarps != 0 || trips % unroll != 0;
-  auto body = [&](Builder &b, Value i0, SmallVector<Value> acc) {
+  return unrolledReduce(b, trips, unroll, acc, [&](Builder &b, Value i0, SmallVector<Value> acc) {
     SmallVector<Value> cs, oks;
     for (int64_t u = 0; u < unroll; ++u) {
       Value i = i0 ? add(b, i0, cIdx(b, u)) : cIdx(b, u);
@@ -146,13 +147,7 @@ SmallVector<Value> warpDot(Builder &b, const MmaTile &x) {
       oks.push_back(ok);
     }
     return chunkSteps(b, x, cs, oks, std::move(acc));
-  };
-  if (trips == unroll)
-    return body(b, Value(), acc);
-  return forReduce(b, cIdx(b, 0), cIdx(b, trips), cIdx(b, unroll), acc,
-                   [&](Builder &b, Value i, ValueRange a) {
-                     return body(b, i, SmallVector<Value>(a));
-                   });
+  });
 }
 
 } // namespace
@@ -175,7 +170,6 @@ void mlir::samoyeds::gpukernels::buildRowDotMma(ImplicitLocOpBuilder &b, gpu::GP
   Block &e = f.front();
   MmaTile x;
   x.k = k;
-  x.n = n;
   x.nTiles = rowDotMmaCols(n) / 8;
   x.a = e.getArgument(0);
   x.w = e.getArgument(1);

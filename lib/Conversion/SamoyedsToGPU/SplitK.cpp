@@ -1,5 +1,6 @@
 // SplitK: slice ranges of a split, and the partial accumulators in the workspace (SplitK.h).
 #include "SplitK.h"
+#include "Kernels.h"
 
 #include "samoyeds/Utils/Builders.h"
 
@@ -66,14 +67,9 @@ Value mlir::samoyeds::gpukernels::arriveLast(ImplicitLocOpBuilder &b,
   }
   // Thread 0's answer to the whole block (bar.red.or), then acquire: the
   // last block's loads of the other splits' partials come after the fence.
-  Value any = NVVM::BarrierOp::create(
-                  b, b.getI32Type(), Value(), Value(),
-                  NVVM::BarrierReductionAttr::get(b.getContext(),
-                                                  NVVM::BarrierReduction::OR),
-                  arith::ExtUIOp::create(b, b.getI32Type(), inc.getResult(0)))
-                  .getRes();
+  Value last = blockAnyOf(b, inc.getResult(0));
   NVVM::MembarOp::create(b, gpuScope);
-  return cmpi(b, arith::CmpIPredicate::ne, any, cI32(b, 0));
+  return last;
 }
 
 namespace {

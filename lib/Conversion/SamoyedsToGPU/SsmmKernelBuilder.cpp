@@ -2,6 +2,7 @@
 #include "SsmmKernelBuilder.h"
 
 #include "Epilogue.h"
+#include "Kernels.h"
 #include "RowSelection.h"
 
 #include "samoyeds/Utils/Builders.h"
@@ -88,15 +89,8 @@ void SsmmKernelBuilder::build(gpu::GPUFuncOp fn) {
   // padding (sentinels), when the dispatch tile is a multiple of the
   // kernel's: with the decode tile's 16 entries in 64-entry segments three
   // of four tiles were such, and streamed their weight rows for nothing.
-  if (anyValid) {
-    Value any = NVVM::BarrierOp::create(
-                    b, b.getI32Type(), Value(), Value(),
-                    NVVM::BarrierReductionAttr::get(b.getContext(),
-                                                    NVVM::BarrierReduction::OR),
-                    arith::ExtUIOp::create(b, b.getI32Type(), anyValid))
-                    .getRes();
-    tile.work = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, any, cI32(b, 0));
-  }
+  if (anyValid)
+    tile.work = blockAnyOf(b, anyValid);
 
   SmallVector<Value> acc;
   if (!split) {

@@ -226,8 +226,9 @@
 // ARRIVE: scf.yield %false{{(_[0-9]+)?}} : i1
 // ARRIVE: %[[EXT:.*]] = arith.extui %[[ISLAST]] : i1 to i32
 // ARRIVE: %[[RED:.*]] = nvvm.barrier #nvvm.reduction<or> %[[EXT]] -> i32
+// ARRIVE: %[[ISLASTB:.*]] = arith.cmpi ne, %[[RED]], %c0_i32{{(_[0-9]+)?}} : i32
 // ARRIVE-NEXT: nvvm.memory.barrier <gpu>
-// ARRIVE: arith.cmpi ne, %[[RED]], %c0_i32{{(_[0-9]+)?}} : i32
+// ARRIVE-NEXT: scf.yield %[[ISLASTB]] : i1
 // ARRIVE-NOT: memref.atomic_rmw
 // ARRIVE-NOT: nvvm.memory.barrier
 // ARRIVE: gpu.return
