@@ -449,3 +449,47 @@ TEST(Wgmma, AutoFamily) {
   // Auto itself is never a configuration.
   EXPECT_EQ(checkConfig(w2, h, o), "the kernel family must be chosen (mma_sp or wgmma_sp)");
 }
+
+// The stream kernel's slots (kStreamTokens where streamApplies): chosen last
+// and apart from the tiling, so that the tiled kernels (and their decode
+// kernels) are the same whatever the override.
+TEST(StreamTokens, Choice) {
+  TargetInfo h = target("sm_90a");
+  KernelConfig o = chosen();
+  SsmmProblem w13 = plain(28672, 4096);
+  w13.silu = true;
+  w13.experts = 8;
+  // Padding rows must be written (no undef_padding): no stream kernel.
+  EXPECT_EQ(selectConfig(w13, h, o).streamTokens, 0);
+  w13.undefPadding = true;
+  KernelConfig c = selectConfig(w13, h, o);
+  EXPECT_EQ(c.streamTokens, 2);
+  EXPECT_EQ(checkConfig(w13, h, c), "");
+  // -1: none; the tiled choice and its decode tile unchanged.
+  KernelConfig none = o;
+  none.streamTokens = -1;
+  KernelConfig n = selectConfig(w13, h, none);
+  EXPECT_EQ(n.streamTokens, 0);
+  n.streamTokens = c.streamTokens;
+  EXPECT_TRUE(n == c) << n.tag() << " vs " << c.tag();
+  EXPECT_EQ(n.decodeTile, kDecodeTile);
+  // An explicit count is kept, and judged.
+  KernelConfig four = o;
+  four.streamTokens = 4;
+  EXPECT_EQ(selectConfig(w13, h, four).streamTokens, 4);
+  KernelConfig bad = c;
+  bad.streamTokens = 9;
+  EXPECT_EQ(checkConfig(w13, h, bad), "stream-tokens (9) must be in [0, 8]");
+  w13.undefPadding = false;
+  EXPECT_EQ(checkConfig(w13, h, c),
+            "stream-tokens (2) needs an op with undef_padding (the stream kernel writes "
+            "routed rows only) and, with silu_mul, R / 2 a multiple of M");
+  // silu_mul with a gate half that splits a row group (R / 2 = 6, M = 4).
+  SsmmProblem odd = plain(12, 256, 2, 4, 128);
+  odd.silu = true;
+  odd.undefPadding = true;
+  EXPECT_FALSE(streamApplies(odd));
+  EXPECT_EQ(selectConfig(odd, h, o).streamTokens, 0);
+  odd.silu = false;
+  EXPECT_TRUE(streamApplies(odd));
+}

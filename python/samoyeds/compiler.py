@@ -58,7 +58,7 @@ MIN_SM, MAX_SM = 80, 90
 # format belong to samoyeds-compile). The compiler checks their meaning; the
 # range here keeps its size arithmetic far from overflow.
 PIPELINE_INT_OPTIONS = ("block-k", "decode-tile", "min-blocks-per-sm", "split-k", "stages",
-                        "warp-m", "warp-n", "warps-m", "warps-n")
+                        "stream-tokens", "warp-m", "warp-n", "warps-m", "warps-n")
 MAX_OPTION_VALUE = 4096
 # The one word-valued option: the MMA instruction family (docs/kernel.md,
 # section 15); left out, the compiler chooses.
@@ -118,6 +118,9 @@ def normalize_pipeline_options(options):
         if key in seen:
             raise OptionError(f"pipeline option {key!r} given twice")
         seen.add(key)
+        if key == "stream-tokens" and value in (-1, "-1"):
+            out.append(f"{key}=-1")  # the one negative value: no stream kernel
+            continue
         if isinstance(value, str):
             if not re.fullmatch(r"\d+", value):
                 raise OptionError(f"pipeline option {key}={value!r}: the value must be a "

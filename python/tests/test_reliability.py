@@ -60,6 +60,10 @@ def test_pipeline_options():
     assert normalize_pipeline_options({"stages": 3, "warps-n": "2"}) == "stages=3 warps-n=2"
     assert normalize_pipeline_options("family=wgmma_sp stages=2") == "family=wgmma_sp stages=2"
     assert normalize_pipeline_options({"family": "mma_sp"}) == "family=mma_sp"
+    # The one negative value: no stream kernel (docs/kernel.md section 16).
+    assert normalize_pipeline_options("stream-tokens=-1") == "stream-tokens=-1"
+    assert normalize_pipeline_options({"stream-tokens": -1}) == "stream-tokens=-1"
+    assert normalize_pipeline_options("stream-tokens=4") == "stream-tokens=4"
 
 
 @pytest.mark.parametrize("opts,msg", [
@@ -71,6 +75,7 @@ def test_pipeline_options():
     ("=3", "not of the form key=value"),
     ("stages=3 stages=4", "given twice"),
     ("stages=-1", "decimal integer"),
+    ("stream-tokens=-2", "decimal integer"),
     ("stages=0x10", "decimal integer"),
     ("stages=4611686018427387904", r"must be in \[0, 4096\]"),   # overflowed the compiler
     ("warps-n=4611686018427387904", r"must be in \[0, 4096\]"),

@@ -90,9 +90,10 @@ cl::opt<bool> noShared("no-shared", cl::desc("Stop after the object"), cl::cat(c
 
 // The integer options of samoyeds-gpu-pipeline a caller may pass (sorted, as
 // the error message lists them); chip and format are this driver's own.
-const char *const kPipelineIntOptions[] = {"block-k", "decode-tile", "min-blocks-per-sm", "split-k",
-                                           "stages",  "warp-m",            "warp-n",
-                                           "warps-m", "warps-n"};
+const char *const kPipelineIntOptions[] = {"block-k",       "decode-tile", "min-blocks-per-sm",
+                                           "split-k",       "stages",      "stream-tokens",
+                                           "warp-m",        "warp-n",      "warps-m",
+                                           "warps-n"};
 
 [[noreturn]] void fail(const llvm::Twine &msg) {
   llvm::errs() << "samoyeds-compile: " << msg << "\n";
@@ -117,12 +118,15 @@ void validateOptions() {
     // The one word-valued option: the MMA instruction family.
     if (key == "family" && (val == "mma_sp" || val == "wgmma_sp"))
       continue;
+    // The one negative value: no stream kernel.
+    if (key == "stream-tokens" && val == "-1")
+      continue;
     bool known = llvm::is_contained(kPipelineIntOptions, key);
     bool hasEq = tok.contains('=');
     if (!known || !hasEq || !llvm::Regex("^[0-9]+$").match(val))
       fail("--pipeline-options: " + quoted(tok) + " is not one of " +
            llvm::join(llvm::ArrayRef(kPipelineIntOptions), ", ") +
-           " = a non-negative integer, or family = mma_sp or wgmma_sp");
+           " = a non-negative integer, stream-tokens = -1, or family = mma_sp or wgmma_sp");
   }
 }
 

@@ -57,6 +57,10 @@ def SamoyedsSelectKernelConfig
     Option<"decodeTile", "decode-tile", "int64_t", /*default=*/"0",
            "Override: the token tile of the second kernel that calls with few "
            "routed pairs run (1: none; 0: chosen, 16 where it fits)">,
+    Option<"streamTokens", "stream-tokens", "int64_t", /*default=*/"0",
+           "Override: token slots of the streaming kernel that calls with at "
+           "most that many routed pairs per expert run (-1: none; 0: chosen, "
+           "2 for undef_padding ops)">,
   ];
   let dependentDialects = ["::mlir::samoyeds::SamoyedsDialect"];
 }
@@ -127,6 +131,10 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
     Option<"decodeTile", "decode-tile", "int64_t", /*default=*/"0",
            "Override: the token tile of the kernel for calls with few routed "
            "pairs (1: none); 0: chosen">,
+    Option<"streamTokens", "stream-tokens", "int64_t", /*default=*/"0",
+           "Override: token slots of the streaming kernel that calls with at "
+           "most that many routed pairs per expert run (-1: none; 0: chosen, "
+           "2 for undef_padding ops)">,
     Option<"minBlocksPerSM", "min-blocks-per-sm", "int64_t", /*default=*/"0",
            "Blocks of the ssmm kernel that must fit one SM (nvvm.minctasm: caps "
            "the registers per thread; 0 leaves the choice to ptxas)">,

@@ -17,6 +17,7 @@ sg::SsmmProblem gpukernels::problemOf(SsmmOp op) {
   p.silu = op.getEpilogue() == Epilogue::silu_mul;
   int64_t len = op.getList().getType().getDimSize(0);
   p.listLen = ShapedType::isDynamic(len) ? -1 : len;
+  p.undefPadding = op.getUndefPadding();
   return p;
 }
 
@@ -34,6 +35,7 @@ sg::KernelConfig gpukernels::fromAttr(KernelConfigAttr a) {
   c.schedule = a.getSchedule() == KernelSchedule::persistent ? sg::Schedule::Persistent
                                                               : sg::Schedule::Grid;
   c.decodeTile = a.getDecodeTile();
+  c.streamTokens = a.getStreamTokens();
   return c;
 }
 
@@ -43,7 +45,7 @@ KernelConfigAttr gpukernels::toAttr(MLIRContext *ctx, const sg::KernelConfig &c)
       c.warpM, c.warpN, c.warpsM, c.warpsN, c.stages, c.blockK, c.splitK,
       c.schedule == sg::Schedule::Persistent ? KernelSchedule::persistent
                                              : KernelSchedule::grid,
-      c.decodeTile);
+      c.decodeTile, c.streamTokens);
 }
 
 std::optional<sg::TargetInfo> gpukernels::lookupTarget(Operation *where, StringRef pass,

@@ -26,6 +26,7 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
                                                   int64_t stages, int64_t blockK,
                                                   int64_t splitK,
                                                   int64_t decodeTile,
+                                                  int64_t streamTokens,
                                                   ::samoyeds::gpu::Family family =
                                                       ::samoyeds::gpu::Family::Auto) {
   ::samoyeds::gpu::KernelConfig c;
@@ -38,6 +39,7 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
   c.blockK = blockK;
   c.splitK = splitK;
   c.decodeTile = decodeTile;
+  c.streamTokens = streamTokens;
   return c;
 }
 

@@ -55,6 +55,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> decodeTile{*this, "decode-tile",
                                           llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                           llvm::cl::init(0)};
+  PassOptions::Option<int64_t> streamTokens{*this, "stream-tokens",
+                                            llvm::cl::desc("see convert-samoyeds-to-gpu"),
+                                            llvm::cl::init(0)};
   PassOptions::Option<std::string> family{*this, "family",
                                           llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                           llvm::cl::init("")};
@@ -77,6 +80,7 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   selectOpts.blockK = opts.blockK;
   selectOpts.splitK = opts.splitK;
   selectOpts.decodeTile = opts.decodeTile;
+  selectOpts.streamTokens = opts.streamTokens;
   selectOpts.family = opts.family;
   pm.addPass(mlir::samoyeds::createSamoyedsSelectKernelConfig(selectOpts));
   mlir::samoyeds::ConvertSamoyedsToGPUOptions conv;

@@ -1,6 +1,7 @@
 // HostLaunch: operand and result buffers of an ssmm, the empty-grid guard, and the launch over its tiles.
 #include "HostLaunch.h"
 #include "Kernels.h"
+#include "StreamKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -133,16 +134,23 @@ SmallVector<Type> mlir::samoyeds::gpukernels::kernelArgTypes(const SsmmBuffers &
 
 void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
     OpBuilder &hb, SsmmOp op, AssembleOp assemble, ArrayRef<SsmmKernel> kernels,
-    const SsmmBuffers &buffers, const ::samoyeds::gpu::TargetInfo &target) {
+    const SsmmKernel *stream, const SsmmBuffers &buffers,
+    const ::samoyeds::gpu::TargetInfo &target) {
   Location loc = op.getLoc();
   HostMath h{hb, loc};
   const KernelSpec &main = kernels.front().spec;
+  int64_t experts = main.weight.hasExpertDim() ? main.weight.getNumExperts() : 1;
+  // With a stream kernel a call runs it alone when its pairs are few; the
+  // tiled kernels' grids are then empty.
+  Value useStream;
+  if (stream)
+    useStream = arith::CmpIOp::create(hb, loc, arith::CmpIPredicate::ule, buffers.pairs,
+                                      h.c(stream->spec.streamTokens * experts));
   // With a decode kernel (kernels[1]) a call runs one of the two: the other's
   // grid is empty (a runtime no-op; an scf.if here would split
   // gpu-async-region's token chain into a stream synchronisation per launch).
   Value useDecode;
   if (kernels.size() > 1) {
-    int64_t experts = main.weight.hasExpertDim() ? main.weight.getNumExperts() : 1;
     useDecode = arith::CmpIOp::create(
         hb, loc, arith::CmpIPredicate::ule, buffers.pairs,
         h.c(main.decodeTile * experts));
@@ -168,6 +176,8 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
                                  .getResult()
                            : useDecode,
                     gy, h.c(0));
+    if (useStream)
+      gy = h.select(useStream, h.c(0), gy);
     gys.push_back(gy);
     plans.push_back(split ? std::optional<SplitPlan>(planSplits(
                                 h, k.spec, target, buffers.pairs, tiles, bound))
@@ -209,6 +219,19 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
     gpu::LaunchFuncOp::create(hb, loc, k.fn, gpu::KernelDim3{h.c(rowTiles), gys[i], gz},
                               gpu::KernelDim3{h.c(s.threads()), h.c(1), h.c(1)}, smem,
                               args);
+  }
+  if (stream) {
+    // Block y takes the y-th expert with a non-empty segment: of a dispatch
+    // list those are the experts with routed pairs, at most min(E, pairs).
+    Value slots = h.c(experts);
+    if (main.weight.hasExpertDim() && op.getList().getDefiningOp<DispatchOp>())
+      slots = h.min(slots, buffers.pairs);
+    Value gy = h.select(useStream, slots, h.c(0));
+    int64_t gx = (streamUnits(stream->spec) + kStreamWarps - 1) / kStreamWarps;
+    Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(0));
+    gpu::LaunchFuncOp::create(hb, loc, stream->fn, gpu::KernelDim3{h.c(gx), gy, h.c(1)},
+                              gpu::KernelDim3{h.c(32 * kStreamWarps), h.c(1), h.c(1)},
+                              smem, buffers.args);
   }
   Value result = bufferization::ToTensorOp::create(
       hb, loc, op.getResult().getType(), buffers.out, /*restrict=*/true,

@@ -48,10 +48,15 @@ struct SsmmKernel {
 /// allows, with the workspace and the arrival counters, zeroed before the
 /// launch: SplitK.h). With a decode kernel `kernels[1]` (a smaller
 /// token tile), a call whose routed pairs are at most decodeTile * experts
-/// launches that one instead (the other's grid is empty). Then replaces
+/// launches that one instead (the other's grid is empty). With a stream
+/// kernel (StreamKernel.h), a call whose routed pairs are at most
+/// streamTokens * experts launches only that one: grid (ceil(units / 8),
+/// experts with entries: at most min(E, pairs) for a dispatch list, else E).
+/// Then replaces
 /// `op` by the result buffer and erases it (and `assemble` once unused).
 void launchSsmmAndReplace(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
-                          ArrayRef<SsmmKernel> kernels, const SsmmBuffers &buffers,
+                          ArrayRef<SsmmKernel> kernels, const SsmmKernel *stream,
+                          const SsmmBuffers &buffers,
                           const ::samoyeds::gpu::TargetInfo &target);
 
 } // namespace gpukernels

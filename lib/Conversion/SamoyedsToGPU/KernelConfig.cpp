@@ -10,7 +10,7 @@ bool KernelConfig::operator==(const KernelConfig &o) const {
   return family == o.family && warpM == o.warpM && warpN == o.warpN &&
          warpsM == o.warpsM && warpsN == o.warpsN && stages == o.stages &&
          blockK == o.blockK && splitK == o.splitK && schedule == o.schedule &&
-         decodeTile == o.decodeTile;
+         decodeTile == o.decodeTile && streamTokens == o.streamTokens;
 }
 
 std::string KernelConfig::tag() const {
@@ -64,6 +64,17 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
   }
   if (c.schedule != Schedule::Grid)
     return "the persistent schedule is not supported by the mma_sp kernel";
+  if (c.streamTokens < 0 || c.streamTokens > kMaxStreamTokens) {
+    os << "stream-tokens (" << c.streamTokens << ") must be in [0, " << kMaxStreamTokens
+       << "]";
+    return os.str();
+  }
+  if (c.streamTokens && !streamApplies(p)) {
+    os << "stream-tokens (" << c.streamTokens << ") needs an op with undef_padding (the "
+       << "stream kernel writes routed rows only) and, with silu_mul, R / 2 a multiple "
+          "of M";
+    return os.str();
+  }
   if (c.decodeTile < 0 || c.decodeTile > kMaxWarpTile) {
     os << "decode-tile (" << c.decodeTile << ") must be in [0, " << kMaxWarpTile << "]";
     return os.str();
@@ -214,7 +225,20 @@ int64_t samoyeds::gpu::splitsAtRunTime(int64_t maxSplits, int64_t rowTiles,
   return std::max<int64_t>(1, std::min(s, maxSplits));
 }
 
+bool samoyeds::gpu::streamApplies(const SsmmProblem &p) {
+  return p.undefPadding && p.m > 0 && p.rows % p.m == 0 && p.cols % 16 == 0 &&
+         (!p.silu || (p.rows / 2) % p.m == 0);
+}
+
 namespace {
+/// The stream kernel's slots from the override `requested`: -1 none, a
+/// count kept as asked (checkConfig judges it), 0 chosen.
+int64_t streamTokensFor(const SsmmProblem &p, int64_t requested) {
+  if (requested < 0)
+    return 0;
+  return requested ? requested : streamApplies(p) ? kStreamTokens : 0;
+}
+
 /// The decode tile of a choice `c` from the override `requested`: 1 means
 /// none, a tile is kept as asked (checkConfig judges it), 0 is chosen.
 int64_t decodeTileFor(const SsmmProblem &p, const TargetInfo &t,
@@ -269,6 +293,7 @@ KernelConfig mmaChoice(const SsmmProblem &p, const TargetInfo &t, KernelConfig o
 
 KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
                                             KernelConfig o) {
+  o.streamTokens = std::max<int64_t>(o.streamTokens, 0); // -1 (none) is selectConfig's
   if (o.family == Family::Auto) {
     // wgmma_sp where it can run and fills the chip without split-K; tiling
     // overrides are read in the mma_sp family's terms.
@@ -378,6 +403,10 @@ int64_t samoyeds::gpu::heuristicDecodeTile(const SsmmProblem &p, const TargetInf
 
 KernelConfig samoyeds::gpu::selectConfig(const SsmmProblem &p, const TargetInfo &t,
                                          KernelConfig o) {
+  // The stream kernel's slots are chosen last; none of the tiled kernels'
+  // choices (nor the checks of their decode kernels) depend on them.
+  int64_t stream = o.streamTokens;
+  o.streamTokens = 0;
   // A table entry is taken only when no tiling field is overridden: an
   // override asks for the heuristic's reading of the rest.
   // split-k alone is not a tiling override: it applies to a table entry too.
@@ -392,7 +421,10 @@ KernelConfig samoyeds::gpu::selectConfig(const SsmmProblem &p, const TargetInfo 
       if (o.splitK)
         c->splitK = o.splitK;
       c->decodeTile = decodeTileFor(p, t, *c, o.decodeTile);
+      c->streamTokens = streamTokensFor(p, stream);
       return *c;
     }
-  return heuristicConfig(p, t, o);
+  KernelConfig c = heuristicConfig(p, t, o);
+  c.streamTokens = streamTokensFor(p, stream);
+  return c;
 }

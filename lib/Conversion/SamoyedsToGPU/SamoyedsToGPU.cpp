@@ -15,6 +15,7 @@
 #include "KernelSpec.h"
 #include "Kernels.h"
 #include "MmaSp/MmaSpKernel.h"
+#include "StreamKernel.h"
 #include "WgmmaSp/WgmmaSpKernel.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -126,7 +127,7 @@ struct ConvertSamoyedsToGPUPass
       return failure();
     FailureOr<::samoyeds::gpu::KernelConfig> config = resolveConfig(
         op, target, tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK,
-                                  splitK, decodeTile, *fam));
+                                  splitK, decodeTile, streamTokens, *fam));
     if (failed(config))
       return failure();
     s.tiling() = *config;
@@ -172,7 +173,21 @@ struct ConvertSamoyedsToGPUPass
       kernels.push_back(kernelsOf(ds));
     }
 
-    launchSsmmAndReplace(hb, op, assemble, kernels, buffers, target);
+    // With stream_tokens, the kernel for a token or two per expert (section
+    // 16); it writes routed rows only (checkConfig: undef_padding).
+    std::optional<SsmmKernel> stream;
+    if (s.streamTokens > 0) {
+      KernelSpec ss = s;
+      ss.splitK = 1; // its arguments: those of a kernel without split-K
+      auto fn = getOrCreateKernel(
+          gpuModule, op.getLoc(), streamKernelName(ss), kernelArgTypes(buffers, ss),
+          ArrayRef<int32_t>{int32_t(32 * kStreamWarps), 1, 1},
+          [&](ImplicitLocOpBuilder &ib, gpu::GPUFuncOp f) { buildStreamKernel(ib, ss, f); });
+      stream = SsmmKernel{ss, fn};
+    }
+
+    launchSsmmAndReplace(hb, op, assemble, kernels, stream ? &*stream : nullptr, buffers,
+                         target);
     return success();
   }
 };

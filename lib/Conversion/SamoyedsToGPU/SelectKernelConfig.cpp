@@ -103,7 +103,7 @@ struct SelectKernelConfigPass
     if (failed(fam))
       return signalPassFailure();
     sg::KernelConfig overrides = gpukernels::tileOverrides(
-        warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile, *fam);
+        warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile, streamTokens, *fam);
     bool failed = false;
     for (SsmmOp op : ssmms) {
       FailureOr<sg::KernelConfig> c = gpukernels::resolveConfig(op, *target, overrides);

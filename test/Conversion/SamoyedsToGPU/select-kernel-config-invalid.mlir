@@ -85,3 +85,16 @@ func.func @wgmma_limits(%w: !samoyeds.packed<1024x1024xbf16, #f>,
          : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
   return %a, %b, %c, %d, %e : tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>
 }
+
+// -----
+
+#f = #samoyeds.format<n = 1, m = 2, v = 128>
+// The stream kernel writes routed rows only: an op whose padding rows must be
+// zeros (no undef_padding) cannot take one.
+func.func @stream_needs_undef_padding(%w: !samoyeds.packed<1024x1024xbf16, #f>,
+    %x: tensor<?x1024xbf16>, %l: tensor<?xi32>) -> tensor<?x1024xbf16> {
+  // expected-error @+1 {{stream-tokens (2) needs an op with undef_padding (the stream kernel writes routed rows only) and, with silu_mul, R / 2 a multiple of M}}
+  %y = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, stream_tokens = 2>}
+         : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  return %y : tensor<?x1024xbf16>
+}

@@ -6,7 +6,12 @@
 // One token, top-2 of 8 experts, dispatch tile 128: L = 2 + 8 * 127 = 1018.
 // The decode kernel (token tile 16) runs: 2 * 8 + 1 = 17 tiles instead of 64;
 // the 64-token kernel's grid is empty either way.
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=4" --canonicalize | FileCheck %s
+// These runs leave the stream kernel out (stream-tokens=-1); with it (the
+// STREAM run, docs/kernel.md section 16) the two pairs select it: the tiled
+// kernels' grids are empty and the stream kernel's covers the 2 experts with
+// routed pairs (min(E, pairs)), units / 8 blocks along x.
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=4 stream-tokens=-1" --canonicalize | FileCheck %s
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=4" --canonicalize | FileCheck %s --check-prefix=STREAM
 
 #f = #samoyeds.format<n = 1, m = 2, v = 128>
 // CHECK-LABEL: func.func @undef_padding(
@@ -16,6 +21,19 @@
 // CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_t32x16x4x1s4k64_sk4 blocks in (%c1, %c17, %c4)
 // CHECK-NOT: gpu.launch_func @samoyeds_kernels::@ssmm
 // CHECK: return
+// STREAM-LABEL: func.func @undef_padding(
+// STREAM: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64_sk4 blocks in (%c4, %c0, %c2)
+// STREAM: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_t32x16x4x1s4k64_sk4 blocks in (%c4, %c0, %c2)
+// STREAM: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_stream2 blocks in (%c32, %c2, %c1) threads in (%c256, %c1, %c1)
+// STREAM: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_t64x32x2x2s4k64_sk4 blocks in (%c1, %c0, %c4)
+// STREAM: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_t32x16x4x1s4k64_sk4 blocks in (%c1, %c0, %c4)
+// STREAM: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_512_bf16_n1m2v128_scale_of32_stream2 blocks in (%c16, %c2, %c1) threads in (%c256, %c1, %c1)
+// STREAM-NOT: gpu.launch_func @samoyeds_kernels::@ssmm
+// STREAM: return
+// Zero padding: no stream kernel.
+// STREAM-LABEL: func.func @zero_padding(
+// STREAM-NOT: launch_func {{.*}}_stream
+// STREAM: return
 func.func @undef_padding(%ids: tensor<1x2xi32>, %x: tensor<1x256xbf16>, %s: tensor<1x2xf32>,
     %w13: !samoyeds.packed<8x1024x256xbf16, #f>, %w2: !samoyeds.packed<8x256x512xbf16, #f>)
     -> tensor<1x256xf32> {

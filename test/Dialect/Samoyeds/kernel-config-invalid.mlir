@@ -35,3 +35,9 @@ func.func private @f() attributes {c = #c}
 #c = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, decode_tile = 264>
 func.func private @f() attributes {c = #c}
 
+
+// -----
+
+// expected-error @+1 {{(K1) invalid #samoyeds.kernel_config: stream_tokens (9) must be in [0, 8]}}
+#c = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, stream_tokens = 9>
+func.func private @f() attributes {c = #c}

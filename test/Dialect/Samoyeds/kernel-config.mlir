@@ -4,15 +4,15 @@
 // RUN: samoyeds-opt %s -split-input-file -mlir-print-op-generic | samoyeds-opt -split-input-file | FileCheck %s
 
 #f = #samoyeds.format<n = 1, m = 2, v = 128>
-// Defaults (split_k = 1, schedule = grid, decode_tile = 0) are not printed.
+// Defaults (split_k = 1, schedule = grid, decode_tile = 0, stream_tokens = 0) are not printed.
 // CHECK-LABEL: func.func @config
 // CHECK: config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>
-// CHECK: config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 64, warp_n = 128, warps_m = 2, warps_n = 1, stages = 4, block_k = 128, split_k = 4, schedule = persistent, decode_tile = 16>
+// CHECK: config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 64, warp_n = 128, warps_m = 2, warps_n = 1, stages = 4, block_k = 128, split_k = 4, schedule = persistent, decode_tile = 16, stream_tokens = 2>
 func.func @config(%w: !samoyeds.packed<1024x1024xbf16, #f>, %x: tensor<?x1024xbf16>,
     %l: tensor<?xi32>) -> (tensor<?x1024xbf16>, tensor<?x1024xbf16>) {
   %a = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 1, schedule = grid>}
          : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
-  %b = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 64, warp_n = 128, warps_m = 2, warps_n = 1, stages = 4, block_k = 128, split_k = 4, schedule = persistent, decode_tile = 16>}
+  %b = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = wgmma_sp, warp_m = 64, warp_n = 128, warps_m = 2, warps_n = 1, stages = 4, block_k = 128, split_k = 4, schedule = persistent, decode_tile = 16, stream_tokens = 2>}
          : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
   return %a, %b : tensor<?x1024xbf16>, tensor<?x1024xbf16>
 }

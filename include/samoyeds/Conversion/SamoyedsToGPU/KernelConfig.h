@@ -34,6 +34,7 @@ struct SsmmProblem {
   int64_t n = 1, m = 2, v = 128;
   bool silu = false;          ///< silu_mul epilogue (stacked gate|up rows)
   int64_t listLen = -1;       ///< static list length, -1 when dynamic
+  bool undefPadding = false;  ///< padding rows of the result may stay unwritten
   int64_t condensedRows() const { return rows / m * n; }
 };
 
@@ -50,6 +51,11 @@ struct KernelConfig {
   /// none; 1 in overrides: none, 0 there: chosen). It does not change this
   /// kernel's code, so it is not part of tag().
   int64_t decodeTile = 0;
+  /// The token slots of a third kernel, the streaming one (StreamKernel.h:
+  /// FP32 FMAs on 16-byte weight loads, no tensor cores), launched instead of
+  /// the others when a call routes at most streamTokens * max(experts, 1)
+  /// pairs (0: none; in overrides -1: none, 0: chosen). Not part of tag().
+  int64_t streamTokens = 0;
 
   int64_t threads() const { return 32 * warpsM * warpsN; }
   int64_t blockM() const { return warpM * warpsM; }
@@ -171,6 +177,20 @@ int64_t heuristicDecodeTile(const SsmmProblem &p, const TargetInfo &t,
 /// decodeTile * max(experts, 1): on average at most one decode tile per
 /// expert (HostLaunch.cpp computes the same).
 constexpr int64_t kDecodeTile = 16;
+
+/// The stream kernel's token slots where the heuristic gives one, and the
+/// most a configuration may ask for. 2: on the H200 the prototype
+/// (benchmarks/proto/stream_proto.cu, docs/results/h200-2026-12-03-stream)
+/// streamed Mixtral's W1|W3 at one token per expert at 2.7 TB/s with 2 slots,
+/// where the mma_sp decode kernel reached 1.8; at 4 tokens per expert its
+/// FMAs bound it (Mixtral's W1|W3 at T = 16: 382 us against the decode
+/// kernel's 208), so calls with more pairs keep the tensor-core kernels.
+constexpr int64_t kStreamTokens = 2, kMaxStreamTokens = 8;
+
+/// Whether the stream kernel can run `p`: the result's padding rows may stay
+/// unwritten (it writes routed rows only) and, with silu_mul, the gate half
+/// is whole row groups (R / 2 % M == 0).
+bool streamApplies(const SsmmProblem &p);
 
 /// The table entry for `p` on `t`, if one was measured.
 std::optional<KernelConfig> tableConfig(const SsmmProblem &p, const TargetInfo &t);

@@ -58,7 +58,7 @@ LogicalResult KernelConfigAttr::verify(function_ref<InFlightDiagnostic()> emitEr
                                        KernelFamily, int64_t warpM, int64_t warpN,
                                        int64_t warpsM, int64_t warpsN, int64_t stages,
                                        int64_t blockK, int64_t splitK, KernelSchedule,
-                                       int64_t decodeTile) {
+                                       int64_t decodeTile, int64_t streamTokens) {
   // Ranges only (they keep every size product of a kernel far inside 64 bits);
   // whether a configuration fits an op and a chip is the GPU passes' question.
   auto in = [](int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; };
@@ -80,6 +80,8 @@ LogicalResult KernelConfigAttr::verify(function_ref<InFlightDiagnostic()> emitEr
   if (decodeTile != 0 && (!in(decodeTile, 8, 256) || decodeTile % 8))
     return fail() << "decode_tile (" << decodeTile
                   << ") must be 0 or a multiple of 8 in [8, 256]";
+  if (!in(streamTokens, 0, 8))
+    return fail() << "stream_tokens (" << streamTokens << ") must be in [0, 8]";
   return success();
 }
 

@@ -75,6 +75,10 @@ def Samoyeds_KernelConfigAttr : Samoyeds_Attr<"KernelConfig", "kernel_config"> {
     same rows, stages, block_k and split_k with a token tile of `decode_tile`
     list entries (warps_n = 1), launched instead of the first when a call
     routes few tokens (docs/kernel.md, section 14); it divides the token tile.
+    `stream_tokens` (0: none) asks for a third kernel without tensor cores, FP32
+    FMAs streaming the weight with 16-byte loads, `stream_tokens` list entries at
+    a time (docs/kernel.md, section 16), launched instead of the others when a call
+    routes at most `stream_tokens` pairs per expert (for `undef_padding` ops).
 
     `samoyeds-select-kernel-config` sets it on every ssmm that has none; an
     attribute already there is kept. Whether a configuration can run a given
@@ -84,7 +88,7 @@ def Samoyeds_KernelConfigAttr : Samoyeds_Attr<"KernelConfig", "kernel_config"> {
 
     Constraints: (K1) warp_m, warp_n in [1, 256]; warps_m, warps_n in [1, 32];
     stages in [2, 16]; block_k is 32, 64 or 128; split_k in [1, 64];
-    decode_tile 0 or a multiple of 8 in [8, 256].
+    decode_tile 0 or a multiple of 8 in [8, 256]; stream_tokens in [0, 8].
 
     Example:
     ```mlir
@@ -99,7 +103,8 @@ def Samoyeds_KernelConfigAttr : Samoyeds_Attr<"KernelConfig", "kernel_config"> {
     DefaultValuedParameter<"int64_t", "1">:$split_k,
     DefaultValuedParameter<"::mlir::samoyeds::KernelSchedule",
                            "::mlir::samoyeds::KernelSchedule::grid">:$schedule,
-    DefaultValuedParameter<"int64_t", "0">:$decode_tile);
+    DefaultValuedParameter<"int64_t", "0">:$decode_tile,
+    DefaultValuedParameter<"int64_t", "0">:$stream_tokens);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The prototype's device run: timings, then ncu of the W13 and W2 T=1 kernels.
+set -u
+B=build-device/proto/stream_proto
+$B > $OUT/proto.txt 2>&1
+for spec in "5 w13" "155 w2"; do
+  set -- $spec
+  ncu --clock-control none -k regex:stream_kernel --launch-skip $1 --launch-count 1 \
+    --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
+    --section WarpStateStats --section SchedulerStats $B > $OUT/ncu_$2.txt 2>&1
+  grep -E "Duration|DRAM Throughput|Memory Throughput|L1/TEX Hit|L2 Hit|Achieved Occupancy|Registers Per|Issued Warp|Stall|Grid Size|Warp Cycles Per Issued|No Eligible|Mem Busy|Max Bandwidth" $OUT/ncu_$2.txt | head -30
+done
+cat $OUT/proto.txt
