@@ -162,6 +162,7 @@ public:
     halves = s.silu ? 2 : 1;
     units = streamUnits(s);
     tt = s.streamTokens;
+    unroll = streamUnroll(s);
     elt = s.inputElt;
   }
 
@@ -244,7 +245,7 @@ private:
       for (int64_t jj = 0; jj < n; ++jj)
         rows.push_back(add(b, mul(b, add(b, u, cIdx(b, h * units)), cIdx(b, n)),
                            cIdx(b, jj)));
-    int64_t step = 32 * kStreamUnroll;
+    int64_t step = 32 * unroll;
     int64_t trips = (chunks + step - 1) / step;
     SmallVector<Value> acc(halves * m * tt, cF32(b, 0.0f));
     acc = forReduce(b, cIdx(b, 0), cIdx(b, trips * step), cIdx(b, step), acc,
@@ -276,7 +277,7 @@ private:
       });
   }
 
-  /// kStreamUnroll steps from chunk c0: every load first, then the FMAs.
+  /// `unroll` steps from chunk c0: every load first, then the FMAs.
   SmallVector<Value> steps(Builder &b, Value e, ArrayRef<Value> rows, const Slots &sl,
                            Value c0, SmallVector<Value> acc) {
     struct RowStep {
@@ -284,8 +285,8 @@ private:
       Value meta, sel;
     };
     SmallVector<Value> col;
-    SmallVector<SmallVector<RowStep>> ld(kStreamUnroll);
-    for (int64_t k = 0; k < kStreamUnroll; ++k) {
+    SmallVector<SmallVector<RowStep>> ld(unroll);
+    for (int64_t k = 0; k < unroll; ++k) {
       Value c = add(b, c0, add(b, lane, cIdx(b, 32 * k)));
       Value in = ult(b, c, cIdx(b, chunks));
       Value cc = select(b, in, c, cIdx(b, 0));
@@ -303,7 +304,7 @@ private:
         ld[k].push_back(rs);
       }
     }
-    for (int64_t k = 0; k < kStreamUnroll; ++k) {
+    for (int64_t k = 0; k < unroll; ++k) {
       // Per row: the 4 selectors and the 8 values as f32, shared by the slots.
       SmallVector<SmallVector<Value>> sels, vals;
       for (RowStep &rs : ld[k]) {
@@ -359,7 +360,7 @@ private:
 
   const KernelSpec &s;
   const StreamArgs &a;
-  int64_t n, m, v, chunks, halves, units, tt;
+  int64_t n, m, v, chunks, halves, units, tt, unroll;
   Type elt;
   Value lane, laneI32, u;
 };
@@ -369,6 +370,11 @@ private:
 int64_t mlir::samoyeds::gpukernels::streamUnits(const KernelSpec &s) {
   int64_t groups = s.weight.getCondensedRows() / s.weight.getFormat().getN();
   return s.silu ? groups / 2 : groups;
+}
+
+int64_t mlir::samoyeds::gpukernels::streamUnroll(const KernelSpec &s) {
+  int64_t rows = s.weight.getFormat().getN() * (s.silu ? 2 : 1);
+  return std::max<int64_t>(1, kStreamLoadsInFlight / rows);
 }
 
 std::string mlir::samoyeds::gpukernels::streamKernelName(const KernelSpec &s) {

@@ -8,7 +8,7 @@
 // - a warp per unit: the N condensed rows of one row group (and, with
 //   silu_mul, those of its up group), its lanes along K, 16 logical columns
 //   (one 16-byte load of values and one metadata word per row) per lane and
-//   step, kStreamUnroll steps of loads in flight;
+//   step, streamUnroll steps of loads in flight;
 // - block y takes the y-th expert with a non-empty segment (a ballot over the
 //   offsets, per warp), and walks its segment in windows of 32 entries and
 //   chunks of `streamTokens` entries; a chunk without a routed entry costs
@@ -31,10 +31,16 @@ namespace mlir {
 namespace samoyeds {
 namespace gpukernels {
 
-/// Warps of a block (one unit each) and K steps of loads issued together.
-/// 2 steps: 4 were slower in the prototype (Mixtral W1|W3 at T = 1: 49.1 us
-/// with 2, 56.3 with 4, 73.0 with 8; benchmarks/proto/stream_proto.cu).
-constexpr int64_t kStreamWarps = 8, kStreamUnroll = 2;
+/// Warps of a block (one unit each), and the 16-byte weight loads a lane
+/// keeps in flight: rows of its unit x K steps issued together (at least
+/// one step). 4: in the prototype (benchmarks/proto/stream_proto.cu) the
+/// two rows of a silu_mul unit were fastest at 2 steps (Mixtral W1|W3 at
+/// T = 1: 49.1 us, 56.3 with 4 steps), a one-row W2 unit at 4 (35.3 us
+/// against 40.1 with 2).
+constexpr int64_t kStreamWarps = 8, kStreamLoadsInFlight = 4;
+
+/// The K steps (of 32 x 16 columns) a lane issues together for `s`.
+int64_t streamUnroll(const KernelSpec &s);
 
 /// The units of one expert: row groups (of the gate half with silu_mul).
 int64_t streamUnits(const KernelSpec &s);

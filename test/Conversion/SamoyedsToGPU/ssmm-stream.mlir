@@ -84,3 +84,21 @@ func.func @shared(%x: tensor<?x512xf16>, %l: tensor<?xi32>,
          tensor<?x512xf16>, tensor<?xi32> -> tensor<?x256xf32>
   return %r : tensor<?x256xf32>
 }
+
+// -----
+
+// A one-row unit (W2: 1:2 rows, no silu_mul) keeps 4 steps of weight loads
+// in flight, a two-row unit (the silu_mul W1|W3 above) 2: 4 loads a lane
+// (streamUnroll). C = 1024: 64 chunks, one trip of 4 steps of 32 lanes.
+#f = #samoyeds.format<n = 1, m = 2, v = 128>
+// CHECK-LABEL: gpu.func @ssmm_8_256_1024_bf16_n1m2v128_scale_of32_stream2(
+// CHECK-COUNT-4: vector.load %{{.*}} {alignment = 16 : i64} : memref<8x128x512xbf16>, vector<8xbf16>
+// CHECK-NOT: vector.load %{{.*}} : memref<8x128x512xbf16>
+// CHECK: gpu.return
+func.func @w2(%ids: tensor<?x2xi32>, %h: tensor<?x1024xbf16>, %s: tensor<?x2xf32>,
+    %w2: !samoyeds.packed<8x256x1024xbf16, #f>) -> tensor<?x256xf32> {
+  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>) {top_k = 2, undef_padding}
+         : !samoyeds.packed<8x256x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+  return %r : tensor<?x256xf32>
+}
