@@ -112,10 +112,28 @@ def variants():
     out.append(dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
                     gather=False, top_k=2, experts=4, silu=False, scale=True,
                     options=wg, tile=64))
+    # The stream kernel (docs/kernel.md section 16): undef_padding ops at one
+    # or two routed pairs per expert, every sweep format in both types (a
+    # 1056-column weight at V = 32: 66 chunks, a partial last step), the
+    # grouped forms (2:4 rows with silu_mul in f16); ssmm_check runs them at
+    # token counts on both sides of the threshold.
+    for dt in ("bf16", "f16"):
+        for (n, m, v) in SWEEP_FORMATS:
+            out.append(dict(role="stream", rows=1024, cols=1024, dtype=dt, n=n, m=m, v=v,
+                            gather=True, top_k=1, experts=0, silu=False, scale=False,
+                            undef=True))
+    out.append(dict(role="stream", rows=1024, cols=1056, dtype="bf16", n=1, m=2, v=32,
+                    gather=True, top_k=1, experts=0, silu=False, scale=False, undef=True))
+    for dt, (n, m, v) in (("bf16", (1, 2, 128)), ("f16", (2, 4, 64))):
+        out.append(dict(role="stream_grouped", rows=512, cols=256, dtype=dt, n=n, m=m, v=v,
+                        gather=True, top_k=2, experts=4, silu=True, scale=False, undef=True))
+        out.append(dict(role="stream_grouped", rows=256, cols=1024, dtype=dt, n=n, m=m, v=v,
+                        gather=False, top_k=2, experts=4, silu=False, scale=True, undef=True))
     for i, vd in enumerate(out):
         vd["name"] = (f"{vd['role']}_{vd['dtype']}_{vd['rows']}x{vd['cols']}_n{vd['n']}m{vd['m']}"
                       f"v{vd['v']}" + (f"_e{vd['experts']}" if vd["experts"] else "")
                       + ("_silu" if vd["silu"] else "") + ("_scale" if vd["scale"] else "")
+                      + ("_undef" if vd.get("undef") else "")
                       + ("_" + vd["options"].replace(" ", "_").replace("=", "")
                          if vd.get("options") else ""))
     return out
@@ -140,6 +158,8 @@ def mlir_of(vd):
         attrs.append("gather")
     if vd["silu"]:
         attrs.append("epilogue = #samoyeds.epilogue<silu_mul>")
+    if vd.get("undef"):
+        attrs.append("undef_padding")
     rt = f"tensor<?x{outc}x{'f32' if vd['scale'] else t}>"
     return (f"func.func @ssmm({', '.join(args)}) -> {rt} {{\n"
             f"  %y = samoyeds.ssmm %w, %x, %list{extra} {{{', '.join(attrs)}}}\n"
