@@ -18,9 +18,13 @@ namespace gpukernels {
 
 /// Rows of a block's tile (two m16 tiles per warp).
 constexpr int64_t kRowDotMmaRows = 32;
-/// Columns of a block's tile at most (eight n8 tiles per warp); grid y
-/// covers the rest.
-constexpr int64_t kRowDotMmaCols = 64;
+/// Columns of a block's tile at most (four n8 tiles per warp); grid y
+/// covers the rest. 32, not 64: with 64 a thread held 64 accumulators (186
+/// registers, one block an SM) and DeepSeek's 4096 x 2048 x 64 gate had 128
+/// blocks for 132 SMs at 7 % occupancy (24.5 us, ncu:
+/// docs/results/h200-2026-12-03-fold/v5_ncu_rowdot_mma_t4096.txt); 32
+/// halves the accumulators and doubles the blocks.
+constexpr int64_t kRowDotMmaCols = 32;
 /// Threads of a block (8 warps).
 constexpr int64_t kRowDotMmaThreads = 256;
 
