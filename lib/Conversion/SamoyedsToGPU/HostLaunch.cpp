@@ -61,14 +61,24 @@ Value workTiles(HostMath &h, SsmmOp op, const KernelSpec &s, Value pairs, Value 
 }
 
 /// The plan of a launch of `gy` token tiles, of which the first `wsTiles`
-/// (workTiles) can have work.
+/// (workTiles) can have work. `dispatched`: the list comes from a dispatch
+/// over the weight's experts.
 SplitPlan planSplits(HostMath &h, const KernelSpec &s,
                      const ::samoyeds::gpu::TargetInfo &target, Value pairs, Value gy,
-                     Value wsTiles) {
+                     Value wsTiles, bool dispatched) {
   int64_t rowTiles = s.weight.getCondensedRows() / s.blockM();
   int64_t slices = s.weight.getCols() / s.weight.getFormat().getV();
   // Token tiles with work: at most one per pair, and never more than the grid.
-  Value work = h.max(h.min(gy, pairs), h.c(1));
+  Value work = h.min(gy, pairs);
+  // Of a dispatch list, expert e's n_e routed entries fill ceil(n_e /
+  // blockN) tiles: at most ceil(pairs / blockN) + min(E, pairs) in all.
+  // (Mixtral's W2 at T = 16, 32 pairs over 8 experts and 16-entry tiles:
+  // at most 10 tiles with work, where one per pair counted 32 and chose no
+  // split: 16 row tiles x 8 = 128 blocks for 132 SMs, 1.3 TB/s.)
+  if (dispatched)
+    work = h.min(work, h.add(h.ceilDiv(pairs, h.c(s.blockN())),
+                             h.min(h.c(s.weight.getNumExperts()), pairs)));
+  work = h.max(work, h.c(1));
   // S = clamp(blocksPerSM * SMs / (rowTiles * work), 1, min(split_k, slices)).
   Value want = h.c(::samoyeds::gpu::splitBlocksPerSM(s, target) * target.smCount);
   Value splits = h.div(want, h.mul(h.c(rowTiles), work));
@@ -179,8 +189,10 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
     if (useStream)
       gy = h.select(useStream, h.c(0), gy);
     gys.push_back(gy);
-    plans.push_back(split ? std::optional<SplitPlan>(planSplits(
-                                h, k.spec, target, buffers.pairs, tiles, bound))
+    bool dispatched = k.spec.weight.hasExpertDim() && op.getList().getDefiningOp<DispatchOp>();
+    plans.push_back(split ? std::optional<SplitPlan>(planSplits(h, k.spec, target,
+                                                                buffers.pairs, tiles, bound,
+                                                                dispatched))
                           : std::nullopt);
   }
   // One workspace and one set of arrival counters, for the kernel that runs.

@@ -378,7 +378,11 @@ func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x51
 // GROUP-DAG: %[[BOUND:.*]] = arith.addi %[[SEGS]], %[[TAIL]] : index
 // GROUP-DAG: %[[WST:.*]] = arith.minui %[[GY]], %[[BOUND]] : index
 // GROUP-DAG: %[[WMIN:.*]] = arith.minui %[[GY]], %[[PAIRS]] : index
-// GROUP-DAG: %[[WORK:.*]] = arith.maxui %[[WMIN]], %c1{{(_[0-9]+)?}} : index
+// Tiles with work for the split count: of a dispatch list at most
+// ceil(pairs / 64) + min(E, pairs).
+// GROUP-DAG: %[[WACT:.*]] = arith.addi %[[WTAIL:.*]], %[[WEXP:.*]] : index
+// GROUP-DAG: %[[WB:.*]] = arith.minui %[[WMIN]], %[[WACT]] : index
+// GROUP-DAG: %[[WORK:.*]] = arith.maxui %[[WB]], %c1{{(_[0-9]+)?}} : index
 // GROUP-DAG: %[[BLOCKS:.*]] = arith.muli %c4{{(_[0-9]+)?}}, %[[WORK]] : index
 // GROUP-DAG: %[[S0:.*]] = arith.divui %c264{{(_[0-9]+)?}}, %[[BLOCKS]] : index
 // GROUP-DAG: %[[S1:.*]] = arith.minui %[[S0]], %c2{{(_[0-9]+)?}} : index
@@ -403,7 +407,9 @@ func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x51
 // GROUP-DAG: %[[BOUND2:.*]] = arith.addi %[[SEGS2]], %[[TAIL2]] : index
 // GROUP-DAG: %[[WST2:.*]] = arith.minui %[[GY2]], %[[BOUND2]] : index
 // GROUP-DAG: %[[WMIN2:.*]] = arith.minui %[[GY2]], %[[PAIRS2]] : index
-// GROUP-DAG: %[[WORK2:.*]] = arith.maxui %[[WMIN2]], %c1{{(_[0-9]+)?}} : index
+// GROUP-DAG: %[[WACT2:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// GROUP-DAG: %[[WB2:.*]] = arith.minui %[[WMIN2]], %[[WACT2]] : index
+// GROUP-DAG: %[[WORK2:.*]] = arith.maxui %[[WB2]], %c1{{(_[0-9]+)?}} : index
 // GROUP-DAG: %[[BLOCKS2:.*]] = arith.muli %c1{{(_[0-9]+)?}}, %[[WORK2]] : index
 // GROUP-DAG: %[[S02:.*]] = arith.divui %c264{{(_[0-9]+)?}}, %[[BLOCKS2]] : index
 // GROUP-DAG: %[[S12:.*]] = arith.minui %[[S02]], %c4{{(_[0-9]+)?}} : index
