@@ -372,9 +372,8 @@ int64_t mlir::samoyeds::gpukernels::streamUnits(const KernelSpec &s) {
   return s.silu ? groups / 2 : groups;
 }
 
-int64_t mlir::samoyeds::gpukernels::streamUnroll(const KernelSpec &s) {
-  int64_t rows = s.weight.getFormat().getN() * (s.silu ? 2 : 1);
-  return std::max<int64_t>(1, kStreamLoadsInFlight / rows);
+int64_t mlir::samoyeds::gpukernels::streamUnroll(const KernelSpec &) {
+  return kStreamUnroll;
 }
 
 std::string mlir::samoyeds::gpukernels::streamKernelName(const KernelSpec &s) {

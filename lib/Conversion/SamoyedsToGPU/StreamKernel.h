@@ -31,13 +31,14 @@ namespace mlir {
 namespace samoyeds {
 namespace gpukernels {
 
-/// Warps of a block (one unit each), and the 16-byte weight loads a lane
-/// keeps in flight: rows of its unit x K steps issued together (at least
-/// one step). 4: in the prototype (benchmarks/proto/stream_proto.cu) the
-/// two rows of a silu_mul unit were fastest at 2 steps (Mixtral W1|W3 at
-/// T = 1: 49.1 us, 56.3 with 4 steps), a one-row W2 unit at 4 (35.3 us
-/// against 40.1 with 2).
-constexpr int64_t kStreamWarps = 8, kStreamLoadsInFlight = 4;
+/// Warps of a block (one unit each), and the K steps (of 32 x 16 columns)
+/// whose loads a lane issues together. 2 for every unit: in the prototype
+/// (benchmarks/proto/stream_proto.cu) 4 and 8 were slower for a silu_mul
+/// unit of two rows (Mixtral W1|W3 at T = 1: 49.1 us at 2, 56.3 at 4, 73.0
+/// at 8), and in the generated kernel 4 was slower for a one-row W2 unit
+/// too (Mixtral W2 at T = 1: 28.8 us at 2, 39.4 at 4; the prototype had it
+/// the other way, 35.3 against 40.1: docs/results/h200-2026-12-03-stream).
+constexpr int64_t kStreamWarps = 8, kStreamUnroll = 2;
 
 /// The K steps (of 32 x 16 columns) a lane issues together for `s`.
 int64_t streamUnroll(const KernelSpec &s);

@@ -87,12 +87,13 @@ func.func @shared(%x: tensor<?x512xf16>, %l: tensor<?xi32>,
 
 // -----
 
-// A one-row unit (W2: 1:2 rows, no silu_mul) keeps 4 steps of weight loads
-// in flight, a two-row unit (the silu_mul W1|W3 above) 2: 4 loads a lane
-// (streamUnroll). C = 1024: 64 chunks, one trip of 4 steps of 32 lanes.
+// A one-row unit (W2: 1:2 rows, no silu_mul) issues 2 steps of weight loads
+// together (streamUnroll): C = 1024 is 64 chunks, one trip of 2 steps of 32
+// lanes; the loop body holds 2 loads of the weight.
 #f = #samoyeds.format<n = 1, m = 2, v = 128>
 // CHECK-LABEL: gpu.func @ssmm_8_256_1024_bf16_n1m2v128_scale_of32_stream2(
-// CHECK-COUNT-4: vector.load %{{.*}} {alignment = 16 : i64} : memref<8x128x512xbf16>, vector<8xbf16>
+// CHECK: scf.for %{{.*}} = %c0{{(_[0-9]+)?}} to %c64{{(_[0-9]+)?}} step %c64{{(_[0-9]+)?}}
+// CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<8x128x512xbf16>, vector<8xbf16>
 // CHECK-NOT: vector.load %{{.*}} : memref<8x128x512xbf16>
 // CHECK: gpu.return
 func.func @w2(%ids: tensor<?x2xi32>, %h: tensor<?x1024xbf16>, %s: tensor<?x2xf32>,
