@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The prototype's device run: timings, then ncu of the W13 and W2 T=1 kernels.
+# The stream-kernel prototype's device run (docs/kernel.md section 16): timings,
+# then ncu of the W13 and W2 T=1 kernels. Build it here first (no MLIR: CUDA C):
+#   nvcc -O3 -arch=sm_90a -std=c++17 -o build-device/proto/stream_proto benchmarks/proto/stream_proto.cu
+# then carry build-device/proto and run `bash benchmarks/proto/run.sh` there.
 set -u
 B=build-device/proto/stream_proto
 $B > $OUT/proto.txt 2>&1
