@@ -60,6 +60,14 @@ LogicalResult retile(DispatchOp d, int64_t tile) {
     shape[0] = rows;
     v.setType(t.clone(shape));
     changed.push_back(v);
+    // The tied `outs` init must have the result's type: a fresh empty one
+    // (these ops overwrite their init entirely, so its contents do not
+    // matter; a dead old init folds away).
+    auto result = cast<OpResult>(v);
+    auto dps = cast<DestinationStyleOpInterface>(result.getOwner());
+    OpBuilder b(result.getOwner());
+    dps.getTiedOpOperand(result)->set(tensor::EmptyOp::create(
+        b, result.getOwner()->getLoc(), shape, t.getElementType()));
   };
   retype(d.getList(), *len);
   for (size_t i = 0; i < changed.size(); ++i) {

@@ -3,6 +3,7 @@
 #define SAMOYEDS_OPS_TD
 
 include "samoyeds/Dialect/Samoyeds/IR/SamoyedsTypes.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
 
@@ -95,7 +96,8 @@ def Samoyeds_AssembleOp : Samoyeds_Op<"assemble", [Pure]> {
 // MoE ops
 //===----------------------------------------------------------------------===//
 
-def Samoyeds_RouteOp : Samoyeds_Op<"route", [Pure]> {
+def Samoyeds_RouteOp : Samoyeds_Op<"route", [Pure, AttrSizedOperandSegments,
+    DestinationStyleOpInterface]> {
   let summary = "Router: score, select top-k experts per token, compute routing weights";
   let description = [{
     For logits `L` of shape `T x E` (f32 recommended) and each token t:
@@ -122,7 +124,8 @@ def Samoyeds_RouteOp : Samoyeds_Op<"route", [Pure]> {
 
     Example:
     ```mlir
-    %w, %ids = samoyeds.route %logits {top_k = 2, renormalize}
+    %w, %ids = samoyeds.route %logits outs(%w0, %ids0 : tensor<?x2xf32>, tensor<?x2xi32>)
+                 {top_k = 2, renormalize}
                  : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
     ```
   }];
@@ -133,11 +136,15 @@ def Samoyeds_RouteOp : Samoyeds_Op<"route", [Pure]> {
                        UnitAttr:$renormalize,
                        DefaultValuedAttr<I64Attr, "1">:$n_group,
                        DefaultValuedAttr<I64Attr, "1">:$topk_group,
-                       DefaultValuedAttr<F32Attr, "1.0f">:$scaling_factor);
+                       DefaultValuedAttr<F32Attr, "1.0f">:$scaling_factor,
+                       Variadic<AnyRankedTensor>:$inits);
   let results = (outs Samoyeds_FloatTensor2D:$weights, Samoyeds_I32Tensor2D:$indices);
   let assemblyFormat = [{
-    $logits (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict `:` type($logits) `->`
-    type($weights) `,` type($indices)
+    $logits (`bias` `(` $bias^ `:` type($bias) `)`)? `outs` `(` $inits `:` type($inits) `)`
+    attr-dict `:` type($logits) `->` type($weights) `,` type($indices)
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitsMutable(); }
   }];
   let hasVerifier = 1;
 }
@@ -145,7 +152,7 @@ def Samoyeds_RouteOp : Samoyeds_Op<"route", [Pure]> {
 // Not Pure: an out-of-range expert id traps at run time, so the op must not be
 // speculated (hoisted out of a loop that may not run, or out of a branch).
 def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [NoMemoryEffect,
-    DeclareOpInterfaceMethods<ConditionallySpeculatable>]> {
+    DeclareOpInterfaceMethods<ConditionallySpeculatable>, DestinationStyleOpInterface]> {
   let summary = "Group the (token, slot) pairs by expert into tile-padded lists";
   let description = [{
     `indices` is the `T x k` expert choice of `samoyeds.route`. The flat id of
@@ -172,23 +179,31 @@ def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [NoMemoryEffect,
 
     Example:
     ```mlir
-    %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+    %list, %off = samoyeds.dispatch %ids outs(%l0, %o0 : tensor<?xi32>, tensor<9xi32>)
+                    {num_experts = 8, tile = 64}
                     : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
-    %l, %o, %counts = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+    %l, %o, %counts = samoyeds.dispatch %ids
+                        outs(%l0, %o0, %c0 : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>)
+                        {num_experts = 8, tile = 64}
                         : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
     ```
   }];
-  let arguments = (ins Samoyeds_I32Tensor2D:$indices, I64Attr:$num_experts, I64Attr:$tile);
+  let arguments = (ins Samoyeds_I32Tensor2D:$indices, I64Attr:$num_experts, I64Attr:$tile,
+                       Variadic<AnyRankedTensor>:$inits);
   let results = (outs Samoyeds_I32Tensor1D:$list, Samoyeds_I32Tensor1D:$offsets,
                       Optional<Samoyeds_CountsTensor>:$counts);
   let assemblyFormat = [{
-    $indices attr-dict `:` type($indices) `->` type($list) `,` type($offsets)
-    (`,` type($counts)^)?
+    $indices `outs` `(` $inits `:` type($inits) `)` attr-dict `:` type($indices) `->`
+    type($list) `,` type($offsets) (`,` type($counts)^)?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitsMutable(); }
   }];
   let hasVerifier = 1;
 }
 
-def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
+def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments,
+    DestinationStyleOpInterface]> {
   let summary = "Dual-side sparse matmul: packed weight times routed tokens";
   let description = [{
     Computes, for every entry i of `list` (length L), the row
@@ -224,6 +239,7 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
     Example:
     ```mlir
     %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>)
+           outs(%h0 : tensor<?x256xbf16>)
            {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
            : !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>,
              tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
@@ -238,17 +254,22 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
                        UnitAttr:$gather,
                        DefaultValuedAttr<Samoyeds_EpilogueAttr, "::mlir::samoyeds::Epilogue::none">:$epilogue,
                        OptionalAttr<Samoyeds_KernelConfigAttr>:$config,
-                       UnitAttr:$undef_padding);
+                       UnitAttr:$undef_padding,
+                       AnyRankedTensor:$init);
   let results = (outs Samoyeds_FloatTensor2D:$result);
   let assemblyFormat = [{
     $weight `,` $input `,` $list (`offsets` `(` $offsets^ `:` type($offsets) `)`)?
-    (`scale` `(` $scale^ `:` type($scale) `)`)? attr-dict `:` qualified(type($weight)) `,`
-    type($input) `,` type($list) `->` type($result)
+    (`scale` `(` $scale^ `:` type($scale) `)`)? `outs` `(` $init `:` type($init) `)`
+    attr-dict `:` qualified(type($weight)) `,` type($input) `,` type($list) `->`
+    type($result)
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
   }];
   let hasVerifier = 1;
 }
 
-def Samoyeds_CombineOp : Samoyeds_Op<"combine", [Pure]> {
+def Samoyeds_CombineOp : Samoyeds_Op<"combine", [Pure, DestinationStyleOpInterface]> {
   let summary = "Scatter-add expert outputs back to their tokens";
   let description = [{
     `out[t] = sum over entries i with list[i] = t * k + j (0 <= j < k) of
@@ -261,16 +282,20 @@ def Samoyeds_CombineOp : Samoyeds_Op<"combine", [Pure]> {
 
     Example:
     ```mlir
-    %y = samoyeds.combine %rows, %list, %w : tensor<?x256xf32>, tensor<?xi32>,
-           tensor<?x2xf32> -> tensor<?x256xf32>
+    %y = samoyeds.combine %rows, %list, %w outs(%y0 : tensor<?x256xf32>)
+           : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
     ```
   }];
   let arguments = (ins Samoyeds_FloatTensor2D:$rows, Samoyeds_I32Tensor1D:$list,
-                       Samoyeds_FloatTensor2D:$weights, UnitAttr:$weighted);
+                       Samoyeds_FloatTensor2D:$weights, UnitAttr:$weighted,
+                       AnyRankedTensor:$init);
   let results = (outs Samoyeds_FloatTensor2D:$result);
   let assemblyFormat = [{
-    $rows `,` $list `,` $weights attr-dict `:` type($rows) `,` type($list) `,`
-    type($weights) `->` type($result)
+    $rows `,` $list `,` $weights `outs` `(` $init `:` type($init) `)` attr-dict `:`
+    type($rows) `,` type($list) `,` type($weights) `->` type($result)
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
   }];
   let hasVerifier = 1;
 }
