@@ -436,3 +436,13 @@ func.func @unpack_conflict(%d: tensor<64x128xbf16>) -> tensor<64x128xbf16> {
   %u = samoyeds.unpack %p : !samoyeds.packed<64x128xbf16, #samoyeds.format<n = 1, m = 2, v = 128>> -> tensor<64x128xbf16>
   return %u : tensor<64x128xbf16>
 }
+
+// -----
+
+// The lowering reads the tensor form; a memref form (after bufferization)
+// is a diagnostic.
+func.func @memref_form(%r: memref<?x256xf32>, %l: memref<?xi32>, %w: memref<?x2xf32>, %y0: memref<?x256xf32>) {
+  // expected-error @+1 {{'samoyeds.combine' op samoyeds-lower-to-loops lowers the tensor form; run it before bufferization}}
+  samoyeds.combine %r, %l, %w outs(%y0 : memref<?x256xf32>) : memref<?x256xf32>, memref<?xi32>, memref<?x2xf32>
+  return
+}

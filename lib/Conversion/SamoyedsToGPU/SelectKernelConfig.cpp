@@ -113,6 +113,14 @@ struct SelectKernelConfigPass
     sg::KernelConfig overrides = gpukernels::tileOverrides(
         warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile, *fam);
     bool failed = false;
+    // The dispatch retiling re-types tensors: the pass runs before
+    // bufferization.
+    for (SsmmOp op : ssmms)
+      if (!op.hasPureTensorSemantics()) {
+        op.emitOpError() << "samoyeds-select-kernel-config runs on the tensor "
+                            "form, before bufferization";
+        return signalPassFailure();
+      }
     for (SsmmOp op : ssmms) {
       FailureOr<sg::KernelConfig> c = gpukernels::resolveConfig(op, *target, overrides);
       if (::mlir::failed(c)) {

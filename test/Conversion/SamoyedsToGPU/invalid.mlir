@@ -217,3 +217,13 @@ func.func @dispatch_tile_too_small(%v: tensor<4x128x256xbf16>, %m: tensor<4x128x
          : !samoyeds.packed<4x256x512xbf16, #fmt>, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }
+
+// -----
+
+// The conversion reads the tensor form; a memref form (after bufferization)
+// is a diagnostic.
+func.func @memref_form(%l: memref<?x8xf32>, %w0: memref<?x2xf32>, %i0: memref<?x2xi32>) {
+  // expected-error @+1 {{'samoyeds.route' op convert-samoyeds-to-gpu lowers the tensor form; run it before bufferization}}
+  samoyeds.route %l outs(%w0, %i0 : memref<?x2xf32>, memref<?x2xi32>) {top_k = 2} : memref<?x8xf32>
+  return
+}

@@ -118,3 +118,15 @@ func.func @wgmma_limits(%w: !samoyeds.packed<1024x1024xbf16, #f>,
          : !samoyeds.packed<1024x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
   return %a, %b, %c, %d, %e : tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>, tensor<?x1024xbf16>
 }
+
+// -----
+
+// The pass re-types tensors: it runs before bufferization.
+func.func @memref_form(%v: memref<128x256xbf16>, %m: memref<128x32xi16>, %r: memref<4x128xi8>,
+                       %x: memref<?x512xbf16>, %l: memref<?xi32>, %y0: memref<?x256xf32>) {
+  // expected-error @+1 {{'samoyeds.ssmm' op samoyeds-select-kernel-config runs on the tensor form, before bufferization}}
+  samoyeds.ssmm storage(%v, %m, %r : memref<128x256xbf16>, memref<128x32xi16>, memref<4x128xi8>),
+    %x, %l outs(%y0 : memref<?x256xf32>) {gather}
+    : !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>, memref<?x512xbf16>, memref<?xi32>
+  return
+}

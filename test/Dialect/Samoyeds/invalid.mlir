@@ -756,7 +756,7 @@ func.func @f(%l: tensor<8xf32>) {
   %init20_0 = tensor.empty(%d2d1_20) : tensor<?x2xf32>
   %init20_1 = tensor.empty(%d2d1_20) : tensor<?x2xi32>
   // ODS: logits are a 2-D float tensor.
-  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor of floating-point values, but got 'tensor<8xf32>'}}
+  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor or memref of floats, but got 'tensor<8xf32>'}}
   %w, %i = samoyeds.route %l outs(%init20_0, %init20_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
@@ -769,7 +769,7 @@ func.func @f(%l: tensor<?x8xi32>) {
   %init21_0 = tensor.empty(%d2d1_21) : tensor<?x2xf32>
   %init21_1 = tensor.empty(%d2d1_21) : tensor<?x2xi32>
   // ODS: float logits.
-  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor of floating-point values, but got 'tensor<?x8xi32>'}}
+  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor or memref of floats, but got 'tensor<?x8xi32>'}}
   %w, %i = samoyeds.route %l outs(%init21_0, %init21_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<?x8xi32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
@@ -782,7 +782,7 @@ func.func @f(%l: tensor<?x8xf32>, %b: tensor<1x8xf32>) {
   %init22_0 = tensor.empty(%d2d1_22) : tensor<?x2xf32>
   %init22_1 = tensor.empty(%d2d1_22) : tensor<?x2xi32>
   // ODS: the bias is 1-D.
-  // expected-error @below {{'samoyeds.route' op operand #1 must be 1-D tensor of floating-point values, but got 'tensor<1x8xf32>'}}
+  // expected-error @below {{'samoyeds.route' op operand #1 must be 1-D tensor or memref of floats, but got 'tensor<1x8xf32>'}}
   %w, %i = samoyeds.route %l bias(%b : tensor<1x8xf32>) outs(%init22_0, %init22_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
@@ -895,8 +895,8 @@ func.func @f(%l: tensor<?x8xf32>) {
 
 func.func @f(%l: tensor<?x8xf32>) {
   // ODS: two results.
-  // expected-error @below {{'samoyeds.route' op expected 2 results}}
-  %w = "samoyeds.route"(%l) {top_k = 2} : (tensor<?x8xf32>) -> tensor<?x2xf32>
+  // expected-error @below {{'samoyeds.route' op (C0) takes two inits (weights, indices), got 0}}
+  %w = "samoyeds.route"(%l) <{operandSegmentSizes = array<i32: 1, 0, 0>, resultSegmentSizes = array<i32: 1, 0>, top_k = 2}> : (tensor<?x8xf32>) -> tensor<?x2xf32>
   return
 }
 
@@ -905,7 +905,7 @@ func.func @f(%l: tensor<?x8xf32>) {
 func.func @f(%l: tensor<?x8xf32>) {
   // ODS: at most one bias.
   // expected-error @below {{'samoyeds.route' op operand group starting at #1 requires 0 or 1 element, but found 2}}
-  %w:2 = "samoyeds.route"(%l, %l, %l) <{operandSegmentSizes = array<i32: 1, 2, 0>, top_k = 2}> : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
+  %w:2 = "samoyeds.route"(%l, %l, %l) <{operandSegmentSizes = array<i32: 1, 2, 0>, resultSegmentSizes = array<i32: 1, 1>, top_k = 2}> : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
   return
 }
 
@@ -1153,7 +1153,7 @@ func.func @f(%i: tensor<?x2xi64>) {
   %init46_0 = tensor.empty(%d2l_46) : tensor<?xi32>
   %init46_1 = tensor.empty() : tensor<9xi32>
   // ODS: i32 indices.
-  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor of 32-bit signless integer values, but got 'tensor<?x2xi64>'}}
+  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor or memref of i32, but got 'tensor<?x2xi64>'}}
   %l, %o = samoyeds.dispatch %i outs(%init46_0, %init46_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?x2xi64> -> tensor<?xi32>, tensor<9xi32>
   return
 }
@@ -1171,7 +1171,7 @@ func.func @f(%i: tensor<?xi32>) {
   %init47_0 = tensor.empty(%d2l_47) : tensor<?xi32>
   %init47_1 = tensor.empty() : tensor<9xi32>
   // ODS: 2-D indices.
-  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor of 32-bit signless integer values, but got 'tensor<?xi32>'}}
+  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor or memref of i32, but got 'tensor<?xi32>'}}
   %l, %o = samoyeds.dispatch %i outs(%init47_0, %init47_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?xi32> -> tensor<?xi32>, tensor<9xi32>
   return
 }
@@ -1447,7 +1447,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
   %d2d1_67 = tensor.dim %l, %d2c0_67 : tensor<?xi32>
   %init67 = tensor.empty(%d2d1_67) : tensor<?x512xf32>
   // C6 (ODS): scale is rank 2.
-  // expected-error @below {{'samoyeds.ssmm' op operand #4 must be 2-D tensor of floating-point values, but got 'tensor<?xf32>'}}
+  // expected-error @below {{'samoyeds.ssmm' op operand #4 must be 2-D tensor or memref of floats, but got 'tensor<?xf32>'}}
   %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) scale(%s : tensor<?xf32>) outs(%init67 : tensor<?x512xf32>) {gather, top_k = 2} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
@@ -1457,7 +1457,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 func.func @f(%w: tensor<512x256xbf16>, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
   // ODS: the weight is packed.
   // expected-error @below {{'samoyeds.ssmm' op operand #0 must be packed weight, but got 'tensor<512x256xbf16>'}}
-  %y = "samoyeds.ssmm"(%w, %x, %l, %x) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1>}> : (tensor<512x256xbf16>, tensor<?x256xbf16>, tensor<?xi32>, tensor<?x256xbf16>) -> tensor<?x512xf32>
+  %y = "samoyeds.ssmm"(%w, %x, %l, %x) <{operandSegmentSizes = array<i32: 1, 0, 1, 1, 0, 0, 1>}> : (tensor<512x256xbf16>, tensor<?x256xbf16>, tensor<?xi32>, tensor<?x256xbf16>) -> tensor<?x512xf32>
   return
 }
 
@@ -1469,7 +1469,7 @@ func.func @f(%w: !w, %x: tensor<?x256xf32>, %l: tensor<?xi32>) {
   %d2d1_68 = tensor.dim %l, %d2c0_68 : tensor<?xi32>
   %init68 = tensor.empty(%d2d1_68) : tensor<?x512xf32>
   // ODS: the input is f16 or bf16.
-  // expected-error @below {{'samoyeds.ssmm' op operand #1 must be ranked tensor of 16-bit float or bfloat16 type values, but got 'tensor<?x256xf32>'}}
+  // expected-error @below {{'samoyeds.ssmm' op operand #1 must be ranked tensor or memref of f16 or bf16, but got 'tensor<?x256xf32>'}}
   %y = samoyeds.ssmm %w, %x, %l outs(%init68 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xf32>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
@@ -1482,7 +1482,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi64>) {
   %d2d1_69 = tensor.dim %l, %d2c0_69 : tensor<?xi64>
   %init69 = tensor.empty(%d2d1_69) : tensor<?x512xf32>
   // ODS: an i32 list.
-  // expected-error @below {{'samoyeds.ssmm' op operand #2 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<?xi64>'}}
+  // expected-error @below {{'samoyeds.ssmm' op operand #2 must be 1-D tensor or memref of i32, but got 'tensor<?xi64>'}}
   %y = samoyeds.ssmm %w, %x, %l outs(%init69 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi64> -> tensor<?x512xf32>
   return
 }
@@ -1495,7 +1495,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9x1xi
   %d2d1_70 = tensor.dim %l, %d2c0_70 : tensor<?xi32>
   %init70 = tensor.empty(%d2d1_70) : tensor<?x512xf32>
   // ODS: 1-D offsets.
-  // expected-error @below {{'samoyeds.ssmm' op operand #3 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<9x1xi32>'}}
+  // expected-error @below {{'samoyeds.ssmm' op operand #3 must be 1-D tensor or memref of i32, but got 'tensor<9x1xi32>'}}
   %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9x1xi32>) outs(%init70 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
@@ -1532,7 +1532,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
   // ODS: the operand segments add up to the operand count.
   // expected-error @below {{'samoyeds.ssmm' op operand count (4) does not match with the total size (6) specified in attribute 'operandSegmentSizes'}}
-  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
+  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 0, 1, 1, 1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
   return
 }
 
@@ -1542,7 +1542,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
   // ODS: the operand segment sizes are not negative.
   // expected-error @below {{'samoyeds.ssmm' op 'operandSegmentSizes' attribute cannot have negative elements}}
-  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, -1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
+  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 0, 1, 1, -1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
   return
 }
 
@@ -1551,7 +1551,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
   // ODS: one segment size per operand group.
-  // expected-error @below {{size mismatch in attribute conversion: 4 vs 6}}
+  // expected-error @below {{size mismatch in attribute conversion: 4 vs 7}}
   %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
   return
 }
@@ -1579,7 +1579,7 @@ func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?xf32>) {
   %d2d1_74 = tensor.dim %w, %d2c0_74 : tensor<?xf32>
   %init74 = tensor.empty(%d2d1_74) : tensor<?x256xf32>
   // C2 (ODS): weights are rank 2.
-  // expected-error @below {{'samoyeds.combine' op operand #2 must be 2-D tensor of floating-point values, but got 'tensor<?xf32>'}}
+  // expected-error @below {{'samoyeds.combine' op operand #2 must be 2-D tensor or memref of floats, but got 'tensor<?xf32>'}}
   %y = samoyeds.combine %r, %l, %w outs(%init74 : tensor<?x256xf32>) : tensor<?x256xf32>, tensor<?xi32>, tensor<?xf32> -> tensor<?x256xf32>
   return
 }
@@ -1613,7 +1613,7 @@ func.func @f(%r: tensor<?x256xi32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>) {
   %d2d1_77 = tensor.dim %w, %d2c0_77 : tensor<?x2xf32>
   %init77 = tensor.empty(%d2d1_77) : tensor<?x256xf32>
   // ODS: float rows.
-  // expected-error @below {{'samoyeds.combine' op operand #0 must be 2-D tensor of floating-point values, but got 'tensor<?x256xi32>'}}
+  // expected-error @below {{'samoyeds.combine' op operand #0 must be 2-D tensor or memref of floats, but got 'tensor<?x256xi32>'}}
   %y = samoyeds.combine %r, %l, %w outs(%init77 : tensor<?x256xf32>) : tensor<?x256xi32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
   return
 }
@@ -1625,7 +1625,7 @@ func.func @f(%r: tensor<?x256xf32>, %l: tensor<?x1xi32>, %w: tensor<?x2xf32>) {
   %d2d1_78 = tensor.dim %w, %d2c0_78 : tensor<?x2xf32>
   %init78 = tensor.empty(%d2d1_78) : tensor<?x256xf32>
   // ODS: a 1-D list.
-  // expected-error @below {{'samoyeds.combine' op operand #1 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<?x1xi32>'}}
+  // expected-error @below {{'samoyeds.combine' op operand #1 must be 1-D tensor or memref of i32, but got 'tensor<?x1xi32>'}}
   %y = samoyeds.combine %r, %l, %w outs(%init78 : tensor<?x256xf32>) : tensor<?x256xf32>, tensor<?x1xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
   return
 }
@@ -2140,7 +2140,7 @@ func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>, %w0: tensor<?x2xf32>, %i0: memref<?x2xi32>) {
-  // expected-error @below {{'samoyeds.route' op operand #2 must be variadic of ranked tensor of any type values}}
+  // expected-error @below {{'samoyeds.route' op (C0) operands and inits must all be tensors (the tensor form) or all memrefs (the memref form)}}
   %w, %i = samoyeds.route %l outs(%w0, %i0 : tensor<?x2xf32>, memref<?x2xi32>) {top_k = 2}
              : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
@@ -2158,7 +2158,7 @@ func.func @f(%l: tensor<?x8xf32>, %w0: tensor<?x2xf32>, %i0: tensor<?x2xi64>) {
 // -----
 
 func.func @f(%l: tensor<?x8xf32>, %w0: tensor<?x2xf32>) {
-  // expected-error @below {{'samoyeds.route' op expected the number of tensor results (2) to be equal to the number of output tensors (1)}}
+  // expected-error @below {{'samoyeds.route' op (C0) takes two inits (weights, indices), got 1}}
   %w, %i = samoyeds.route %l outs(%w0 : tensor<?x2xf32>) {top_k = 2}
              : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
@@ -2197,8 +2197,113 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %y0: tensor<?x51
 // -----
 
 func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>, %y0: tensor<?x128xf32>) {
-  // expected-error @below {{'samoyeds.combine' op expected type of operand #3 ('tensor<?x128xf32>') to match type of corresponding result ('tensor<?x256xf32>')}}
+  // The op's constraints read the init type: C3 reports it first.
+  // expected-error @below {{'samoyeds.combine' op (C3) result must be ?x256 (tokens x row width), got ?x128}}
   %y = samoyeds.combine %r, %l, %w outs(%y0 : tensor<?x128xf32>)
+         : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// The memref forms
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>, %y0: memref<?x256xf32>) {
+  // expected-error @below {{'samoyeds.combine' op (C0) operands and inits must all be tensors (the tensor form) or all memrefs (the memref form)}}
+  samoyeds.combine %r, %l, %w outs(%y0 : memref<?x256xf32>)
+    : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: memref<?x8xf32>, %w0: memref<?x2xf32>) {
+  // expected-error @below {{'samoyeds.route' op (C0) takes two inits (weights, indices), got 1}}
+  samoyeds.route %l outs(%w0 : memref<?x2xf32>) {top_k = 2} : memref<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: memref<?x8xf32>, %w0: memref<?x2xf32>, %i0: memref<?x2xi64>) {
+  // expected-error @below {{'samoyeds.route' op (C0) the indices init must be a 2-D memref of i32, got 'memref<?x2xi64>'}}
+  samoyeds.route %l outs(%w0, %i0 : memref<?x2xf32>, memref<?x2xi64>) {top_k = 2} : memref<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%i: memref<16x2xi32>, %l0: memref<536xi32>) {
+  // expected-error @below {{'samoyeds.dispatch' op (C0) takes two or three inits (list, offsets[, counts]), got 1}}
+  samoyeds.dispatch %i outs(%l0 : memref<536xi32>) {num_experts = 8, tile = 64} : memref<16x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: memref<16x2xi32>, %l0: memref<535xi32>, %o0: memref<9xi32>) {
+  // The constraints of the tensor form hold for the memref form's inits.
+  // expected-error @below {{'samoyeds.dispatch' op (C2) list must have T*k + E*(tile-1) = 536 entries, got 535}}
+  samoyeds.dispatch %i outs(%l0, %o0 : memref<535xi32>, memref<9xi32>) {num_experts = 8, tile = 64} : memref<16x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%v: memref<128x256xbf16>, %m: memref<128x16xi16>, %r: memref<4x128xi8>,
+             %x: memref<?x512xbf16>, %l: memref<?xi32>, %y0: memref<?x256xf32>) {
+  // expected-error @below {{'samoyeds.ssmm' op (C7) storage metadata must be 'memref<128x32xi16>' (any layout) for '!samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>', got 'memref<128x16xi16>'}}
+  samoyeds.ssmm storage(%v, %m, %r : memref<128x256xbf16>, memref<128x16xi16>, memref<4x128xi8>),
+    %x, %l outs(%y0 : memref<?x256xf32>) {gather}
+    : !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>, memref<?x512xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: memref<?x512xbf16>, %l: memref<?xi32>, %y0: memref<?x256xf32>) {
+  // expected-error @below {{'samoyeds.ssmm' op (C7) the memref form takes the weight as storage(values, metadata, row_indices) memrefs and their storage_type}}
+  samoyeds.ssmm %w, %x, %l outs(%y0 : memref<?x256xf32>) {gather} : !w, memref<?x512xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+func.func @f(%v: memref<128x256xbf16>, %m: memref<128x32xi16>, %r: memref<4x128xi8>,
+             %x: tensor<?x512xbf16>, %l: tensor<?xi32>, %y0: tensor<?x256xf32>) {
+  // expected-error @below {{'samoyeds.ssmm' op (C0) operands and inits must all be tensors (the tensor form) or all memrefs (the memref form)}}
+  %y = samoyeds.ssmm storage(%v, %m, %r : memref<128x256xbf16>, memref<128x32xi16>, memref<4x128xi8>),
+    %x, %l outs(%y0 : tensor<?x256xf32>) {gather}
+    : !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x512xbf16>, %l: memref<?xi32>, %y0: memref<?x256xf32>) {
+  // expected-error @+2 {{expected a !samoyeds.packed type, got 'f32'}}
+  samoyeds.ssmm storage(%x, %x, %x : memref<?x512xbf16>, memref<?x512xbf16>, memref<?x512xbf16>),
+    %x, %l outs(%y0 : memref<?x256xf32>) : f32, memref<?x512xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x512xbf16>, %l: tensor<?xi32>, %y0: tensor<?x256xf32>) {
+  // expected-error @below {{'samoyeds.ssmm' op (C7) the tensor form takes the weight as a !samoyeds.packed value, not storage buffers}}
+  %y = "samoyeds.ssmm"(%x, %l, %y0) <{operandSegmentSizes = array<i32: 0, 0, 1, 1, 0, 0, 1>}>
+         : (tensor<?x512xbf16>, tensor<?xi32>, tensor<?x256xf32>) -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>, %y0: tensor<?x256xbf16>) {
+  // expected-error @below {{'samoyeds.combine' op expected type of operand #3 ('tensor<?x256xbf16>') to match type of corresponding result ('tensor<?x256xf32>')}}
+  %y = samoyeds.combine %r, %l, %w outs(%y0 : tensor<?x256xbf16>)
          : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
   return
 }

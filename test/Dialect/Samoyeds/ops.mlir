@@ -296,3 +296,31 @@ func.func @moe(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>,
            !samoyeds.packed<8x256x512xbf16, #fmt> -> tensor<16x256xf32>, tensor<?xi32>
   return
 }
+
+// The memref forms (what bufferization makes of the four destination-style
+// ops): memref operands and inits, no results; ssmm takes the weight's
+// storage buffers and spells its packed type in the same place.
+// CHECK-LABEL: func.func @memref_forms
+func.func @memref_forms(%l: memref<?x8xf32>, %b: memref<8xf32>, %w0: memref<?x2xf32>,
+                        %i0: memref<?x2xi32>, %list: memref<?xi32>, %off: memref<9xi32>,
+                        %cnt: memref<8xi64>, %v: memref<8x256x128xbf16>,
+                        %m: memref<8x256x16xi16>, %r: memref<8x2x256xi8>,
+                        %x: memref<?x256xbf16, strided<[?, 1], offset: ?>>,
+                        %h0: memref<?x256xbf16>, %y0: memref<?x256xf32>) {
+  // CHECK: samoyeds.route %{{.*}} bias(%{{.*}} : memref<8xf32>) outs(%{{.*}}, %{{.*}} : memref<?x2xf32>, memref<?x2xi32>) {top_k = 2 : i64} : memref<?x8xf32>{{$}}
+  samoyeds.route %l bias(%b : memref<8xf32>) outs(%w0, %i0 : memref<?x2xf32>, memref<?x2xi32>)
+    {top_k = 2} : memref<?x8xf32>
+  // CHECK: samoyeds.dispatch %{{.*}} outs(%{{.*}}, %{{.*}}, %{{.*}} : memref<?xi32>, memref<9xi32>, memref<8xi64>) {num_experts = 8 : i64, tile = 64 : i64} : memref<?x2xi32>{{$}}
+  samoyeds.dispatch %i0 outs(%list, %off, %cnt : memref<?xi32>, memref<9xi32>, memref<8xi64>)
+    {num_experts = 8, tile = 64} : memref<?x2xi32>
+  // CHECK: samoyeds.ssmm storage(%{{.*}}, %{{.*}}, %{{.*}} : memref<8x256x128xbf16>, memref<8x256x16xi16>, memref<8x2x256xi8>), %{{.*}}, %{{.*}} offsets(%{{.*}} : memref<9xi32>) outs(%{{.*}} : memref<?x256xbf16>) {epilogue = #samoyeds.epilogue<silu_mul>, gather, top_k = 2 : i64} : !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>, memref<?x256xbf16, strided<[?, 1], offset: ?>>, memref<?xi32>{{$}}
+  samoyeds.ssmm storage(%v, %m, %r : memref<8x256x128xbf16>, memref<8x256x16xi16>, memref<8x2x256xi8>),
+    %x, %list offsets(%off : memref<9xi32>) outs(%h0 : memref<?x256xbf16>)
+    {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
+    : !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>,
+      memref<?x256xbf16, strided<[?, 1], offset: ?>>, memref<?xi32>
+  // CHECK: samoyeds.combine %{{.*}}, %{{.*}}, %{{.*}} outs(%{{.*}} : memref<?x256xf32>) {weighted} : memref<?x256xbf16>, memref<?xi32>, memref<?x2xf32>{{$}}
+  samoyeds.combine %h0, %list, %w0 outs(%y0 : memref<?x256xf32>) {weighted}
+    : memref<?x256xbf16>, memref<?xi32>, memref<?x2xf32>
+  return
+}

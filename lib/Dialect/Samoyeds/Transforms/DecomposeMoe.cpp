@@ -174,10 +174,11 @@ struct DecomposeMoe : OpRewritePattern<MoeOp> {
       // and combine skip padding entries, and the shared expert's list has
       // none.
       auto type = RankedTensorType::get({rows, cols}, elt);
-      return SsmmOp::create(b, loc, type, w, in, list, offsets, scale,
-                            b.getI64IntegerAttr(topK),
+      return SsmmOp::create(b, loc, type, w, /*storage=*/ValueRange(), in,
+                            list, offsets, scale, b.getI64IntegerAttr(topK),
                             gather ? b.getUnitAttr() : UnitAttr(), epi,
                             KernelConfigAttr(), /*undef_padding=*/b.getUnitAttr(),
+                            /*storage_type=*/TypeAttr(),
                             emptyInit(b, loc, type, {rowsV, Value()}))
           .getResult();
     };
