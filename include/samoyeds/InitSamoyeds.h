@@ -7,6 +7,7 @@
 
 #include "samoyeds/Conversion/Passes.h"
 #include "samoyeds/Dialect/Samoyeds/IR/Samoyeds.h"
+#include "samoyeds/Dialect/Samoyeds/Transforms/BufferizableOpInterfaceImpl.h"
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -22,6 +23,7 @@ inline bool registerSamoyedsDialect(DialectRegistry &registry) {
   if (registry.getDialectAllocator(SamoyedsDialect::getDialectNamespace()))
     return false;
   registry.insert<SamoyedsDialect>();
+  registerBufferizableOpInterfaceExternalModels(registry);
   return true;
 }
 

@@ -33,7 +33,10 @@
 // CHECK-DAG: llvm.fadd
 // CHECK: llvm.return
 func.func @ssmm(%w: !w, %x: tensor<?x128xf16>, %l: tensor<?xi32>) -> tensor<?x64xf32> {
-  %y = samoyeds.ssmm %w, %x, %l {gather}
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x64xf32>
+  %y = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x64xf32>) {gather}
          : !w, tensor<?x128xf16>, tensor<?xi32> -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }

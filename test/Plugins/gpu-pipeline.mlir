@@ -21,7 +21,10 @@
 // HOST: gpu.binary @samoyeds_kernels
 func.func @f16(%w: !samoyeds.packed<256x512xf16, #fmt>, %x: tensor<?x512xf16>,
     %l: tensor<?xi32>) -> tensor<?x256xf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xf16, #fmt>,
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x256xf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x256xf16>) {gather} : !samoyeds.packed<256x512xf16, #fmt>,
          tensor<?x512xf16>, tensor<?xi32> -> tensor<?x256xf16>
   return %r : tensor<?x256xf16>
 }

@@ -25,13 +25,24 @@
 // CHECK: %[[P:.*]] = arith.mulf %[[AF]], %[[BF]] : f32
 // CHECK: %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK: linalg.yield %[[S]] : f32
-// CHECK: %[[W:.*]], %[[IDS:.*]] = samoyeds.route %[[LOGITS]] {renormalize, top_k = 2 : i64} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
-// CHECK: %[[LIST:.*]], %[[OFF:.*]] = samoyeds.dispatch %[[IDS]] {num_experts = 8 : i64, tile = 64 : i64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
-// CHECK: %[[H:.*]] = samoyeds.ssmm %[[W13]], %[[X]], %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>) {epilogue = #samoyeds.epilogue<silu_mul>, gather, top_k = 2 : i64, undef_padding} : {{.*}}, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xbf16>
-// CHECK: %[[ROWS:.*]] = samoyeds.ssmm %[[W2]], %[[H]], %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>) scale(%[[W]] : tensor<?x2xf32>) {top_k = 2 : i64, undef_padding} : {{.*}}, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+// The outs inits: tensor.empty with T, and the list length L = T*2 + 8*63.
+// CHECK: %[[T2:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x256xbf16>
+// CHECK: %[[TK:.*]] = arith.muli %[[T2]], %{{.*}} : index
+// CHECK: %[[L:.*]] = arith.addi %[[TK]], %{{.*}} : index
+// CHECK: %[[WI:.*]] = tensor.empty(%[[T2]]) : tensor<?x2xf32>
+// CHECK: %[[II:.*]] = tensor.empty(%[[T2]]) : tensor<?x2xi32>
+// CHECK: %[[W:.*]], %[[IDS:.*]] = samoyeds.route %[[LOGITS]] outs(%[[WI]], %[[II]] : tensor<?x2xf32>, tensor<?x2xi32>) {renormalize, top_k = 2 : i64} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+// CHECK: %[[LI:.*]] = tensor.empty(%[[L]]) : tensor<?xi32>
+// CHECK: %[[OI:.*]] = tensor.empty() : tensor<9xi32>
+// CHECK: %[[LIST:.*]], %[[OFF:.*]] = samoyeds.dispatch %[[IDS]] outs(%[[LI]], %[[OI]] : tensor<?xi32>, tensor<9xi32>) {num_experts = 8 : i64, tile = 64 : i64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+// CHECK: %[[HI:.*]] = tensor.empty(%[[L]]) : tensor<?x512xbf16>
+// CHECK: %[[H:.*]] = samoyeds.ssmm %[[W13]], %[[X]], %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>) outs(%[[HI]] : tensor<?x512xbf16>) {epilogue = #samoyeds.epilogue<silu_mul>, gather, top_k = 2 : i64, undef_padding} : {{.*}}, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xbf16>
+// CHECK: %[[RI:.*]] = tensor.empty(%[[L]]) : tensor<?x256xf32>
+// CHECK: %[[ROWS:.*]] = samoyeds.ssmm %[[W2]], %[[H]], %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>) scale(%[[W]] : tensor<?x2xf32>) outs(%[[RI]] : tensor<?x256xf32>) {top_k = 2 : i64, undef_padding} : {{.*}}, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf32>
 // Both ssmms are undef_padding: the W2 ssmm and combine read no padding row.
 // The routing weight is applied by the second ssmm, so combine is unweighted.
-// CHECK: %[[Y:.*]] = samoyeds.combine %[[ROWS]], %[[LIST]], %[[W]] : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+// CHECK: %[[YI:.*]] = tensor.empty(%[[T2]]) : tensor<?x256xf32>
+// CHECK: %[[Y:.*]] = samoyeds.combine %[[ROWS]], %[[LIST]], %[[W]] outs(%[[YI]] : tensor<?x256xf32>) : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
 // CHECK: %[[E1:.*]] = tensor.empty(%{{.*}}) : tensor<?x256xbf16>
 // CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[Y]] : tensor<?x256xf32>) outs(%[[E1]] : tensor<?x256xbf16>)
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
@@ -59,11 +70,11 @@ func.func @mixtral(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %w13: !w13,
 // CHECK: ^bb0(%[[A:.*]]: bf16, %[[B:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[AF:.*]] = arith.extf %[[A]] : bf16 to f32
 // CHECK-NEXT: arith.mulf %[[AF]], %[[B]] : f32
-// CHECK: %[[W:.*]], %[[IDS:.*]] = samoyeds.route %[[LOGITS]] bias(%[[BIAS]] : tensor<8xf32>) {n_group = 4 : i64, scaling_factor = 2.500000e+00 : f32, scoring = #samoyeds.scoring<sigmoid>, top_k = 2 : i64, topk_group = 2 : i64} : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<16x2xi32>
-// CHECK: %[[LIST:.*]], %[[OFF:.*]] = samoyeds.dispatch %[[IDS]] {num_experts = 8 : i64, tile = 64 : i64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>
+// CHECK: %[[W:.*]], %[[IDS:.*]] = samoyeds.route %[[LOGITS]] bias(%[[BIAS]] : tensor<8xf32>) outs({{[^)]*}}) {n_group = 4 : i64, scaling_factor = 2.500000e+00 : f32, scoring = #samoyeds.scoring<sigmoid>, top_k = 2 : i64, topk_group = 2 : i64} : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<16x2xi32>
+// CHECK: %[[LIST:.*]], %[[OFF:.*]] = samoyeds.dispatch %[[IDS]] outs({{[^)]*}}) {num_experts = 8 : i64, tile = 64 : i64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>
 // CHECK: %[[H:.*]] = samoyeds.ssmm %{{.*}}, %[[X]], %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>) {{.*}} : {{.*}}, tensor<16x256xbf16>, tensor<536xi32> -> tensor<536x512xbf16>
 // CHECK: %[[ROWS:.*]] = samoyeds.ssmm %{{.*}}, %[[H]], %[[LIST]] {{.*}} -> tensor<536x256xf32>
-// CHECK: %[[Y:.*]] = samoyeds.combine %[[ROWS]], %[[LIST]], %[[W]] : tensor<536x256xf32>, tensor<536xi32>, tensor<16x2xf32> -> tensor<16x256xf32>
+// CHECK: %[[Y:.*]] = samoyeds.combine %[[ROWS]], %[[LIST]], %[[W]] outs({{[^)]*}}) : tensor<536x256xf32>, tensor<536xi32>, tensor<16x2xf32> -> tensor<16x256xf32>
 // CHECK-NOT: arith.truncf
 // CHECK: return %[[Y]] : tensor<16x256xf32>
 func.func @static_tokens(%x: tensor<16x256xbf16>, %g: tensor<8x256xf32>,
@@ -85,7 +96,7 @@ func.func @static_tokens(%x: tensor<16x256xbf16>, %g: tensor<8x256xf32>,
 // Static T = 3, k = 1, E = 4, tile = 16: 3 + 4 * 15 = 63 entries; an f16
 // layer; a dynamic result type gets a cast from the static computation.
 // CHECK-LABEL: func.func @static_to_dynamic(
-// CHECK: samoyeds.dispatch %{{.*}} {num_experts = 4 : i64, tile = 16 : i64} : tensor<3x1xi32> -> tensor<63xi32>, tensor<5xi32>
+// CHECK: samoyeds.dispatch %{{.*}} outs({{[^)]*}}) {num_experts = 4 : i64, tile = 16 : i64} : tensor<3x1xi32> -> tensor<63xi32>, tensor<5xi32>
 // CHECK: samoyeds.ssmm {{.*}} -> tensor<63x256xf16>
 // CHECK: samoyeds.ssmm {{.*}} -> tensor<63x128xf32>
 // CHECK: %[[Y:.*]] = samoyeds.combine {{.*}} -> tensor<3x128xf32>
@@ -124,8 +135,8 @@ func.func @static_to_dynamic(%x: tensor<3x128xf16>, %g: tensor<4x128xf16>,
 // CHECK-NEXT: %[[I32:.*]] = arith.index_cast %[[I]] : index to i32
 // CHECK-NEXT: tensor.yield %[[I32]] : i32
 // CHECK-NEXT: } : tensor<?xi32>
-// CHECK: %[[HS:.*]] = samoyeds.ssmm %[[S13]], %[[X]], %[[ALL]] {epilogue = #samoyeds.epilogue<silu_mul>, gather, undef_padding} : {{.*}}, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x128xbf16>
-// CHECK: %[[YS:.*]] = samoyeds.ssmm %[[S2]], %[[HS]], %[[ALL]] {undef_padding} : {{.*}}, tensor<?x128xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+// CHECK: %[[HS:.*]] = samoyeds.ssmm %[[S13]], %[[X]], %[[ALL]] outs({{[^)]*}}) {epilogue = #samoyeds.epilogue<silu_mul>, gather, undef_padding} : {{.*}}, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x128xbf16>
+// CHECK: %[[YS:.*]] = samoyeds.ssmm %[[S2]], %[[HS]], %[[ALL]] outs({{[^)]*}}) {undef_padding} : {{.*}}, tensor<?x128xbf16>, tensor<?xi32> -> tensor<?x256xf32>
 // CHECK: %[[GATE:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[SG]] : tensor<?x256xbf16>, tensor<256xbf16>) outs(%{{.*}} : tensor<?xf32>)
 // CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$ROW]], #[[$ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[YS]], %[[GATE]] : tensor<?x256xf32>, tensor<?xf32>) outs(%[[Y]] : tensor<?x256xf32>)
 // CHECK-NEXT: ^bb0(%[[V:.*]]: f32, %[[GV:.*]]: f32, %[[ACC:.*]]: f32):
@@ -160,8 +171,8 @@ func.func @shared_gated(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>,
 // CHECK-LABEL: func.func @shared_ungated(
 // CHECK: %[[Y:.*]] = samoyeds.combine
 // CHECK: %[[ALL:.*]] = tensor.generate
-// CHECK: %[[HS:.*]] = samoyeds.ssmm %{{.*}}, %{{.*}}, %[[ALL]] {epilogue = #samoyeds.epilogue<silu_mul>, gather, undef_padding}
-// CHECK: %[[YS:.*]] = samoyeds.ssmm %{{.*}}, %[[HS]], %[[ALL]] {undef_padding} :
+// CHECK: %[[HS:.*]] = samoyeds.ssmm %{{.*}}, %{{.*}}, %[[ALL]] outs({{[^)]*}}) {epilogue = #samoyeds.epilogue<silu_mul>, gather, undef_padding}
+// CHECK: %[[YS:.*]] = samoyeds.ssmm %{{.*}}, %[[HS]], %[[ALL]] outs({{[^)]*}}) {undef_padding} :
 // CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[YS]] : tensor<16x256xf32>) outs(%[[Y]] : tensor<16x256xf32>)
 // CHECK-NEXT: ^bb0(%[[V:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[V]] : f32
@@ -186,7 +197,7 @@ func.func @shared_ungated(%x: tensor<16x256xbf16>, %g: tensor<8x256xbf16>,
 // layer's element type; the rest of the layer is unchanged.
 // CHECK-LABEL: func.func @counts(
 // CHECK: %[[W:.*]], %[[IDS:.*]] = samoyeds.route
-// CHECK: %[[LIST:.*]], %[[OFF:.*]], %[[C:.*]] = samoyeds.dispatch %[[IDS]] {num_experts = 8 : i64, tile = 64 : i64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+// CHECK: %[[LIST:.*]], %[[OFF:.*]], %[[C:.*]] = samoyeds.dispatch %[[IDS]] outs({{[^)]*}}) {num_experts = 8 : i64, tile = 64 : i64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
 // CHECK: samoyeds.ssmm %{{.*}}, %{{.*}}, %[[LIST]] offsets(%[[OFF]] : tensor<9xi32>)
 // CHECK: %[[R:.*]] = linalg.generic
 // CHECK: return %[[R]], %[[C]] : tensor<?x256xbf16>, tensor<8xi64>
@@ -205,7 +216,7 @@ func.func @counts(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %w13: !w13,
 
 // i32 counts of a dynamic size: the dispatch gets exactly that type.
 // CHECK-LABEL: func.func @counts_i32(
-// CHECK: %{{.*}}, %{{.*}}, %[[C:.*]] = samoyeds.dispatch %{{.*}} {num_experts = 8 : i64, tile = 16 : i64} : tensor<16x2xi32> -> tensor<152xi32>, tensor<9xi32>, tensor<?xi32>
+// CHECK: %{{.*}}, %{{.*}}, %[[C:.*]] = samoyeds.dispatch %{{.*}} outs({{[^)]*}}) {num_experts = 8 : i64, tile = 16 : i64} : tensor<16x2xi32> -> tensor<152xi32>, tensor<9xi32>, tensor<?xi32>
 // CHECK: return %{{.*}}, %[[C]] : tensor<16x256xf32>, tensor<?xi32>
 func.func @counts_i32(%x: tensor<16x256xbf16>, %g: tensor<8x256xbf16>, %w13: !w13,
                       %w2: !w2) -> (tensor<16x256xf32>, tensor<?xi32>) {

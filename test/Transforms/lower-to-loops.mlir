@@ -6,7 +6,10 @@ func.func @ssmm(%v: tensor<8x64x32xbf16>, %m: tensor<8x64x4xi16>, %r: tensor<8x1
                 %x: tensor<?x64xbf16>, %list: tensor<?xi32>, %off: tensor<9xi32>,
                 %s: tensor<?x2xf32>) -> tensor<?x64xbf16> {
   %w = samoyeds.assemble %v, %m, %r : tensor<8x64x32xbf16>, tensor<8x64x4xi16>, tensor<8x1x64xi8> -> !w13
-  %h = samoyeds.ssmm %w, %x, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>)
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %list, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x64xbf16>
+  %h = samoyeds.ssmm %w, %x, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>) outs(%init1 : tensor<?x64xbf16>)
          {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
          : !w13, tensor<?x64xbf16>, tensor<?xi32> -> tensor<?x64xbf16>
   return %h : tensor<?x64xbf16>
@@ -84,7 +87,10 @@ func.func @ssmm(%v: tensor<8x64x32xbf16>, %m: tensor<8x64x4xi16>, %r: tensor<8x1
 func.func @ssmm_compact(%v: tensor<32x32xf16>, %m: tensor<32x4xi16>, %r: tensor<2x32xi8>,
                         %x: tensor<?x64xf16>, %list: tensor<?xi32>) -> tensor<?x64xf32> {
   %w = samoyeds.assemble %v, %m, %r : tensor<32x32xf16>, tensor<32x4xi16>, tensor<2x32xi8> -> !w
-  %y = samoyeds.ssmm %w, %x, %list : !w, tensor<?x64xf16>, tensor<?xi32> -> tensor<?x64xf32>
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %list, %d2c0_2 : tensor<?xi32>
+  %init2 = tensor.empty(%d2d1_2) : tensor<?x64xf32>
+  %y = samoyeds.ssmm %w, %x, %list outs(%init2 : tensor<?x64xf32>) : !w, tensor<?x64xf16>, tensor<?xi32> -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }
 
@@ -102,7 +108,11 @@ func.func @ssmm_compact(%v: tensor<32x32xf16>, %m: tensor<32x4xi16>, %r: tensor<
 // -----
 
 func.func @route(%l: tensor<?x16xf32>, %b: tensor<16xf32>) -> (tensor<?x4xf32>, tensor<?x4xi32>) {
-  %w, %i = samoyeds.route %l bias(%b : tensor<16xf32>)
+  %d2c0_3 = arith.constant 0 : index
+  %d2d1_3 = tensor.dim %l, %d2c0_3 : tensor<?x16xf32>
+  %init3_0 = tensor.empty(%d2d1_3) : tensor<?x4xf32>
+  %init3_1 = tensor.empty(%d2d1_3) : tensor<?x4xi32>
+  %w, %i = samoyeds.route %l bias(%b : tensor<16xf32>) outs(%init3_0, %init3_1 : tensor<?x4xf32>, tensor<?x4xi32>)
              {top_k = 4, scoring = #samoyeds.scoring<sigmoid>, renormalize, n_group = 4,
               topk_group = 2, scaling_factor = 2.5 : f32}
              : tensor<?x16xf32> -> tensor<?x4xf32>, tensor<?x4xi32>
@@ -146,7 +156,11 @@ func.func @route(%l: tensor<?x16xf32>, %b: tensor<16xf32>) -> (tensor<?x4xf32>, 
 // -----
 
 func.func @route_softmax(%l: tensor<?x8xf32>) -> (tensor<?x2xbf16>, tensor<?x2xi32>) {
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xbf16>, tensor<?x2xi32>
+  %d2c0_4 = arith.constant 0 : index
+  %d2d1_4 = tensor.dim %l, %d2c0_4 : tensor<?x8xf32>
+  %init4_0 = tensor.empty(%d2d1_4) : tensor<?x2xbf16>
+  %init4_1 = tensor.empty(%d2d1_4) : tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init4_0, %init4_1 : tensor<?x2xbf16>, tensor<?x2xi32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xbf16>, tensor<?x2xi32>
   return %w, %i : tensor<?x2xbf16>, tensor<?x2xi32>
 }
 
@@ -166,7 +180,15 @@ func.func @route_softmax(%l: tensor<?x8xf32>) -> (tensor<?x2xbf16>, tensor<?x2xi
 // -----
 
 func.func @dispatch(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>) {
-  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 16}
+  %d2c0_5 = arith.constant 0 : index
+  %d2d1_5 = tensor.dim %ids, %d2c0_5 : tensor<?x2xi32>
+  %d2c2_5 = arith.constant 2 : index
+  %d2m_5 = arith.muli %d2d1_5, %d2c2_5 : index
+  %d2c120_5 = arith.constant 120 : index
+  %d2l_5 = arith.addi %d2m_5, %d2c120_5 : index
+  %init5_0 = tensor.empty(%d2l_5) : tensor<?xi32>
+  %init5_1 = tensor.empty() : tensor<9xi32>
+  %list, %off = samoyeds.dispatch %ids outs(%init5_0, %init5_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 16}
                   : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
   return %list, %off : tensor<?xi32>, tensor<9xi32>
 }
@@ -199,7 +221,16 @@ func.func @dispatch(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>) {
 // -----
 
 func.func @dispatch_counts(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>, tensor<8xi64>) {
-  %list, %off, %c = samoyeds.dispatch %ids {num_experts = 8, tile = 16}
+  %d2c0_6 = arith.constant 0 : index
+  %d2d1_6 = tensor.dim %ids, %d2c0_6 : tensor<?x2xi32>
+  %d2c2_6 = arith.constant 2 : index
+  %d2m_6 = arith.muli %d2d1_6, %d2c2_6 : index
+  %d2c120_6 = arith.constant 120 : index
+  %d2l_6 = arith.addi %d2m_6, %d2c120_6 : index
+  %init6_0 = tensor.empty(%d2l_6) : tensor<?xi32>
+  %init6_1 = tensor.empty() : tensor<9xi32>
+  %init6_2 = tensor.empty() : tensor<8xi64>
+  %list, %off, %c = samoyeds.dispatch %ids outs(%init6_0, %init6_1, %init6_2 : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>) {num_experts = 8, tile = 16}
                       : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
   return %list, %off, %c : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
 }
@@ -225,7 +256,10 @@ func.func @dispatch_counts(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi3
 // -----
 
 func.func @combine(%rows: tensor<?x64xf32>, %list: tensor<?xi32>, %w: tensor<?x2xf32>) -> tensor<?x64xbf16> {
-  %y = samoyeds.combine %rows, %list, %w {weighted}
+  %d2c0_7 = arith.constant 0 : index
+  %d2d1_7 = tensor.dim %w, %d2c0_7 : tensor<?x2xf32>
+  %init7 = tensor.empty(%d2d1_7) : tensor<?x64xbf16>
+  %y = samoyeds.combine %rows, %list, %w outs(%init7 : tensor<?x64xbf16>) {weighted}
          : tensor<?x64xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x64xbf16>
   return %y : tensor<?x64xbf16>
 }
@@ -321,8 +355,11 @@ func.func @pack_rank2(%d: tensor<64x128xbf16>) -> tensor<64x128xbf16> {
 
 // A packed function argument: samoyeds-expand-storage did not run.
 func.func @no_storage_argument(%w: !w, %x: tensor<?x64xf16>, %list: tensor<?xi32>) -> tensor<?x64xf32> {
+  %d2c0_8 = arith.constant 0 : index
+  %d2d1_8 = tensor.dim %list, %d2c0_8 : tensor<?xi32>
+  %init8 = tensor.empty(%d2d1_8) : tensor<?x64xf32>
   // expected-error @+1 {{'samoyeds.ssmm' op packed operand #0 has no storage: it must be produced by samoyeds.assemble or samoyeds.pack (a packed function argument needs samoyeds-expand-storage first)}}
-  %y = samoyeds.ssmm %w, %x, %list : !w, tensor<?x64xf16>, tensor<?xi32> -> tensor<?x64xf32>
+  %y = samoyeds.ssmm %w, %x, %list outs(%init8 : tensor<?x64xf32>) : !w, tensor<?x64xf16>, tensor<?xi32> -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }
 
@@ -351,8 +388,11 @@ func.func @no_storage_block_argument(%v: tensor<32x32xf16>, %m: tensor<32x4xi16>
   %c1 = arith.constant 1 : index
   %w0 = samoyeds.assemble %v, %m, %r : tensor<32x32xf16>, tensor<32x4xi16>, tensor<2x32xi8> -> !w
   %w1 = scf.for %i = %c0 to %n step %c1 iter_args(%w = %w0) -> (!w) {
+    %d2c0_9 = arith.constant 0 : index
+    %d2d1_9 = tensor.dim %list, %d2c0_9 : tensor<?xi32>
+    %init9 = tensor.empty(%d2d1_9) : tensor<?x64xf32>
     // expected-error @+1 {{'samoyeds.ssmm' op packed operand #0 has no storage: it must be produced by samoyeds.assemble or samoyeds.pack, not be a block argument}}
-    %y = samoyeds.ssmm %w, %x, %list : !w, tensor<?x64xf16>, tensor<?xi32> -> tensor<?x64xf32>
+    %y = samoyeds.ssmm %w, %x, %list outs(%init9 : tensor<?x64xf32>) : !w, tensor<?x64xf16>, tensor<?xi32> -> tensor<?x64xf32>
     scf.yield %w : !w
   }
   return
@@ -395,4 +435,14 @@ func.func @unpack_conflict(%d: tensor<64x128xbf16>) -> tensor<64x128xbf16> {
   // expected-error @+1 {{'samoyeds.unpack' op cannot call the runtime function 'samoyeds_rt_unpack_f32': the module declares it as '(memref<?x?xf32>) -> ()', expected '(memref<?x?xf32>, memref<?x?xi16>, memref<?x?xi8>, memref<?x?xf32>, i64, i64, i64) -> ()'}}
   %u = samoyeds.unpack %p : !samoyeds.packed<64x128xbf16, #samoyeds.format<n = 1, m = 2, v = 128>> -> tensor<64x128xbf16>
   return %u : tensor<64x128xbf16>
+}
+
+// -----
+
+// The lowering reads the tensor form; a memref form (after bufferization)
+// is a diagnostic.
+func.func @memref_form(%r: memref<?x256xf32>, %l: memref<?xi32>, %w: memref<?x2xf32>, %y0: memref<?x256xf32>) {
+  // expected-error @+1 {{'samoyeds.combine' op samoyeds-lower-to-loops lowers the tensor form; run it before bufferization}}
+  samoyeds.combine %r, %l, %w outs(%y0 : memref<?x256xf32>) : memref<?x256xf32>, memref<?xi32>, memref<?x2xf32>
+  return
 }

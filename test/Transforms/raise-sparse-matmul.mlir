@@ -16,7 +16,7 @@
 // CHECK: %[[T:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x512xf16>
 // CHECK: %[[L:.*]] = tensor.generate %[[T]] {
 // CHECK: arith.index_cast %{{.*}} : index to i32
-// CHECK: %[[Y:.*]] = samoyeds.ssmm %[[P]], %[[X]], %[[L]] {gather} : !samoyeds.packed<256x512xf16, #samoyeds.format<n = 1, m = 1, v = 128>>, tensor<?x512xf16>, tensor<?xi32> -> tensor<?x256xf32>
+// CHECK: %[[Y:.*]] = samoyeds.ssmm %[[P]], %[[X]], %[[L]] outs({{[^)]*}}) {gather} : !samoyeds.packed<256x512xf16, #samoyeds.format<n = 1, m = 1, v = 128>>, tensor<?x512xf16>, tensor<?xi32> -> tensor<?x256xf32>
 // CHECK-NOT: linalg.matmul
 // CHECK: return %[[Y]]
 // With pack-arguments the caller passes the packed weight.
@@ -52,7 +52,7 @@ func.func @matmul_transpose_b(%x: tensor<?x512xf16>, %w: tensor<256x512xf16, #NV
 // CHECK-NOT: sparse_tensor.convert
 // CHECK: %[[P:.*]] = samoyeds.pack %[[A]] : tensor<64x128xbf16> -> !samoyeds.packed<64x128xbf16, #samoyeds.format<n = 1, m = 1, v = 128>>
 // CHECK: %[[BT:.*]] = linalg.transpose ins(%[[B]] : tensor<128x?xbf16>) outs(%{{.*}} : tensor<?x128xbf16>) permutation = [1, 0]
-// CHECK: %[[Y:.*]] = samoyeds.ssmm %[[P]], %[[BT]], %{{.*}} {gather} : {{.*}} -> tensor<?x64xbf16>
+// CHECK: %[[Y:.*]] = samoyeds.ssmm %[[P]], %[[BT]], %{{.*}} outs({{[^)]*}}) {gather} : {{.*}} -> tensor<?x64xbf16>
 // CHECK: %[[YT:.*]] = linalg.transpose ins(%[[Y]] : tensor<?x64xbf16>) outs(%{{.*}} : tensor<64x?xbf16>) permutation = [1, 0]
 // CHECK: %[[S:.*]] = linalg.add ins(%[[YT]], %[[C]] : tensor<64x?xbf16>, tensor<64x?xbf16>) outs(%[[C]] : tensor<64x?xbf16>)
 // CHECK: return %[[S]]
@@ -155,7 +155,7 @@ func.func @not_raised(%x: tensor<8x128xf16>, %w: tensor<128x64xf16, #NV_24>,
 // CHECK-SAME: %[[X:.*]]: tensor<4x128xbf16>, %[[W:.*]]: tensor<128x64xbf16>, %[[Z:.*]]: tensor<?x?xf32>)
 // CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<128x64xbf16>) outs(%{{.*}} : tensor<64x128xbf16>) permutation = [1, 0]
 // CHECK: %[[P:.*]] = samoyeds.pack %[[WT]] : tensor<64x128xbf16> -> !samoyeds.packed<64x128xbf16, #samoyeds.format<n = 1, m = 1, v = 128>>
-// CHECK: %[[Y:.*]] = samoyeds.ssmm %[[P]], %[[X]], %{{.*}} {gather} : {{.*}} -> tensor<4x64xf32>
+// CHECK: %[[Y:.*]] = samoyeds.ssmm %[[P]], %[[X]], %{{.*}} outs({{[^)]*}}) {gather} : {{.*}} -> tensor<4x64xf32>
 // CHECK: %[[C:.*]] = tensor.cast %[[Y]] : tensor<4x64xf32> to tensor<?x?xf32>
 // CHECK: linalg.add ins(%[[C]], %[[Z]] : tensor<?x?xf32>, tensor<?x?xf32>)
 // The packed argument is the R x C weight (the transpose of the K x N one).

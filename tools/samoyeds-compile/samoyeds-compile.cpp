@@ -17,6 +17,7 @@
 // that the cubin is assembled from; the pass has no option for a callback.
 // The host object is compiled in-process by the LLVM that translated it (no
 // llc or mlir-translate to find, no textual IR on disk).
+#include "samoyeds/Dialect/Samoyeds/Transforms/BufferizableOpInterfaceImpl.h"
 #include "samoyeds/Conversion/Passes.h"
 #include "samoyeds/Dialect/Samoyeds/IR/Samoyeds.h"
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
@@ -344,6 +345,7 @@ int main(int argc, char **argv) {
   mlir::samoyeds::registerSamoyedsGPUPipeline();
   DialectRegistry registry;
   registry.insert<mlir::samoyeds::SamoyedsDialect>();
+  mlir::samoyeds::registerBufferizableOpInterfaceExternalModels(registry);
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);

@@ -1,5 +1,6 @@
 // samoyeds-opt: the opt-style driver with the samoyeds dialect, its passes and
 // pipelines, and the upstream dialects and passes used around them.
+#include "samoyeds/Dialect/Samoyeds/Transforms/BufferizableOpInterfaceImpl.h"
 #include "samoyeds/Dialect/Samoyeds/IR/Samoyeds.h"
 #include "samoyeds/Conversion/Passes.h"
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::samoyeds::SamoyedsDialect>();
+  mlir::samoyeds::registerBufferizableOpInterfaceExternalModels(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);

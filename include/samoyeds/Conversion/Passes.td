@@ -21,12 +21,12 @@ def SamoyedsSelectKernelConfig
     `tile` the least common multiple of their token tiles
     (`warp_n * warps_n`), so that no kernel block spans two experts' segments.
     A static list length follows the new tile (`T * k + E * (tile - 1)`), and
-    so do the static result shapes of the ssmm ops that read the list;
+    so do the static result shapes (and their `outs` inits) of the ssmm ops that read the list;
     a static list used by any other op is a diagnostic.
 
     Example (Mixtral W1|W3 on sm_90a):
     ```mlir
-    %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>)
+    %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) outs(%h0 : ...)
            {config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64,
               warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64>,
             epilogue = #samoyeds.epilogue<silu_mul>, gather, top_k = 2} : ...

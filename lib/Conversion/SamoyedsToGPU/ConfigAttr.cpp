@@ -6,7 +6,7 @@ using namespace mlir::samoyeds;
 namespace sg = ::samoyeds::gpu;
 
 sg::SsmmProblem gpukernels::problemOf(SsmmOp op) {
-  auto w = cast<PackedType>(op.getWeight().getType());
+  PackedType w = op.getPackedType();
   sg::SsmmProblem p;
   p.rows = w.getRows();
   p.cols = w.getCols();

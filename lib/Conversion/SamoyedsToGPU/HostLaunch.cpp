@@ -248,7 +248,7 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   Value result = bufferization::ToTensorOp::create(
       hb, loc, op.getResult().getType(), buffers.out, /*restrict=*/true,
       /*writable=*/true);
-  op.replaceAllUsesWith(result);
+  op.getResult().replaceAllUsesWith(result);
   op.erase();
   if (assemble->use_empty())
     assemble.erase();

@@ -51,6 +51,19 @@ struct ConvertSamoyedsToGPUPass
     });
     if (ops.empty() && !anyRouting)
       return;
+    // The lowerings read tensors (they run before bufferization).
+    WalkResult memrefForm = module.walk([&](Operation *op) {
+      auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+      if (dps && isa<RouteOp, DispatchOp, SsmmOp, CombineOp>(op) &&
+          !dps.hasPureTensorSemantics()) {
+        op->emitOpError() << "convert-samoyeds-to-gpu lowers the tensor form; "
+                             "run it before bufferization";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (memrefForm.wasInterrupted())
+      return signalPassFailure();
     std::optional<::samoyeds::gpu::TargetInfo> target =
         lookupTarget(module, "convert-samoyeds-to-gpu", chip);
     if (!target)

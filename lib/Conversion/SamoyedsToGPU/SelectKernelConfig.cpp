@@ -60,6 +60,14 @@ LogicalResult retile(DispatchOp d, int64_t tile) {
     shape[0] = rows;
     v.setType(t.clone(shape));
     changed.push_back(v);
+    // The tied `outs` init must have the result's type: a fresh empty one
+    // (these ops overwrite their init entirely, so its contents do not
+    // matter; a dead old init folds away).
+    auto result = cast<OpResult>(v);
+    auto dps = cast<DestinationStyleOpInterface>(result.getOwner());
+    OpBuilder b(result.getOwner());
+    dps.getTiedOpOperand(result)->set(tensor::EmptyOp::create(
+        b, result.getOwner()->getLoc(), shape, t.getElementType()));
   };
   retype(d.getList(), *len);
   for (size_t i = 0; i < changed.size(); ++i) {
@@ -105,6 +113,14 @@ struct SelectKernelConfigPass
     sg::KernelConfig overrides = gpukernels::tileOverrides(
         warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile, streamTokens, *fam);
     bool failed = false;
+    // The dispatch retiling re-types tensors: the pass runs before
+    // bufferization.
+    for (SsmmOp op : ssmms)
+      if (!op.hasPureTensorSemantics()) {
+        op.emitOpError() << "samoyeds-select-kernel-config runs on the tensor "
+                            "form, before bufferization";
+        return signalPassFailure();
+      }
     for (SsmmOp op : ssmms) {
       FailureOr<sg::KernelConfig> c = gpukernels::resolveConfig(op, *target, overrides);
       if (::mlir::failed(c)) {

@@ -45,17 +45,44 @@
 // CHECK: gpu.func @dispatch_e8_t64_k2_scan_counts_i32({{.*}}, %[[C32A:[a-z0-9]+]]: memref<8xi32>)
 // CHECK: memref.store %{{.*}}, %[[C32A]][%{{.*}}] : memref<8xi32>
 func.func @dispatch_counts(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>, tensor<8xi64>) {
-  %l, %o, %c = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %ids, %d2c0_1 : tensor<?x2xi32>
+  %d2c2_1 = arith.constant 2 : index
+  %d2m_1 = arith.muli %d2d1_1, %d2c2_1 : index
+  %d2c504_1 = arith.constant 504 : index
+  %d2l_1 = arith.addi %d2m_1, %d2c504_1 : index
+  %init1_0 = tensor.empty(%d2l_1) : tensor<?xi32>
+  %init1_1 = tensor.empty() : tensor<9xi32>
+  %init1_2 = tensor.empty() : tensor<8xi64>
+  %l, %o, %c = samoyeds.dispatch %ids outs(%init1_0, %init1_1, %init1_2 : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>) {num_experts = 8, tile = 64}
                  : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
   return %l, %o, %c : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
 }
 func.func @dispatch_plain(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>) {
-  %l, %o = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %ids, %d2c0_2 : tensor<?x2xi32>
+  %d2c2_2 = arith.constant 2 : index
+  %d2m_2 = arith.muli %d2d1_2, %d2c2_2 : index
+  %d2c504_2 = arith.constant 504 : index
+  %d2l_2 = arith.addi %d2m_2, %d2c504_2 : index
+  %init2_0 = tensor.empty(%d2l_2) : tensor<?xi32>
+  %init2_1 = tensor.empty() : tensor<9xi32>
+  %l, %o = samoyeds.dispatch %ids outs(%init2_0, %init2_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 64}
              : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
   return %l, %o : tensor<?xi32>, tensor<9xi32>
 }
 func.func @dispatch_counts_i32(%ids: tensor<?x2xi32>) -> tensor<?xi32> {
-  %l, %o, %c = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+  %d2c0_3 = arith.constant 0 : index
+  %d2d1_3 = tensor.dim %ids, %d2c0_3 : tensor<?x2xi32>
+  %d2c2_3 = arith.constant 2 : index
+  %d2m_3 = arith.muli %d2d1_3, %d2c2_3 : index
+  %d2c504_3 = arith.constant 504 : index
+  %d2l_3 = arith.addi %d2m_3, %d2c504_3 : index
+  %init3_0 = tensor.empty(%d2l_3) : tensor<?xi32>
+  %init3_1 = tensor.empty() : tensor<9xi32>
+  %d2c8_3 = arith.constant 8 : index
+  %init3_2 = tensor.empty(%d2c8_3) : tensor<?xi32>
+  %l, %o, %c = samoyeds.dispatch %ids outs(%init3_0, %init3_1, %init3_2 : tensor<?xi32>, tensor<9xi32>, tensor<?xi32>) {num_experts = 8, tile = 64}
                  : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<?xi32>
   return %c : tensor<?xi32>
 }

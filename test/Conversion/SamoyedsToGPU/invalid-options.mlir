@@ -54,6 +54,9 @@ func.func @silu(%v: tensor<256x128xbf16>, %m: tensor<256x16xi16>, %ri: tensor<2x
     %x: tensor<?x256xbf16>, %l: tensor<?xi32>) -> tensor<?x256xbf16> {
   %w = samoyeds.assemble %v, %m, %ri : tensor<256x128xbf16>, tensor<256x16xi16>,
          tensor<2x256xi8> -> !samoyeds.packed<512x256xbf16, #fmt>
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x256xbf16>
   // WARP-M: invalid-options.mlir:[[# @LINE + 16]]:8: error: 'samoyeds.ssmm' op GPU lowering: warp-m (40) must be a multiple of 16 and warp-n (32) a multiple of 8
   // WARP-N: invalid-options.mlir:[[# @LINE + 15]]:8: error: 'samoyeds.ssmm' op GPU lowering: warp-m (64) must be a multiple of 16 and warp-n (12) a multiple of 8
   // warp-m 48 is a multiple of 16 but its 3 m-tiles do not split into gate and
@@ -70,7 +73,7 @@ func.func @silu(%v: tensor<256x128xbf16>, %m: tensor<256x16xi16>, %ri: tensor<2x
   // lowers, only split 2 fails.
   // ACC-NOT: error:
   // ACC-NOT: @silu
-  %r = samoyeds.ssmm %w, %x, %l {gather, epilogue = #samoyeds.epilogue<silu_mul>}
+  %r = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x256xbf16>) {gather, epilogue = #samoyeds.epilogue<silu_mul>}
          : !samoyeds.packed<512x256xbf16, #fmt>, tensor<?x256xbf16>, tensor<?xi32>
          -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
@@ -87,9 +90,12 @@ func.func @one_of_eight(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>,
     %ri: tensor<4x128xi8>, %x: tensor<?x512xbf16>, %l: tensor<?xi32>) -> tensor<?x1024xbf16> {
   %w = samoyeds.assemble %v, %m, %ri : tensor<128x256xbf16>, tensor<128x32xi16>,
          tensor<4x128xi8> -> !samoyeds.packed<1024x512xbf16, #fmt18>
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %l, %d2c0_2 : tensor<?xi32>
+  %init2 = tensor.empty(%d2d1_2) : tensor<?x1024xbf16>
   // ACC: invalid-options.mlir:[[# @LINE + 2]]:8: error: 'samoyeds.ssmm' op GPU lowering: the accumulators need 512 registers per thread (M * warp-m * warp-n / 32, at most 200); use a smaller warp tile
   // ACC-NOT: error:
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<1024x512xbf16, #fmt18>,
+  %r = samoyeds.ssmm %w, %x, %l outs(%init2 : tensor<?x1024xbf16>) {gather} : !samoyeds.packed<1024x512xbf16, #fmt18>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
   return %r : tensor<?x1024xbf16>
 }

@@ -185,12 +185,18 @@
 // BIN-SAME: bin = "\7FELF
 // BIN-SAME: .text.route_softmax_e8_k2_renorm_lf32_wf32_warp\00
 func.func @mixtral(%l: tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>) {
-  %w, %i = samoyeds.route %l {top_k = 2, renormalize}
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?x8xf32>
+  %init1_0 = tensor.empty(%d2d1_1) : tensor<?x2xf32>
+  %init1_1 = tensor.empty(%d2d1_1) : tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init1_0, %init1_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, renormalize}
              : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
 }
 func.func @mixtral_static(%l: tensor<16x8xf32>) -> (tensor<16x2xf32>, tensor<16x2xi32>) {
-  %w, %i = samoyeds.route %l {top_k = 2, renormalize}
+  %init2_0 = tensor.empty() : tensor<16x2xf32>
+  %init2_1 = tensor.empty() : tensor<16x2xi32>
+  %w, %i = samoyeds.route %l outs(%init2_0, %init2_1 : tensor<16x2xf32>, tensor<16x2xi32>) {top_k = 2, renormalize}
              : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<16x2xi32>
   return %w, %i : tensor<16x2xf32>, tensor<16x2xi32>
 }
@@ -276,7 +282,11 @@ func.func @mixtral_static(%l: tensor<16x8xf32>) -> (tensor<16x2xf32>, tensor<16x
 // BIN-SAME: bin = "\7FELF
 // BIN-SAME: .text.route_softmax_e300_k2_renorm_lf32_wf32\00
 func.func @many_experts(%l: tensor<?x300xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>) {
-  %w, %i = samoyeds.route %l {top_k = 2, renormalize}
+  %d2c0_3 = arith.constant 0 : index
+  %d2d1_3 = tensor.dim %l, %d2c0_3 : tensor<?x300xf32>
+  %init3_0 = tensor.empty(%d2d1_3) : tensor<?x2xf32>
+  %init3_1 = tensor.empty(%d2d1_3) : tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init3_0, %init3_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, renormalize}
              : tensor<?x300xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
 }
@@ -356,7 +366,11 @@ func.func @many_experts(%l: tensor<?x300xf32>) -> (tensor<?x2xf32>, tensor<?x2xi
 // BIN-SAME: .text.route_sigmoid_e64_k8_g8x4_renorm_s2p5_lf32_bf32_wbf16\00
 func.func @deepseek_v3(%l: tensor<?x64xf32>, %b: tensor<64xf32>)
     -> (tensor<?x8xbf16>, tensor<?x8xi32>) {
-  %w, %i = samoyeds.route %l bias(%b : tensor<64xf32>)
+  %d2c0_4 = arith.constant 0 : index
+  %d2d1_4 = tensor.dim %l, %d2c0_4 : tensor<?x64xf32>
+  %init4_0 = tensor.empty(%d2d1_4) : tensor<?x8xbf16>
+  %init4_1 = tensor.empty(%d2d1_4) : tensor<?x8xi32>
+  %w, %i = samoyeds.route %l bias(%b : tensor<64xf32>) outs(%init4_0, %init4_1 : tensor<?x8xbf16>, tensor<?x8xi32>)
              {top_k = 8, scoring = #samoyeds.scoring<sigmoid>, renormalize, n_group = 8,
               topk_group = 4, scaling_factor = 2.5 : f32}
              : tensor<?x64xf32> -> tensor<?x8xbf16>, tensor<?x8xi32>
@@ -423,7 +437,11 @@ func.func @deepseek_v3(%l: tensor<?x64xf32>, %b: tensor<64xf32>)
 // BIN-SAME: bin = "\7FELF
 // BIN-SAME: .text.route_sigmoid_e40_k36_s2_lf32_bf32_wf32_warp\00
 func.func @qwen(%l: tensor<?x60xbf16>) -> (tensor<?x4xf32>, tensor<?x4xi32>) {
-  %w, %i = samoyeds.route %l {top_k = 4}
+  %d2c0_5 = arith.constant 0 : index
+  %d2d1_5 = tensor.dim %l, %d2c0_5 : tensor<?x60xbf16>
+  %init5_0 = tensor.empty(%d2d1_5) : tensor<?x4xf32>
+  %init5_1 = tensor.empty(%d2d1_5) : tensor<?x4xi32>
+  %w, %i = samoyeds.route %l outs(%init5_0, %init5_1 : tensor<?x4xf32>, tensor<?x4xi32>) {top_k = 4}
              : tensor<?x60xbf16> -> tensor<?x4xf32>, tensor<?x4xi32>
   return %w, %i : tensor<?x4xf32>, tensor<?x4xi32>
 }
@@ -451,7 +469,11 @@ func.func @qwen(%l: tensor<?x60xbf16>) -> (tensor<?x4xf32>, tensor<?x4xi32>) {
 // BAR-NOT: gpu.shuffle
 // BAR: gpu.return
 func.func @deepseek_moe(%l: tensor<?x64xf32>) -> (tensor<?x6xf32>, tensor<?x6xi32>) {
-  %w, %i = samoyeds.route %l {top_k = 6}
+  %d2c0_6 = arith.constant 0 : index
+  %d2d1_6 = tensor.dim %l, %d2c0_6 : tensor<?x64xf32>
+  %init6_0 = tensor.empty(%d2d1_6) : tensor<?x6xf32>
+  %init6_1 = tensor.empty(%d2d1_6) : tensor<?x6xi32>
+  %w, %i = samoyeds.route %l outs(%init6_0, %init6_1 : tensor<?x6xf32>, tensor<?x6xi32>) {top_k = 6}
              : tensor<?x64xf32> -> tensor<?x6xf32>, tensor<?x6xi32>
   return %w, %i : tensor<?x6xf32>, tensor<?x6xi32>
 }
@@ -494,7 +516,11 @@ func.func @deepseek_moe(%l: tensor<?x64xf32>) -> (tensor<?x6xf32>, tensor<?x6xi3
 // BAR: gpu.return
 func.func @sigmoid_bias(%l: tensor<?x40xf32>, %b: tensor<40xf32>)
     -> (tensor<?x36xf32>, tensor<?x36xi32>) {
-  %w, %i = samoyeds.route %l bias(%b : tensor<40xf32>)
+  %d2c0_7 = arith.constant 0 : index
+  %d2d1_7 = tensor.dim %l, %d2c0_7 : tensor<?x40xf32>
+  %init7_0 = tensor.empty(%d2d1_7) : tensor<?x36xf32>
+  %init7_1 = tensor.empty(%d2d1_7) : tensor<?x36xi32>
+  %w, %i = samoyeds.route %l bias(%b : tensor<40xf32>) outs(%init7_0, %init7_1 : tensor<?x36xf32>, tensor<?x36xi32>)
              {top_k = 36, scoring = #samoyeds.scoring<sigmoid>, scaling_factor = 2.0 : f32}
              : tensor<?x40xf32> -> tensor<?x36xf32>, tensor<?x36xi32>
   return %w, %i : tensor<?x36xf32>, tensor<?x36xi32>
@@ -642,12 +668,22 @@ func.func @sigmoid_bias(%l: tensor<?x40xf32>, %b: tensor<40xf32>)
 // BIN-SAME: bin = "\7FELF
 // BIN-SAME: .text.dispatch_e8_t64_k2_count\00
 func.func @dispatch(%ids: tensor<?x2xi32>) -> (tensor<?xi32>, tensor<9xi32>) {
-  %l, %o = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+  %d2c0_8 = arith.constant 0 : index
+  %d2d1_8 = tensor.dim %ids, %d2c0_8 : tensor<?x2xi32>
+  %d2c2_8 = arith.constant 2 : index
+  %d2m_8 = arith.muli %d2d1_8, %d2c2_8 : index
+  %d2c504_8 = arith.constant 504 : index
+  %d2l_8 = arith.addi %d2m_8, %d2c504_8 : index
+  %init8_0 = tensor.empty(%d2l_8) : tensor<?xi32>
+  %init8_1 = tensor.empty() : tensor<9xi32>
+  %l, %o = samoyeds.dispatch %ids outs(%init8_0, %init8_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 64}
              : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
   return %l, %o : tensor<?xi32>, tensor<9xi32>
 }
 func.func @dispatch_static(%ids: tensor<16x2xi32>) -> (tensor<536xi32>, tensor<9xi32>) {
-  %l, %o = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+  %init9_0 = tensor.empty() : tensor<536xi32>
+  %init9_1 = tensor.empty() : tensor<9xi32>
+  %l, %o = samoyeds.dispatch %ids outs(%init9_0, %init9_1 : tensor<536xi32>, tensor<9xi32>) {num_experts = 8, tile = 64}
              : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>
   return %l, %o : tensor<536xi32>, tensor<9xi32>
 }
@@ -763,13 +799,17 @@ func.func @dispatch_static(%ids: tensor<16x2xi32>) -> (tensor<536xi32>, tensor<9
 // BIN-SAME: .text.combine_inv_scatter_k2_wf32\00
 func.func @combine(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>)
     -> tensor<?x256xf32> {
-  %y = samoyeds.combine %r, %l, %w {weighted}
+  %d2c0_10 = arith.constant 0 : index
+  %d2d1_10 = tensor.dim %w, %d2c0_10 : tensor<?x2xf32>
+  %init10 = tensor.empty(%d2d1_10) : tensor<?x256xf32>
+  %y = samoyeds.combine %r, %l, %w outs(%init10 : tensor<?x256xf32>) {weighted}
          : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
   return %y : tensor<?x256xf32>
 }
 func.func @combine_bf16(%r: tensor<536x128xbf16>, %l: tensor<536xi32>, %w: tensor<16x2xf32>)
     -> tensor<16x128xbf16> {
-  %y = samoyeds.combine %r, %l, %w
+  %init11 = tensor.empty() : tensor<16x128xbf16>
+  %y = samoyeds.combine %r, %l, %w outs(%init11 : tensor<16x128xbf16>)
          : tensor<536x128xbf16>, tensor<536xi32>, tensor<16x2xf32> -> tensor<16x128xbf16>
   return %y : tensor<16x128xbf16>
 }

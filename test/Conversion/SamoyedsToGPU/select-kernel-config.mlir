@@ -59,11 +59,26 @@ func.func @perf_shapes(%x1: tensor<?x4096xbf16>, %x2: tensor<?x14336xbf16>,
     %w5: !samoyeds.packed<2048x1408xbf16, #f>)
     -> (tensor<?x14336xbf16>, tensor<?x4096xbf16>, tensor<?x16384xbf16>,
         tensor<?x1408xbf16>, tensor<?x2048xbf16>) {
-  %y1 = samoyeds.ssmm %w1, %x1, %l {gather} : !samoyeds.packed<14336x4096xbf16, #f>, tensor<?x4096xbf16>, tensor<?xi32> -> tensor<?x14336xbf16>
-  %y2 = samoyeds.ssmm %w2, %x2, %l {gather} : !samoyeds.packed<4096x14336xbf16, #f>, tensor<?x14336xbf16>, tensor<?xi32> -> tensor<?x4096xbf16>
-  %y3 = samoyeds.ssmm %w3, %x3, %l {gather} : !samoyeds.packed<16384x6144xbf16, #f>, tensor<?x6144xbf16>, tensor<?xi32> -> tensor<?x16384xbf16>
-  %y4 = samoyeds.ssmm %w4, %x4, %l {gather} : !samoyeds.packed<1408x2048xbf16, #f>, tensor<?x2048xbf16>, tensor<?xi32> -> tensor<?x1408xbf16>
-  %y5 = samoyeds.ssmm %w5, %x5, %l {gather} : !samoyeds.packed<2048x1408xbf16, #f>, tensor<?x1408xbf16>, tensor<?xi32> -> tensor<?x2048xbf16>
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x14336xbf16>
+  %y1 = samoyeds.ssmm %w1, %x1, %l outs(%init1 : tensor<?x14336xbf16>) {gather} : !samoyeds.packed<14336x4096xbf16, #f>, tensor<?x4096xbf16>, tensor<?xi32> -> tensor<?x14336xbf16>
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %l, %d2c0_2 : tensor<?xi32>
+  %init2 = tensor.empty(%d2d1_2) : tensor<?x4096xbf16>
+  %y2 = samoyeds.ssmm %w2, %x2, %l outs(%init2 : tensor<?x4096xbf16>) {gather} : !samoyeds.packed<4096x14336xbf16, #f>, tensor<?x14336xbf16>, tensor<?xi32> -> tensor<?x4096xbf16>
+  %d2c0_3 = arith.constant 0 : index
+  %d2d1_3 = tensor.dim %l, %d2c0_3 : tensor<?xi32>
+  %init3 = tensor.empty(%d2d1_3) : tensor<?x16384xbf16>
+  %y3 = samoyeds.ssmm %w3, %x3, %l outs(%init3 : tensor<?x16384xbf16>) {gather} : !samoyeds.packed<16384x6144xbf16, #f>, tensor<?x6144xbf16>, tensor<?xi32> -> tensor<?x16384xbf16>
+  %d2c0_4 = arith.constant 0 : index
+  %d2d1_4 = tensor.dim %l, %d2c0_4 : tensor<?xi32>
+  %init4 = tensor.empty(%d2d1_4) : tensor<?x1408xbf16>
+  %y4 = samoyeds.ssmm %w4, %x4, %l outs(%init4 : tensor<?x1408xbf16>) {gather} : !samoyeds.packed<1408x2048xbf16, #f>, tensor<?x2048xbf16>, tensor<?xi32> -> tensor<?x1408xbf16>
+  %d2c0_5 = arith.constant 0 : index
+  %d2d1_5 = tensor.dim %l, %d2c0_5 : tensor<?xi32>
+  %init5 = tensor.empty(%d2d1_5) : tensor<?x2048xbf16>
+  %y5 = samoyeds.ssmm %w5, %x5, %l outs(%init5 : tensor<?x2048xbf16>) {gather} : !samoyeds.packed<2048x1408xbf16, #f>, tensor<?x1408xbf16>, tensor<?xi32> -> tensor<?x2048xbf16>
   return %y1, %y2, %y3, %y4, %y5 : tensor<?x14336xbf16>, tensor<?x4096xbf16>,
       tensor<?x16384xbf16>, tensor<?x1408xbf16>, tensor<?x2048xbf16>
 }
@@ -83,8 +98,10 @@ func.func @perf_shapes(%x1: tensor<?x4096xbf16>, %x2: tensor<?x14336xbf16>,
 // WN64: samoyeds.ssmm {{.*}}config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 16, warps_m = 4, warps_n = 1, stages = 3, block_k = 128>
 func.func @small_and_explicit(%x: tensor<8x14336xbf16>, %l: tensor<8xi32>,
     %w: !samoyeds.packed<4096x14336xbf16, #f>) -> (tensor<8x4096xbf16>, tensor<8x4096xbf16>) {
-  %a = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<4096x14336xbf16, #f>, tensor<8x14336xbf16>, tensor<8xi32> -> tensor<8x4096xbf16>
-  %b = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 16, warps_m = 4, warps_n = 1, stages = 3, block_k = 128>} : !samoyeds.packed<4096x14336xbf16, #f>, tensor<8x14336xbf16>, tensor<8xi32> -> tensor<8x4096xbf16>
+  %init6 = tensor.empty() : tensor<8x4096xbf16>
+  %a = samoyeds.ssmm %w, %x, %l outs(%init6 : tensor<8x4096xbf16>) {gather} : !samoyeds.packed<4096x14336xbf16, #f>, tensor<8x14336xbf16>, tensor<8xi32> -> tensor<8x4096xbf16>
+  %init7 = tensor.empty() : tensor<8x4096xbf16>
+  %b = samoyeds.ssmm %w, %x, %l outs(%init7 : tensor<8x4096xbf16>) {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 16, warps_m = 4, warps_n = 1, stages = 3, block_k = 128>} : !samoyeds.packed<4096x14336xbf16, #f>, tensor<8x14336xbf16>, tensor<8xi32> -> tensor<8x4096xbf16>
   return %a, %b : tensor<8x4096xbf16>, tensor<8x4096xbf16>
 }
 
@@ -97,7 +114,7 @@ func.func @small_and_explicit(%x: tensor<8x14336xbf16>, %l: tensor<8xi32>,
 // rows of both ssmm results; combine's T x H result is unchanged.
 #f = #samoyeds.format<n = 1, m = 2, v = 128>
 // CHECK-LABEL: func.func @layer
-// CHECK: samoyeds.dispatch %{{.*}} {num_experts = 8 : i64, tile = 64 : i64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>
+// CHECK: samoyeds.dispatch %{{.*}} outs({{[^)]*}}) {num_experts = 8 : i64, tile = 64 : i64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>
 // CHECK: samoyeds.ssmm {{.*}} -> tensor<536x512xbf16>
 // CHECK: samoyeds.ssmm {{.*}} -> tensor<536x256xf32>
 // WN64-LABEL: func.func @layer
@@ -108,11 +125,16 @@ func.func @small_and_explicit(%x: tensor<8x14336xbf16>, %l: tensor<8xi32>,
 func.func @layer(%ids: tensor<16x2xi32>, %x: tensor<16x256xbf16>, %s: tensor<16x2xf32>,
     %w13: !samoyeds.packed<8x1024x256xbf16, #f>, %w2: !samoyeds.packed<8x256x512xbf16, #f>)
     -> tensor<16x256xf32> {
-  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>
-  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
+  %init8_0 = tensor.empty() : tensor<536xi32>
+  %init8_1 = tensor.empty() : tensor<9xi32>
+  %list, %off = samoyeds.dispatch %ids outs(%init8_0, %init8_1 : tensor<536xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>
+  %init9 = tensor.empty() : tensor<536x512xbf16>
+  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) outs(%init9 : tensor<536x512xbf16>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
          : !samoyeds.packed<8x1024x256xbf16, #f>, tensor<16x256xbf16>, tensor<536xi32> -> tensor<536x512xbf16>
-  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<16x2xf32>) {top_k = 2}
+  %init10 = tensor.empty() : tensor<536x256xf32>
+  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<16x2xf32>) outs(%init10 : tensor<536x256xf32>) {top_k = 2}
          : !samoyeds.packed<8x256x512xbf16, #f>, tensor<536x512xbf16>, tensor<536xi32> -> tensor<536x256xf32>
-  %y = samoyeds.combine %r, %list, %s : tensor<536x256xf32>, tensor<536xi32>, tensor<16x2xf32> -> tensor<16x256xf32>
+  %init11 = tensor.empty() : tensor<16x256xf32>
+  %y = samoyeds.combine %r, %list, %s outs(%init11 : tensor<16x256xf32>) : tensor<536x256xf32>, tensor<536xi32>, tensor<16x2xf32> -> tensor<16x256xf32>
   return %y : tensor<16x256xf32>
 }

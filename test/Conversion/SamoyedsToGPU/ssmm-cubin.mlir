@@ -19,7 +19,10 @@
 // CHECK-SAME: .text.ssmm_256_512_f16_n1m2v128_gather_k1_of16_t64x32x2x2s4k64\00
 func.func @f16(%w: !samoyeds.packed<256x512xf16, #fmt>, %x: tensor<?x512xf16>,
     %l: tensor<?xi32>) -> tensor<?x256xf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xf16, #fmt>,
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x256xf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x256xf16>) {gather} : !samoyeds.packed<256x512xf16, #fmt>,
          tensor<?x512xf16>, tensor<?xi32> -> tensor<?x256xf16>
   return %r : tensor<?x256xf16>
 }
@@ -39,7 +42,10 @@ func.func @f16(%w: !samoyeds.packed<256x512xf16, #fmt>, %x: tensor<?x512xf16>,
 // CHECK-SAME: .text.ssmm_8_256_256_bf16_n1m2v128_gather_k2_scale_of32_t64x32x2x2s4k64\00
 func.func @bf16_experts(%w: !samoyeds.packed<8x256x256xbf16, #fmt>, %x: tensor<?x256xbf16>,
     %l: tensor<?xi32>, %off: tensor<9xi32>, %s: tensor<?x2xf32>) -> tensor<?x256xf32> {
-  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>)
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %l, %d2c0_2 : tensor<?xi32>
+  %init2 = tensor.empty(%d2d1_2) : tensor<?x256xf32>
+  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>) outs(%init2 : tensor<?x256xf32>)
          {top_k = 2, gather} : !samoyeds.packed<8x256x256xbf16, #fmt>, tensor<?x256xbf16>,
          tensor<?xi32> -> tensor<?x256xf32>
   return %r : tensor<?x256xf32>
@@ -57,7 +63,10 @@ func.func @bf16_experts(%w: !samoyeds.packed<8x256x256xbf16, #fmt>, %x: tensor<?
 // CHECK-SAME: .text.ssmm_8_512_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64\00
 func.func @bf16_silu(%w: !samoyeds.packed<8x512x256xbf16, #fmt>, %x: tensor<?x256xbf16>,
     %l: tensor<?xi32>, %off: tensor<9xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>)
+  %d2c0_3 = arith.constant 0 : index
+  %d2d1_3 = tensor.dim %l, %d2c0_3 : tensor<?xi32>
+  %init3 = tensor.empty(%d2d1_3) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>) outs(%init3 : tensor<?x256xbf16>)
          {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
          : !samoyeds.packed<8x512x256xbf16, #fmt>, tensor<?x256xbf16>, tensor<?xi32>
          -> tensor<?x256xbf16>

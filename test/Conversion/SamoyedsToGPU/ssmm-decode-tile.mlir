@@ -44,7 +44,10 @@
 // BAD: error: 'samoyeds.ssmm' op GPU lowering: decode-tile (24) must be smaller than the token tile (64), divide it, and give a kernel that can run this op (warp-n = decode-tile, warps-n = 1)
 func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>,
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x256xbf16>) {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }
@@ -62,7 +65,10 @@ func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x51
 // CHECK-NOT: gpu.launch_func
 func.func @grouped_scale(%w: !samoyeds.packed<8x256x512xbf16, #fmt>, %h: tensor<?x512xbf16>,
     %l: tensor<?xi32>, %off: tensor<9xi32>, %s: tensor<?x2xf32>) -> tensor<?x256xf32> {
-  %r = samoyeds.ssmm %w, %h, %l offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>) {top_k = 2}
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %l, %d2c0_2 : tensor<?xi32>
+  %init2 = tensor.empty(%d2d1_2) : tensor<?x256xf32>
+  %r = samoyeds.ssmm %w, %h, %l offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>) outs(%init2 : tensor<?x256xf32>) {top_k = 2}
          : !samoyeds.packed<8x256x512xbf16, #fmt>, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf32>
   return %r : tensor<?x256xf32>
 }

@@ -73,7 +73,10 @@
 // S2: gpu.return
 func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>,
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x256xbf16>) {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }

@@ -360,7 +360,10 @@
 
 func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>,
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x256xbf16>) {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }
@@ -424,7 +427,10 @@ func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x51
 // SM80: gpu.return
 func.func @f16_compact(%w: !samoyeds.packed<512x512xf16, #fmt>, %x: tensor<?x512xf16>,
     %l: tensor<?xi32>) -> tensor<?x512xf16> {
-  %r = samoyeds.ssmm %w, %x, %l : !samoyeds.packed<512x512xf16, #fmt>,
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %l, %d2c0_2 : tensor<?xi32>
+  %init2 = tensor.empty(%d2d1_2) : tensor<?x512xf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init2 : tensor<?x512xf16>) : !samoyeds.packed<512x512xf16, #fmt>,
          tensor<?x512xf16>, tensor<?xi32> -> tensor<?x512xf16>
   return %r : tensor<?x512xf16>
 }
@@ -541,7 +547,10 @@ func.func @f16_compact(%w: !samoyeds.packed<512x512xf16, #fmt>, %x: tensor<?x512
 // EPI: gpu.return
 func.func @experts_silu(%w: !samoyeds.packed<8x512x256xbf16, #fmt>, %x: tensor<?x256xbf16>,
     %l: tensor<?xi32>, %off: tensor<9xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>)
+  %d2c0_3 = arith.constant 0 : index
+  %d2d1_3 = tensor.dim %l, %d2c0_3 : tensor<?xi32>
+  %init3 = tensor.empty(%d2d1_3) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>) outs(%init3 : tensor<?x256xbf16>)
          {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
          : !samoyeds.packed<8x512x256xbf16, #fmt>, tensor<?x256xbf16>, tensor<?xi32>
          -> tensor<?x256xbf16>
@@ -617,7 +626,10 @@ func.func @experts_silu(%w: !samoyeds.packed<8x512x256xbf16, #fmt>, %x: tensor<?
 // EPI: gpu.return
 func.func @experts_scale_f32(%w: !samoyeds.packed<8x256x256xbf16, #fmt>, %x: tensor<?x256xbf16>,
     %l: tensor<?xi32>, %off: tensor<9xi32>, %s: tensor<?x2xf32>) -> tensor<?x256xf32> {
-  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>)
+  %d2c0_4 = arith.constant 0 : index
+  %d2d1_4 = tensor.dim %l, %d2c0_4 : tensor<?xi32>
+  %init4 = tensor.empty(%d2d1_4) : tensor<?x256xf32>
+  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>) outs(%init4 : tensor<?x256xf32>)
          {top_k = 2} : !samoyeds.packed<8x256x256xbf16, #fmt>, tensor<?x256xbf16>,
          tensor<?xi32> -> tensor<?x256xf32>
   return %r : tensor<?x256xf32>
@@ -720,7 +732,10 @@ func.func @experts_scale_f32(%w: !samoyeds.packed<8x256x256xbf16, #fmt>, %x: ten
 // EPI2: gpu.return
 func.func @two_of_four(%w: !samoyeds.packed<256x512xf16, #fmt24>, %x: tensor<?x512xf16>,
     %l: tensor<?xi32>) -> tensor<?x256xf32> {
-  %r = samoyeds.ssmm %w, %x, %l {gather, top_k = 4} : !samoyeds.packed<256x512xf16, #fmt24>,
+  %d2c0_5 = arith.constant 0 : index
+  %d2d1_5 = tensor.dim %l, %d2c0_5 : tensor<?xi32>
+  %init5 = tensor.empty(%d2d1_5) : tensor<?x256xf32>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init5 : tensor<?x256xf32>) {gather, top_k = 4} : !samoyeds.packed<256x512xf16, #fmt24>,
          tensor<?x512xf16>, tensor<?xi32> -> tensor<?x256xf32>
   return %r : tensor<?x256xf32>
 }
@@ -755,7 +770,10 @@ func.func @two_of_four(%w: !samoyeds.packed<256x512xf16, #fmt24>, %x: tensor<?x5
 // MMA: scf.yield
 func.func @one_of_eight(%w: !samoyeds.packed<1024x512xbf16, #fmt18>, %x: tensor<?x512xbf16>,
     %l: tensor<?xi32>) -> tensor<?x1024xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<1024x512xbf16, #fmt18>,
+  %d2c0_6 = arith.constant 0 : index
+  %d2d1_6 = tensor.dim %l, %d2c0_6 : tensor<?xi32>
+  %init6 = tensor.empty(%d2d1_6) : tensor<?x1024xbf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init6 : tensor<?x1024xbf16>) {gather} : !samoyeds.packed<1024x512xbf16, #fmt18>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
   return %r : tensor<?x1024xbf16>
 }
@@ -791,7 +809,10 @@ func.func @one_of_eight(%w: !samoyeds.packed<1024x512xbf16, #fmt18>, %x: tensor<
 // MMA: scf.yield
 func.func @small_v32(%w: !samoyeds.packed<128x256xf16, #fmt32>, %x: tensor<?x256xf16>,
     %l: tensor<?xi32>) -> tensor<?x128xf16> {
-  %r = samoyeds.ssmm %w, %x, %l : !samoyeds.packed<128x256xf16, #fmt32>,
+  %d2c0_7 = arith.constant 0 : index
+  %d2d1_7 = tensor.dim %l, %d2c0_7 : tensor<?xi32>
+  %init7 = tensor.empty(%d2d1_7) : tensor<?x128xf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init7 : tensor<?x128xf16>) : !samoyeds.packed<128x256xf16, #fmt32>,
          tensor<?x256xf16>, tensor<?xi32> -> tensor<?x128xf16>
   return %r : tensor<?x128xf16>
 }
@@ -810,9 +831,15 @@ func.func @small_v32(%w: !samoyeds.packed<128x256xf16, #fmt32>, %x: tensor<?x256
 // CHECK-NOT: gpu.func
 func.func @shared_kernel(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>,
     %l1: tensor<?xi32>, %l2: tensor<?xi32>) -> (tensor<?x256xbf16>, tensor<?x256xbf16>) {
-  %a = samoyeds.ssmm %w, %x, %l1 {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+  %d2c0_8 = arith.constant 0 : index
+  %d2d1_8 = tensor.dim %l1, %d2c0_8 : tensor<?xi32>
+  %init8 = tensor.empty(%d2d1_8) : tensor<?x256xbf16>
+  %a = samoyeds.ssmm %w, %x, %l1 outs(%init8 : tensor<?x256xbf16>) {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
-  %b = samoyeds.ssmm %w, %x, %l2 {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+  %d2c0_9 = arith.constant 0 : index
+  %d2d1_9 = tensor.dim %l2, %d2c0_9 : tensor<?xi32>
+  %init9 = tensor.empty(%d2d1_9) : tensor<?x256xbf16>
+  %b = samoyeds.ssmm %w, %x, %l2 outs(%init9 : tensor<?x256xbf16>) {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %a, %b : tensor<?x256xbf16>, tensor<?x256xbf16>
 }

@@ -61,7 +61,10 @@
 // SM80-NOT: ordered_metadata
 func.func @f16(%w: !samoyeds.packed<256x512xf16, #fmt>, %x: tensor<?x512xf16>,
     %l: tensor<?xi32>) -> tensor<?x256xf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xf16, #fmt>,
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x256xf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x256xf16>) {gather} : !samoyeds.packed<256x512xf16, #fmt>,
          tensor<?x512xf16>, tensor<?xi32> -> tensor<?x256xf16>
   return %r : tensor<?x256xf16>
 }
@@ -104,7 +107,10 @@ func.func @f16(%w: !samoyeds.packed<256x512xf16, #fmt>, %x: tensor<?x512xf16>,
 // SM80-NOT: ordered_metadata
 func.func @bf16(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>,
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %l, %d2c0_2 : tensor<?xi32>
+  %init2 = tensor.empty(%d2d1_2) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init2 : tensor<?x256xbf16>) {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }
@@ -130,7 +136,10 @@ func.func @bf16(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>
 // SILU-NOT: .extern
 func.func @bf16_silu(%w: !samoyeds.packed<8x512x256xbf16, #fmt>, %x: tensor<?x256xbf16>,
     %l: tensor<?xi32>, %off: tensor<9xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>)
+  %d2c0_3 = arith.constant 0 : index
+  %d2d1_3 = tensor.dim %l, %d2c0_3 : tensor<?xi32>
+  %init3 = tensor.empty(%d2d1_3) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<9xi32>) outs(%init3 : tensor<?x256xbf16>)
          {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
          : !samoyeds.packed<8x512x256xbf16, #fmt>, tensor<?x256xbf16>, tensor<?xi32>
          -> tensor<?x256xbf16>

@@ -318,7 +318,10 @@
 
 func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>,
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x256xbf16>) {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
          tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }
@@ -422,12 +425,17 @@ func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x51
 func.func @layer(%ids: tensor<16x2xi32>, %x: tensor<16x256xbf16>, %s: tensor<16x2xf32>,
     %w13: !samoyeds.packed<8x1024x256xbf16, #f>, %w2: !samoyeds.packed<8x256x512xbf16, #f>)
     -> tensor<16x256xf32> {
-  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 128} : tensor<16x2xi32> -> tensor<1048xi32>, tensor<9xi32>
-  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
+  %init2_0 = tensor.empty() : tensor<1048xi32>
+  %init2_1 = tensor.empty() : tensor<9xi32>
+  %list, %off = samoyeds.dispatch %ids outs(%init2_0, %init2_1 : tensor<1048xi32>, tensor<9xi32>) {num_experts = 8, tile = 128} : tensor<16x2xi32> -> tensor<1048xi32>, tensor<9xi32>
+  %init3 = tensor.empty() : tensor<1048x512xbf16>
+  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) outs(%init3 : tensor<1048x512xbf16>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
          : !samoyeds.packed<8x1024x256xbf16, #f>, tensor<16x256xbf16>, tensor<1048xi32> -> tensor<1048x512xbf16>
-  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<16x2xf32>) {top_k = 2}
+  %init4 = tensor.empty() : tensor<1048x256xf32>
+  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<16x2xf32>) outs(%init4 : tensor<1048x256xf32>) {top_k = 2}
          : !samoyeds.packed<8x256x512xbf16, #f>, tensor<1048x512xbf16>, tensor<1048xi32> -> tensor<1048x256xf32>
-  %y = samoyeds.combine %r, %list, %s : tensor<1048x256xf32>, tensor<1048xi32>, tensor<16x2xf32> -> tensor<16x256xf32>
+  %init5 = tensor.empty() : tensor<16x256xf32>
+  %y = samoyeds.combine %r, %list, %s outs(%init5 : tensor<16x256xf32>) : tensor<1048x256xf32>, tensor<1048xi32>, tensor<16x2xf32> -> tensor<16x256xf32>
   return %y : tensor<16x256xf32>
 }
 
@@ -454,7 +462,10 @@ func.func @layer(%ids: tensor<16x2xi32>, %x: tensor<16x256xbf16>, %s: tensor<16x
 // NOSPLIT-LABEL: func.func @more_splits_than_slices(
 func.func @explicit_no_split(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>,
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 1>}
+  %d2c0_6 = arith.constant 0 : index
+  %d2d1_6 = tensor.dim %l, %d2c0_6 : tensor<?xi32>
+  %init6 = tensor.empty(%d2d1_6) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init6 : tensor<?x256xbf16>) {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 1>}
          : !samoyeds.packed<256x512xbf16, #fmt>, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }
@@ -472,7 +483,10 @@ func.func @explicit_no_split(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tenso
 // HOST-NOT: _sum
 func.func @more_splits_than_slices(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x512xbf16>,
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8>}
+  %d2c0_7 = arith.constant 0 : index
+  %d2d1_7 = tensor.dim %l, %d2c0_7 : tensor<?xi32>
+  %init7 = tensor.empty(%d2d1_7) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init7 : tensor<?x256xbf16>) {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 64, warp_n = 32, warps_m = 2, warps_n = 2, stages = 4, block_k = 64, split_k = 8>}
          : !samoyeds.packed<256x512xbf16, #fmt>, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }
@@ -524,7 +538,10 @@ func.func @more_splits_than_slices(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x:
 // SUMU: scf.yield
 func.func @sum_unrolled(%w: !samoyeds.packed<256x2048xbf16, #fmt>, %x: tensor<?x2048xbf16>,
     %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %r = samoyeds.ssmm %w, %x, %l {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 16, warps_m = 4, warps_n = 1, stages = 4, block_k = 64, split_k = 8>}
+  %d2c0_8 = arith.constant 0 : index
+  %d2d1_8 = tensor.dim %l, %d2c0_8 : tensor<?xi32>
+  %init8 = tensor.empty(%d2d1_8) : tensor<?x256xbf16>
+  %r = samoyeds.ssmm %w, %x, %l outs(%init8 : tensor<?x256xbf16>) {gather, config = #samoyeds.kernel_config<family = mma_sp, warp_m = 32, warp_n = 16, warps_m = 4, warps_n = 1, stages = 4, block_k = 64, split_k = 8>}
          : !samoyeds.packed<256x2048xbf16, #fmt>, tensor<?x2048xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
 }

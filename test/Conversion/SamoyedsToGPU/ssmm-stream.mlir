@@ -55,8 +55,14 @@
 // PTX-SAME: shfl.sync.bfly.b32
 func.func @grouped(%ids: tensor<?x2xi32>, %x: tensor<?x256xbf16>,
     %w13: !samoyeds.packed<8x1024x256xbf16, #f>) -> tensor<?x512xbf16> {
-  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
-  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>, undef_padding}
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %ids, %c0 : tensor<?x2xi32>
+  %len = affine.apply affine_map<()[s0] -> (s0 * 2 + 504)>()[%t]
+  %il = tensor.empty(%len) : tensor<?xi32>
+  %io = tensor.empty() : tensor<9xi32>
+  %list, %off = samoyeds.dispatch %ids outs(%il, %io : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  %ih = tensor.empty(%len) : tensor<?x512xbf16>
+  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) outs(%ih : tensor<?x512xbf16>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>, undef_padding}
          : !samoyeds.packed<8x1024x256xbf16, #f>, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xbf16>
   return %h : tensor<?x512xbf16>
 }
@@ -80,7 +86,10 @@ func.func @grouped(%ids: tensor<?x2xi32>, %x: tensor<?x256xbf16>,
 // PTX-SAME: cvt.f32.f16
 func.func @shared(%x: tensor<?x512xf16>, %l: tensor<?xi32>,
     %w: !samoyeds.packed<256x512xf16, #f>) -> tensor<?x256xf32> {
-  %r = samoyeds.ssmm %w, %x, %l {undef_padding} : !samoyeds.packed<256x512xf16, #f>,
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %l, %c0 : tensor<?xi32>
+  %i = tensor.empty(%n) : tensor<?x256xf32>
+  %r = samoyeds.ssmm %w, %x, %l outs(%i : tensor<?x256xf32>) {undef_padding} : !samoyeds.packed<256x512xf16, #f>,
          tensor<?x512xf16>, tensor<?xi32> -> tensor<?x256xf32>
   return %r : tensor<?x256xf32>
 }
@@ -98,8 +107,14 @@ func.func @shared(%x: tensor<?x512xf16>, %l: tensor<?xi32>,
 // CHECK: gpu.return
 func.func @w2(%ids: tensor<?x2xi32>, %h: tensor<?x1024xbf16>, %s: tensor<?x2xf32>,
     %w2: !samoyeds.packed<8x256x1024xbf16, #f>) -> tensor<?x256xf32> {
-  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
-  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>) {top_k = 2, undef_padding}
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %ids, %c0 : tensor<?x2xi32>
+  %len = affine.apply affine_map<()[s0] -> (s0 * 2 + 504)>()[%t]
+  %il = tensor.empty(%len) : tensor<?xi32>
+  %io = tensor.empty() : tensor<9xi32>
+  %list, %off = samoyeds.dispatch %ids outs(%il, %io : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  %ir = tensor.empty(%len) : tensor<?x256xf32>
+  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<?x2xf32>) outs(%ir : tensor<?x256xf32>) {top_k = 2, undef_padding}
          : !samoyeds.packed<8x256x1024xbf16, #f>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x256xf32>
   return %r : tensor<?x256xf32>
 }

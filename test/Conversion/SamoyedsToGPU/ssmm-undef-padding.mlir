@@ -37,12 +37,17 @@
 func.func @undef_padding(%ids: tensor<1x2xi32>, %x: tensor<1x256xbf16>, %s: tensor<1x2xf32>,
     %w13: !samoyeds.packed<8x1024x256xbf16, #f>, %w2: !samoyeds.packed<8x256x512xbf16, #f>)
     -> tensor<1x256xf32> {
-  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 128} : tensor<1x2xi32> -> tensor<1018xi32>, tensor<9xi32>
-  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>, undef_padding}
+  %init1_0 = tensor.empty() : tensor<1018xi32>
+  %init1_1 = tensor.empty() : tensor<9xi32>
+  %list, %off = samoyeds.dispatch %ids outs(%init1_0, %init1_1 : tensor<1018xi32>, tensor<9xi32>) {num_experts = 8, tile = 128} : tensor<1x2xi32> -> tensor<1018xi32>, tensor<9xi32>
+  %init2 = tensor.empty() : tensor<1018x512xbf16>
+  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) outs(%init2 : tensor<1018x512xbf16>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>, undef_padding}
          : !samoyeds.packed<8x1024x256xbf16, #f>, tensor<1x256xbf16>, tensor<1018xi32> -> tensor<1018x512xbf16>
-  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<1x2xf32>) {top_k = 2, undef_padding}
+  %init3 = tensor.empty() : tensor<1018x256xf32>
+  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<1x2xf32>) outs(%init3 : tensor<1018x256xf32>) {top_k = 2, undef_padding}
          : !samoyeds.packed<8x256x512xbf16, #f>, tensor<1018x512xbf16>, tensor<1018xi32> -> tensor<1018x256xf32>
-  %y = samoyeds.combine %r, %list, %s : tensor<1018x256xf32>, tensor<1018xi32>, tensor<1x2xf32> -> tensor<1x256xf32>
+  %init4 = tensor.empty() : tensor<1x256xf32>
+  %y = samoyeds.combine %r, %list, %s outs(%init4 : tensor<1x256xf32>) : tensor<1018x256xf32>, tensor<1018xi32>, tensor<1x2xf32> -> tensor<1x256xf32>
   return %y : tensor<1x256xf32>
 }
 
@@ -57,11 +62,16 @@ func.func @undef_padding(%ids: tensor<1x2xi32>, %x: tensor<1x256xbf16>, %s: tens
 func.func @zero_padding(%ids: tensor<1x2xi32>, %x: tensor<1x256xbf16>, %s: tensor<1x2xf32>,
     %w13: !samoyeds.packed<8x1024x256xbf16, #f>, %w2: !samoyeds.packed<8x256x512xbf16, #f>)
     -> tensor<1x256xf32> {
-  %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 128} : tensor<1x2xi32> -> tensor<1018xi32>, tensor<9xi32>
-  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
+  %init5_0 = tensor.empty() : tensor<1018xi32>
+  %init5_1 = tensor.empty() : tensor<9xi32>
+  %list, %off = samoyeds.dispatch %ids outs(%init5_0, %init5_1 : tensor<1018xi32>, tensor<9xi32>) {num_experts = 8, tile = 128} : tensor<1x2xi32> -> tensor<1018xi32>, tensor<9xi32>
+  %init6 = tensor.empty() : tensor<1018x512xbf16>
+  %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>) outs(%init6 : tensor<1018x512xbf16>) {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
          : !samoyeds.packed<8x1024x256xbf16, #f>, tensor<1x256xbf16>, tensor<1018xi32> -> tensor<1018x512xbf16>
-  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<1x2xf32>) {top_k = 2}
+  %init7 = tensor.empty() : tensor<1018x256xf32>
+  %r = samoyeds.ssmm %w2, %h, %list offsets(%off : tensor<9xi32>) scale(%s : tensor<1x2xf32>) outs(%init7 : tensor<1018x256xf32>) {top_k = 2}
          : !samoyeds.packed<8x256x512xbf16, #f>, tensor<1018x512xbf16>, tensor<1018xi32> -> tensor<1018x256xf32>
-  %y = samoyeds.combine %r, %list, %s : tensor<1018x256xf32>, tensor<1018xi32>, tensor<1x2xf32> -> tensor<1x256xf32>
+  %init8 = tensor.empty() : tensor<1x256xf32>
+  %y = samoyeds.combine %r, %list, %s outs(%init8 : tensor<1x256xf32>) : tensor<1018x256xf32>, tensor<1018xi32>, tensor<1x2xf32> -> tensor<1x256xf32>
   return %y : tensor<1x256xf32>
 }

@@ -76,7 +76,10 @@
 // WG-NOT: wgmma.mma_async
 // WG-LABEL: gpu.func @ssmm_4_512_256_f16
 func.func @plain(%w: !samoyeds.packed<1024x1024xbf16, #fmt>, %x: tensor<?x1024xbf16>, %l: tensor<?xi32>) -> tensor<?x1024xbf16> {
-  %y = samoyeds.ssmm %w, %x, %l {gather} : !samoyeds.packed<1024x1024xbf16, #fmt>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
+  %init1 = tensor.empty(%d2d1_1) : tensor<?x1024xbf16>
+  %y = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x1024xbf16>) {gather} : !samoyeds.packed<1024x1024xbf16, #fmt>, tensor<?x1024xbf16>, tensor<?xi32> -> tensor<?x1024xbf16>
   return %y : tensor<?x1024xbf16>
 }
 
@@ -95,7 +98,10 @@ func.func @plain(%w: !samoyeds.packed<1024x1024xbf16, #fmt>, %x: tensor<?x1024xb
 // SILU: nvvm.wgmma.commit.group.sync.aligned
 // SILU-NEXT: wgmma.wait_group.sync.aligned 0;", "=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,=f,0,
 func.func @silu(%w: !samoyeds.packed<4x512x256xf16, #fmt>, %x: tensor<?x256xf16>, %l: tensor<?xi32>, %off: tensor<5xi32>) -> tensor<?x256xf16> {
-  %y = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<5xi32>) {gather, top_k = 2, epilogue = #samoyeds.epilogue<silu_mul>} : !samoyeds.packed<4x512x256xf16, #fmt>, tensor<?x256xf16>, tensor<?xi32> -> tensor<?x256xf16>
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %l, %d2c0_2 : tensor<?xi32>
+  %init2 = tensor.empty(%d2d1_2) : tensor<?x256xf16>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%off : tensor<5xi32>) outs(%init2 : tensor<?x256xf16>) {gather, top_k = 2, epilogue = #samoyeds.epilogue<silu_mul>} : !samoyeds.packed<4x512x256xf16, #fmt>, tensor<?x256xf16>, tensor<?xi32> -> tensor<?x256xf16>
   return %y : tensor<?x256xf16>
 }
 

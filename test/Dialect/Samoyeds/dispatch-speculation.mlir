@@ -7,11 +7,12 @@
 // CHECK: %[[T:.*]] = arith.addi
 // CHECK-NEXT: scf.for
 // CHECK-NEXT: samoyeds.dispatch
-func.func @not_hoisted(%ids: tensor<?x2xi32>, %n: index, %a: i32) -> i32 {
+func.func @not_hoisted(%ids: tensor<?x2xi32>, %n: index, %a: i32,
+                       %l0: tensor<?xi32>, %o0: tensor<9xi32>) -> i32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %a) -> (i32) {
-    %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+    %list, %off = samoyeds.dispatch %ids outs(%l0, %o0 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 64}
                     : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
     %t = arith.addi %a, %a : i32
     %e = tensor.extract %off[%c1] : tensor<9xi32>

@@ -505,270 +505,389 @@ func.func @f(%v: tensor<128x256xbf16>, %m: tensor<128x32xi16>) {
 // -----
 
 func.func @f(%l: tensor<?x?xf32>) {
+  %d2c0_1 = arith.constant 0 : index
+  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?x?xf32>
+  %init1_0 = tensor.empty(%d2d1_1) : tensor<?x2xf32>
+  %init1_1 = tensor.empty(%d2d1_1) : tensor<?x2xi32>
   // C1: the expert count is static.
   // expected-error @below {{'samoyeds.route' op (C1) the expert count (logits dimension 1) must be static}}
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x?xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init1_0, %init1_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<?x?xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x0xf32>) {
+  %d2c0_2 = arith.constant 0 : index
+  %d2d1_2 = tensor.dim %l, %d2c0_2 : tensor<?x0xf32>
+  %init2_0 = tensor.empty(%d2d1_2) : tensor<?x1xf32>
+  %init2_1 = tensor.empty(%d2d1_2) : tensor<?x1xi32>
   // C1: at least one expert.
   // expected-error @below {{'samoyeds.route' op (C1) the expert count (0) must be in [1, 2147483647] (indices are i32)}}
-  %w, %i = samoyeds.route %l {top_k = 1} : tensor<?x0xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
+  %w, %i = samoyeds.route %l outs(%init2_0, %init2_1 : tensor<?x1xf32>, tensor<?x1xi32>) {top_k = 1} : tensor<?x0xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x3000000000xf32>) {
+  %d2c0_3 = arith.constant 0 : index
+  %d2d1_3 = tensor.dim %l, %d2c0_3 : tensor<?x3000000000xf32>
+  %init3_0 = tensor.empty(%d2d1_3) : tensor<?x1xf32>
+  %init3_1 = tensor.empty(%d2d1_3) : tensor<?x1xi32>
   // C1: expert indices fit i32.
   // expected-error @below {{'samoyeds.route' op (C1) the expert count (3000000000) must be in [1, 2147483647] (indices are i32)}}
-  %w, %i = samoyeds.route %l {top_k = 1} : tensor<?x3000000000xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
+  %w, %i = samoyeds.route %l outs(%init3_0, %init3_1 : tensor<?x1xf32>, tensor<?x1xi32>) {top_k = 1} : tensor<?x3000000000xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_4 = arith.constant 0 : index
+  %d2d1_4 = tensor.dim %l, %d2c0_4 : tensor<?x8xf32>
+  %init4_0 = tensor.empty(%d2d1_4) : tensor<?x0xf32>
+  %init4_1 = tensor.empty(%d2d1_4) : tensor<?x0xi32>
   // C2: top_k >= 1.
   // expected-error @below {{'samoyeds.route' op (C2) top_k (0) must be in [1, 8]}}
-  %w, %i = samoyeds.route %l {top_k = 0} : tensor<?x8xf32> -> tensor<?x0xf32>, tensor<?x0xi32>
+  %w, %i = samoyeds.route %l outs(%init4_0, %init4_1 : tensor<?x0xf32>, tensor<?x0xi32>) {top_k = 0} : tensor<?x8xf32> -> tensor<?x0xf32>, tensor<?x0xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_5 = arith.constant 0 : index
+  %d2d1_5 = tensor.dim %l, %d2c0_5 : tensor<?x8xf32>
+  %init5_0 = tensor.empty(%d2d1_5) : tensor<?x9xf32>
+  %init5_1 = tensor.empty(%d2d1_5) : tensor<?x9xi32>
   // C2: top_k <= E.
   // expected-error @below {{'samoyeds.route' op (C2) top_k (9) must be in [1, 8]}}
-  %w, %i = samoyeds.route %l {top_k = 9} : tensor<?x8xf32> -> tensor<?x9xf32>, tensor<?x9xi32>
+  %w, %i = samoyeds.route %l outs(%init5_0, %init5_1 : tensor<?x9xf32>, tensor<?x9xi32>) {top_k = 9} : tensor<?x8xf32> -> tensor<?x9xf32>, tensor<?x9xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_6 = arith.constant 0 : index
+  %d2d1_6 = tensor.dim %l, %d2c0_6 : tensor<?x8xf32>
+  %init6_0 = tensor.empty(%d2d1_6) : tensor<?x2xf32>
+  %init6_1 = tensor.empty(%d2d1_6) : tensor<?x2xi32>
   // C2: a huge top_k.
   // expected-error @below {{'samoyeds.route' op (C2) top_k (9223372036854775807) must be in [1, 8]}}
-  %w, %i = samoyeds.route %l {top_k = 9223372036854775807} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init6_0, %init6_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 9223372036854775807} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_7 = arith.constant 0 : index
+  %d2d1_7 = tensor.dim %l, %d2c0_7 : tensor<?x8xf32>
+  %init7_0 = tensor.empty(%d2d1_7) : tensor<?x3xf32>
+  %init7_1 = tensor.empty(%d2d1_7) : tensor<?x2xi32>
   // C3: weights are T x top_k.
   // expected-error @below {{'samoyeds.route' op (C3) weights must be ?x2 (tokens x top_k), got ?x3}}
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x3xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init7_0, %init7_1 : tensor<?x3xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x3xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<16x8xf32>) {
+  %init8_0 = tensor.empty() : tensor<16x2xf32>
+  %init8_1 = tensor.empty() : tensor<15x2xi32>
   // C3: indices have T rows.
   // expected-error @below {{'samoyeds.route' op (C3) indices must be 16x2 (tokens x top_k), got 15x2}}
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<15x2xi32>
+  %w, %i = samoyeds.route %l outs(%init8_0, %init8_1 : tensor<16x2xf32>, tensor<15x2xi32>) {top_k = 2} : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<15x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_9 = arith.constant 0 : index
+  %d2d1_9 = tensor.dim %l, %d2c0_9 : tensor<?x8xf32>
+  %d2c2_9 = arith.constant 2 : index
+  %init9_0 = tensor.empty(%d2d1_9, %d2c2_9) : tensor<?x?xf32>
+  %init9_1 = tensor.empty(%d2d1_9) : tensor<?x2xi32>
   // C3: the top_k dimension is static.
   // expected-error @below {{'samoyeds.route' op (C3) weights must be ?x2 (tokens x top_k), got ?x?}}
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x?xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init9_0, %init9_1 : tensor<?x?xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x?xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>, %b: tensor<4xf32>) {
+  %d2c0_10 = arith.constant 0 : index
+  %d2d1_10 = tensor.dim %l, %d2c0_10 : tensor<?x8xf32>
+  %init10_0 = tensor.empty(%d2d1_10) : tensor<?x2xf32>
+  %init10_1 = tensor.empty(%d2d1_10) : tensor<?x2xi32>
   // C4: bias has E entries.
   // expected-error @below {{'samoyeds.route' op (C4) bias must have 8 entries (one per expert), got 4}}
-  %w, %i = samoyeds.route %l bias(%b : tensor<4xf32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l bias(%b : tensor<4xf32>) outs(%init10_0, %init10_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_11 = arith.constant 0 : index
+  %d2d1_11 = tensor.dim %l, %d2c0_11 : tensor<?x8xf32>
+  %init11_0 = tensor.empty(%d2d1_11) : tensor<?x2xf32>
+  %init11_1 = tensor.empty(%d2d1_11) : tensor<?x2xi32>
   // C5: n_group divides E.
   // expected-error @below {{'samoyeds.route' op (C5) n_group (3) must be >= 1 and divide the expert count (8)}}
-  %w, %i = samoyeds.route %l {top_k = 2, n_group = 3} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init11_0, %init11_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, n_group = 3} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_12 = arith.constant 0 : index
+  %d2d1_12 = tensor.dim %l, %d2c0_12 : tensor<?x8xf32>
+  %init12_0 = tensor.empty(%d2d1_12) : tensor<?x2xf32>
+  %init12_1 = tensor.empty(%d2d1_12) : tensor<?x2xi32>
   // C5: n_group >= 1.
   // expected-error @below {{'samoyeds.route' op (C5) n_group (0) must be >= 1 and divide the expert count (8)}}
-  %w, %i = samoyeds.route %l {top_k = 2, n_group = 0} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init12_0, %init12_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, n_group = 0} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_13 = arith.constant 0 : index
+  %d2d1_13 = tensor.dim %l, %d2c0_13 : tensor<?x8xf32>
+  %init13_0 = tensor.empty(%d2d1_13) : tensor<?x2xf32>
+  %init13_1 = tensor.empty(%d2d1_13) : tensor<?x2xi32>
   // C5: the most negative n_group.
   // expected-error @below {{'samoyeds.route' op (C5) n_group (-9223372036854775808) must be >= 1}}
-  %w, %i = samoyeds.route %l {top_k = 2, n_group = -9223372036854775808} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init13_0, %init13_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, n_group = -9223372036854775808} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_14 = arith.constant 0 : index
+  %d2d1_14 = tensor.dim %l, %d2c0_14 : tensor<?x8xf32>
+  %init14_0 = tensor.empty(%d2d1_14) : tensor<?x2xf32>
+  %init14_1 = tensor.empty(%d2d1_14) : tensor<?x2xi32>
   // C6: topk_group <= n_group.
   // expected-error @below {{'samoyeds.route' op (C6) topk_group (5) must be in [1, n_group = 4]}}
-  %w, %i = samoyeds.route %l {top_k = 2, n_group = 4, topk_group = 5} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init14_0, %init14_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, n_group = 4, topk_group = 5} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_15 = arith.constant 0 : index
+  %d2d1_15 = tensor.dim %l, %d2c0_15 : tensor<?x8xf32>
+  %init15_0 = tensor.empty(%d2d1_15) : tensor<?x2xf32>
+  %init15_1 = tensor.empty(%d2d1_15) : tensor<?x2xi32>
   // C6: topk_group >= 1.
   // expected-error @below {{'samoyeds.route' op (C6) topk_group (0) must be in [1, n_group = 1]}}
-  %w, %i = samoyeds.route %l {top_k = 2, topk_group = 0} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init15_0, %init15_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, topk_group = 0} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_16 = arith.constant 0 : index
+  %d2d1_16 = tensor.dim %l, %d2c0_16 : tensor<?x8xf32>
+  %init16_0 = tensor.empty(%d2d1_16) : tensor<?x3xf32>
+  %init16_1 = tensor.empty(%d2d1_16) : tensor<?x3xi32>
   // C7: the kept groups hold at least top_k experts (1 group of 2 here).
   // expected-error @below {{'samoyeds.route' op (C7) top_k (3) exceeds the experts of the 1 kept group(s) (2)}}
-  %w, %i = samoyeds.route %l {top_k = 3, n_group = 4, topk_group = 1} : tensor<?x8xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
+  %w, %i = samoyeds.route %l outs(%init16_0, %init16_1 : tensor<?x3xf32>, tensor<?x3xi32>) {top_k = 3, n_group = 4, topk_group = 1} : tensor<?x8xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_17 = arith.constant 0 : index
+  %d2d1_17 = tensor.dim %l, %d2c0_17 : tensor<?x8xf32>
+  %init17_0 = tensor.empty(%d2d1_17) : tensor<?x2xf32>
+  %init17_1 = tensor.empty(%d2d1_17) : tensor<?x2xi32>
   // C8: scaling_factor > 0.
   // expected-error @below {{'samoyeds.route' op (C8) scaling_factor must be positive}}
-  %w, %i = samoyeds.route %l {top_k = 2, scaling_factor = 0.0 : f32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init17_0, %init17_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, scaling_factor = 0.0 : f32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_18 = arith.constant 0 : index
+  %d2d1_18 = tensor.dim %l, %d2c0_18 : tensor<?x8xf32>
+  %init18_0 = tensor.empty(%d2d1_18) : tensor<?x2xf32>
+  %init18_1 = tensor.empty(%d2d1_18) : tensor<?x2xi32>
   // C8: negative.
   // expected-error @below {{'samoyeds.route' op (C8) scaling_factor must be positive}}
-  %w, %i = samoyeds.route %l {top_k = 2, scaling_factor = -2.5 : f32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init18_0, %init18_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, scaling_factor = -2.5 : f32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_19 = arith.constant 0 : index
+  %d2d1_19 = tensor.dim %l, %d2c0_19 : tensor<?x8xf32>
+  %init19_0 = tensor.empty(%d2d1_19) : tensor<?x2xf32>
+  %init19_1 = tensor.empty(%d2d1_19) : tensor<?x2xi32>
   // C8: NaN is not positive.
   // expected-error @below {{'samoyeds.route' op (C8) scaling_factor must be positive}}
-  %w, %i = samoyeds.route %l {top_k = 2, scaling_factor = 0x7FC00000 : f32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init19_0, %init19_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, scaling_factor = 0x7FC00000 : f32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<8xf32>) {
+  %d2c0_20 = arith.constant 0 : index
+  %d2d1_20 = tensor.dim %l, %d2c0_20 : tensor<8xf32>
+  %init20_0 = tensor.empty(%d2d1_20) : tensor<?x2xf32>
+  %init20_1 = tensor.empty(%d2d1_20) : tensor<?x2xi32>
   // ODS: logits are a 2-D float tensor.
-  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor of floating-point values, but got 'tensor<8xf32>'}}
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor or memref of floats, but got 'tensor<8xf32>'}}
+  %w, %i = samoyeds.route %l outs(%init20_0, %init20_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xi32>) {
+  %d2c0_21 = arith.constant 0 : index
+  %d2d1_21 = tensor.dim %l, %d2c0_21 : tensor<?x8xi32>
+  %init21_0 = tensor.empty(%d2d1_21) : tensor<?x2xf32>
+  %init21_1 = tensor.empty(%d2d1_21) : tensor<?x2xi32>
   // ODS: float logits.
-  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor of floating-point values, but got 'tensor<?x8xi32>'}}
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xi32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  // expected-error @below {{'samoyeds.route' op operand #0 must be 2-D tensor or memref of floats, but got 'tensor<?x8xi32>'}}
+  %w, %i = samoyeds.route %l outs(%init21_0, %init21_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<?x8xi32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>, %b: tensor<1x8xf32>) {
+  %d2c0_22 = arith.constant 0 : index
+  %d2d1_22 = tensor.dim %l, %d2c0_22 : tensor<?x8xf32>
+  %init22_0 = tensor.empty(%d2d1_22) : tensor<?x2xf32>
+  %init22_1 = tensor.empty(%d2d1_22) : tensor<?x2xi32>
   // ODS: the bias is 1-D.
-  // expected-error @below {{'samoyeds.route' op operand #1 must be 1-D tensor of floating-point values, but got 'tensor<1x8xf32>'}}
-  %w, %i = samoyeds.route %l bias(%b : tensor<1x8xf32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  // expected-error @below {{'samoyeds.route' op operand #1 must be 1-D tensor or memref of floats, but got 'tensor<1x8xf32>'}}
+  %w, %i = samoyeds.route %l bias(%b : tensor<1x8xf32>) outs(%init22_0, %init22_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_23 = arith.constant 0 : index
+  %d2d1_23 = tensor.dim %l, %d2c0_23 : tensor<?x8xf32>
+  %init23_0 = tensor.empty(%d2d1_23) : tensor<?x2xi32>
+  %init23_1 = tensor.empty(%d2d1_23) : tensor<?x2xi32>
   // ODS: float weights.
   // expected-error @below {{'samoyeds.route' op result #0 must be 2-D tensor of floating-point values, but got 'tensor<?x2xi32>'}}
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xi32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init23_0, %init23_1 : tensor<?x2xi32>, tensor<?x2xi32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xi32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_24 = arith.constant 0 : index
+  %d2d1_24 = tensor.dim %l, %d2c0_24 : tensor<?x8xf32>
+  %init24_0 = tensor.empty(%d2d1_24) : tensor<?x2xf32>
+  %init24_1 = tensor.empty(%d2d1_24) : tensor<?x2xi64>
   // ODS: i32 indices.
   // expected-error @below {{'samoyeds.route' op result #1 must be 2-D tensor of 32-bit signless integer values, but got 'tensor<?x2xi64>'}}
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi64>
+  %w, %i = samoyeds.route %l outs(%init24_0, %init24_1 : tensor<?x2xf32>, tensor<?x2xi64>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi64>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_25 = arith.constant 0 : index
+  %d2d1_25 = tensor.dim %l, %d2c0_25 : tensor<?x8xf32>
+  %init25_0 = tensor.empty(%d2d1_25) : tensor<?x2xf32>
+  %init25_1 = tensor.empty(%d2d1_25) : tensor<?x2xi32>
   // ODS: top_k is required.
   // expected-error @below {{'samoyeds.route' op requires attribute 'top_k'}}
-  %w, %i = samoyeds.route %l : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init25_0, %init25_1 : tensor<?x2xf32>, tensor<?x2xi32>) : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_26 = arith.constant 0 : index
+  %d2d1_26 = tensor.dim %l, %d2c0_26 : tensor<?x8xf32>
+  %init26_0 = tensor.empty(%d2d1_26) : tensor<?x2xf32>
+  %init26_1 = tensor.empty(%d2d1_26) : tensor<?x2xi32>
   // ODS: top_k is an i64.
   // expected-error @below {{'samoyeds.route' op attribute 'top_k' failed to satisfy constraint: 64-bit signless integer attribute}}
-  %w, %i = samoyeds.route %l {top_k = 2 : i32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init26_0, %init26_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2 : i32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_27 = arith.constant 0 : index
+  %d2d1_27 = tensor.dim %l, %d2c0_27 : tensor<?x8xf32>
+  %init27_0 = tensor.empty(%d2d1_27) : tensor<?x2xf32>
+  %init27_1 = tensor.empty(%d2d1_27) : tensor<?x2xi32>
   // ODS: scoring is a #samoyeds.scoring.
   // expected-error @below {{'samoyeds.route' op attribute 'scoring' failed to satisfy constraint: router scoring function}}
-  %w, %i = samoyeds.route %l {top_k = 2, scoring = 1 : i32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init27_0, %init27_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, scoring = 1 : i32} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_28 = arith.constant 0 : index
+  %d2d1_28 = tensor.dim %l, %d2c0_28 : tensor<?x8xf32>
+  %init28_0 = tensor.empty(%d2d1_28) : tensor<?x2xf32>
+  %init28_1 = tensor.empty(%d2d1_28) : tensor<?x2xi32>
   // ODS: scaling_factor is an f32.
   // expected-error @below {{'samoyeds.route' op attribute 'scaling_factor' failed to satisfy constraint: 32-bit float attribute}}
-  %w, %i = samoyeds.route %l {top_k = 2, scaling_factor = 2.5 : f64} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init28_0, %init28_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, scaling_factor = 2.5 : f64} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_29 = arith.constant 0 : index
+  %d2d1_29 = tensor.dim %l, %d2c0_29 : tensor<?x8xf32>
+  %init29_0 = tensor.empty(%d2d1_29) : tensor<?x2xf32>
+  %init29_1 = tensor.empty(%d2d1_29) : tensor<?x2xi32>
   // ODS: renormalize is a unit attribute.
   // expected-error @below {{'samoyeds.route' op attribute 'renormalize' failed to satisfy constraint: unit attribute}}
-  %w, %i = samoyeds.route %l {top_k = 2, renormalize = true} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init29_0, %init29_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, renormalize = true} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_30 = arith.constant 0 : index
+  %d2d1_30 = tensor.dim %l, %d2c0_30 : tensor<?x8xf32>
+  %init30_0 = tensor.empty(%d2d1_30) : tensor<?x2xf32>
+  %init30_1 = tensor.empty(%d2d1_30) : tensor<?x2xi32>
   // ODS: n_group is an i64.
   // expected-error @below {{'samoyeds.route' op attribute 'n_group' failed to satisfy constraint: 64-bit signless integer attribute}}
-  %w, %i = samoyeds.route %l {top_k = 2, n_group = "4"} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  %w, %i = samoyeds.route %l outs(%init30_0, %init30_1 : tensor<?x2xf32>, tensor<?x2xi32>) {top_k = 2, n_group = "4"} : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
@@ -776,8 +895,8 @@ func.func @f(%l: tensor<?x8xf32>) {
 
 func.func @f(%l: tensor<?x8xf32>) {
   // ODS: two results.
-  // expected-error @below {{'samoyeds.route' op expected 2 results}}
-  %w = "samoyeds.route"(%l) {top_k = 2} : (tensor<?x8xf32>) -> tensor<?x2xf32>
+  // expected-error @below {{'samoyeds.route' op (C0) takes two inits (weights, indices), got 0}}
+  %w = "samoyeds.route"(%l) <{operandSegmentSizes = array<i32: 1, 0, 0>, resultSegmentSizes = array<i32: 1, 0>, top_k = 2}> : (tensor<?x8xf32>) -> tensor<?x2xf32>
   return
 }
 
@@ -786,16 +905,19 @@ func.func @f(%l: tensor<?x8xf32>) {
 func.func @f(%l: tensor<?x8xf32>) {
   // ODS: at most one bias.
   // expected-error @below {{'samoyeds.route' op operand group starting at #1 requires 0 or 1 element, but found 2}}
-  %w:2 = "samoyeds.route"(%l, %l, %l) {top_k = 2} : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
+  %w:2 = "samoyeds.route"(%l, %l, %l) <{operandSegmentSizes = array<i32: 1, 2, 0>, resultSegmentSizes = array<i32: 1, 1>, top_k = 2}> : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>)
   return
 }
 
 // -----
 
 func.func @f(%l: tensor<?x8xf32>) {
+  %d2c0_31 = arith.constant 0 : index
+  %d2d1_31 = tensor.dim %l, %d2c0_31 : tensor<?x8xf32>
+  %init31 = tensor.empty(%d2d1_31) : tensor<?x2xf32>
   // Parser: one result type for two results.
   // expected-error @below {{expected ','}}
-  %w, %i = samoyeds.route %l {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>
+  %w, %i = samoyeds.route %l outs(%init31 : tensor<?x2xf32>) {top_k = 2} : tensor<?x8xf32> -> tensor<?x2xf32>
   return
 }
 
@@ -806,181 +928,318 @@ func.func @f(%l: tensor<?x8xf32>) {
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_32 = arith.constant 0 : index
+  %d2d1_32 = tensor.dim %i, %d2c0_32 : tensor<?x2xi32>
+  %d2c2_32 = arith.constant 2 : index
+  %d2m_32 = arith.muli %d2d1_32, %d2c2_32 : index
+  %d2l_32 = arith.addi %d2m_32, %d2c0_32 : index
+  %init32_0 = tensor.empty(%d2l_32) : tensor<?xi32>
+  %init32_1 = tensor.empty() : tensor<1xi32>
   // C1: num_experts >= 1.
   // expected-error @below {{'samoyeds.dispatch' op (C1) num_experts (0) and tile (64) must be >= 1}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 0, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<1xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init32_0, %init32_1 : tensor<?xi32>, tensor<1xi32>) {num_experts = 0, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<1xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_33 = arith.constant 0 : index
+  %d2d1_33 = tensor.dim %i, %d2c0_33 : tensor<?x2xi32>
+  %d2c2_33 = arith.constant 2 : index
+  %d2m_33 = arith.muli %d2d1_33, %d2c2_33 : index
+  %d2c-8_33 = arith.constant -8 : index
+  %d2l_33 = arith.addi %d2m_33, %d2c-8_33 : index
+  %init33_0 = tensor.empty(%d2l_33) : tensor<?xi32>
+  %init33_1 = tensor.empty() : tensor<9xi32>
   // C1: tile >= 1.
   // expected-error @below {{'samoyeds.dispatch' op (C1) num_experts (8) and tile (0) must be >= 1}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 0} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init33_0, %init33_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 0} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_34 = arith.constant 0 : index
+  %d2d1_34 = tensor.dim %i, %d2c0_34 : tensor<?x2xi32>
+  %d2c2_34 = arith.constant 2 : index
+  %d2m_34 = arith.muli %d2d1_34, %d2c2_34 : index
+  %d2l_34 = arith.addi %d2m_34, %d2c0_34 : index
+  %init34_0 = tensor.empty(%d2l_34) : tensor<?xi32>
+  %d2cbig_34 = arith.constant 0 : index
+  %init34_1 = tensor.empty(%d2cbig_34) : tensor<?xi32>
   // C1: expert indices are i32.
   // expected-error @below {{'samoyeds.dispatch' op (C1) num_experts (9223372036854775807) must be at most 2147483647 (expert indices are i32)}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 9223372036854775807, tile = 1} : tensor<?x2xi32> -> tensor<?xi32>, tensor<?xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init34_0, %init34_1 : tensor<?xi32>, tensor<?xi32>) {num_experts = 9223372036854775807, tile = 1} : tensor<?x2xi32> -> tensor<?xi32>, tensor<?xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<16x2xi32>) {
+  %init35_0 = tensor.empty() : tensor<32xi32>
+  %init35_1 = tensor.empty() : tensor<9xi32>
   // C2: T*k + E*(tile-1) = 32 + 8*63 = 536 entries.
   // expected-error @below {{'samoyeds.dispatch' op (C2) list must have T*k + E*(tile-1) = 536 entries, got 32}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<16x2xi32> -> tensor<32xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init35_0, %init35_1 : tensor<32xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<16x2xi32> -> tensor<32xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<16x2xi32>) {
+  %d2c0_36 = arith.constant 0 : index
+  %d2d1_36 = tensor.dim %i, %d2c0_36 : tensor<16x2xi32>
+  %d2c2_36 = arith.constant 2 : index
+  %d2m_36 = arith.muli %d2d1_36, %d2c2_36 : index
+  %d2cbig_36 = arith.constant 0 : index
+  %d2l_36 = arith.addi %d2m_36, %d2cbig_36 : index
+  %init36_0 = tensor.empty(%d2l_36) : tensor<?xi32>
+  %init36_1 = tensor.empty() : tensor<9xi32>
   // C2: the list length must fit the i32 offsets (and not overflow int64).
   // expected-error @below {{'samoyeds.dispatch' op (C2) the list length T*k + E*(tile-1) with T = 16, k = 2, E = 8, tile = 9223372036854775807 exceeds 2147483647 (offsets are i32)}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 9223372036854775807} : tensor<16x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init36_0, %init36_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 9223372036854775807} : tensor<16x2xi32> -> tensor<?xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_37 = arith.constant 0 : index
+  %d2d1_37 = tensor.dim %i, %d2c0_37 : tensor<?x2xi32>
+  %d2c2_37 = arith.constant 2 : index
+  %d2m_37 = arith.muli %d2d1_37, %d2c2_37 : index
+  %d2cbig_37 = arith.constant 0 : index
+  %d2l_37 = arith.addi %d2m_37, %d2cbig_37 : index
+  %init37_0 = tensor.empty(%d2l_37) : tensor<?xi32>
+  %init37_1 = tensor.empty() : tensor<9xi32>
   // C2: with a dynamic T the padding alone must fit.
   // expected-error @below {{'samoyeds.dispatch' op (C2) the list length T*k + E*(tile-1) with T = ?, k = 2, E = 8, tile = 268435457 exceeds 2147483647 (offsets are i32)}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 268435457} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init37_0, %init37_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 268435457} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %init38_0 = tensor.empty() : tensor<5xi32>
+  %init38_1 = tensor.empty() : tensor<9xi32>
   // C2: a static list shorter than the padding E*(tile-1) = 8*63 = 504 (the
   // CPU code wrote past it).
   // expected-error @below {{'samoyeds.dispatch' op (C2) list must have T*k + E*(tile-1) >= 504 entries (E = 8, tile = 64), got 5}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<5xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init38_0, %init38_1 : tensor<5xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<5xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %init39_0 = tensor.empty() : tensor<509xi32>
+  %init39_1 = tensor.empty() : tensor<9xi32>
   // C2: 509 - 504 = 5 = T*k is not a multiple of k = 2.
   // expected-error @below {{'samoyeds.dispatch' op (C2) list length 509 minus E*(tile-1) = 504 is not a multiple of k = 2}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<509xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init39_0, %init39_1 : tensor<509xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<509xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<0x?xi32>) {
+  %init40_0 = tensor.empty() : tensor<506xi32>
+  %init40_1 = tensor.empty() : tensor<9xi32>
   // C2: no token: T*k = 0 whatever k is.
   // expected-error @below {{'samoyeds.dispatch' op (C2) list must have T*k + E*(tile-1) = 504 entries, got 506}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<0x?xi32> -> tensor<506xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init40_0, %init40_1 : tensor<506xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<0x?xi32> -> tensor<506xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<9223372036854775807x2xi32>) {
+  %d2c0_41 = arith.constant 0 : index
+  %d2d1_41 = tensor.dim %i, %d2c0_41 : tensor<9223372036854775807x2xi32>
+  %d2c2_41 = arith.constant 2 : index
+  %d2m_41 = arith.muli %d2d1_41, %d2c2_41 : index
+  %d2l_41 = arith.addi %d2m_41, %d2c0_41 : index
+  %init41_0 = tensor.empty(%d2l_41) : tensor<?xi32>
+  %init41_1 = tensor.empty() : tensor<9xi32>
   // C2: T*k overflows int64.
   // expected-error @below {{'samoyeds.dispatch' op (C2) the list length T*k + E*(tile-1) with T = 9223372036854775807, k = 2, E = 8, tile = 1 exceeds 2147483647 (offsets are i32)}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 1} : tensor<9223372036854775807x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init41_0, %init41_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 1} : tensor<9223372036854775807x2xi32> -> tensor<?xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_42 = arith.constant 0 : index
+  %d2d1_42 = tensor.dim %i, %d2c0_42 : tensor<?x2xi32>
+  %d2c2_42 = arith.constant 2 : index
+  %d2m_42 = arith.muli %d2d1_42, %d2c2_42 : index
+  %d2c504_42 = arith.constant 504 : index
+  %d2l_42 = arith.addi %d2m_42, %d2c504_42 : index
+  %init42_0 = tensor.empty(%d2l_42) : tensor<?xi32>
+  %init42_1 = tensor.empty() : tensor<8xi32>
   // C3: offsets have E + 1 entries.
   // expected-error @below {{'samoyeds.dispatch' op (C3) offsets must have num_experts + 1 = 9 entries, got 8}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<8xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init42_0, %init42_1 : tensor<?xi32>, tensor<8xi32>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<8xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_43 = arith.constant 0 : index
+  %d2d1_43 = tensor.dim %i, %d2c0_43 : tensor<?x2xi32>
+  %d2c2_43 = arith.constant 2 : index
+  %d2m_43 = arith.muli %d2d1_43, %d2c2_43 : index
+  %d2c504_43 = arith.constant 504 : index
+  %d2l_43 = arith.addi %d2m_43, %d2c504_43 : index
+  %init43_0 = tensor.empty(%d2l_43) : tensor<?xi32>
+  %init43_1 = tensor.empty() : tensor<9xi32>
+  %init43_2 = tensor.empty() : tensor<9xi64>
   // C4: counts have E entries.
   // expected-error @below {{'samoyeds.dispatch' op (C4) counts must have num_experts = 8 entries, got 9}}
-  %l, %o, %c = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<9xi64>
+  %l, %o, %c = samoyeds.dispatch %i outs(%init43_0, %init43_1, %init43_2 : tensor<?xi32>, tensor<9xi32>, tensor<9xi64>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<9xi64>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_44 = arith.constant 0 : index
+  %d2d1_44 = tensor.dim %i, %d2c0_44 : tensor<?x2xi32>
+  %d2c2_44 = arith.constant 2 : index
+  %d2m_44 = arith.muli %d2d1_44, %d2c2_44 : index
+  %d2c504_44 = arith.constant 504 : index
+  %d2l_44 = arith.addi %d2m_44, %d2c504_44 : index
+  %init44_0 = tensor.empty(%d2l_44) : tensor<?xi32>
+  %init44_1 = tensor.empty() : tensor<9xi32>
+  %init44_2 = tensor.empty() : tensor<8xf32>
   // ODS: integer counts, i32 or i64.
   // expected-error @below {{'samoyeds.dispatch' op result #2 must be 1-D tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<8xf32>'}}
-  %l, %o, %c = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xf32>
+  %l, %o, %c = samoyeds.dispatch %i outs(%init44_0, %init44_1, %init44_2 : tensor<?xi32>, tensor<9xi32>, tensor<8xf32>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xf32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_45 = arith.constant 0 : index
+  %d2d1_45 = tensor.dim %i, %d2c0_45 : tensor<?x2xi32>
+  %d2c2_45 = arith.constant 2 : index
+  %d2m_45 = arith.muli %d2d1_45, %d2c2_45 : index
+  %d2c504_45 = arith.constant 504 : index
+  %d2l_45 = arith.addi %d2m_45, %d2c504_45 : index
+  %init45_0 = tensor.empty(%d2l_45) : tensor<?xi32>
+  %init45_1 = tensor.empty() : tensor<9xi32>
+  %init45_2 = tensor.empty() : tensor<8x1xi64>
   // ODS: 1-D counts.
   // expected-error @below {{'samoyeds.dispatch' op result #2 must be 1-D tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<8x1xi64>'}}
-  %l, %o, %c = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8x1xi64>
+  %l, %o, %c = samoyeds.dispatch %i outs(%init45_0, %init45_1, %init45_2 : tensor<?xi32>, tensor<9xi32>, tensor<8x1xi64>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8x1xi64>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi64>) {
+  %d2c0_46 = arith.constant 0 : index
+  %d2d1_46 = tensor.dim %i, %d2c0_46 : tensor<?x2xi64>
+  %d2c2_46 = arith.constant 2 : index
+  %d2m_46 = arith.muli %d2d1_46, %d2c2_46 : index
+  %d2c504_46 = arith.constant 504 : index
+  %d2l_46 = arith.addi %d2m_46, %d2c504_46 : index
+  %init46_0 = tensor.empty(%d2l_46) : tensor<?xi32>
+  %init46_1 = tensor.empty() : tensor<9xi32>
   // ODS: i32 indices.
-  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor of 32-bit signless integer values, but got 'tensor<?x2xi64>'}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi64> -> tensor<?xi32>, tensor<9xi32>
+  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor or memref of i32, but got 'tensor<?x2xi64>'}}
+  %l, %o = samoyeds.dispatch %i outs(%init46_0, %init46_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?x2xi64> -> tensor<?xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?xi32>) {
+  %d2c0_47 = arith.constant 0 : index
+  %d2d1_47 = tensor.dim %i, %d2c0_47 : tensor<?xi32>
+  %d2c1_47 = arith.constant 1 : index
+  %d2d3_47 = tensor.dim %i, %d2c1_47 : tensor<?xi32>
+  %d2m_47 = arith.muli %d2d1_47, %d2d3_47 : index
+  %d2c504_47 = arith.constant 504 : index
+  %d2l_47 = arith.addi %d2m_47, %d2c504_47 : index
+  %init47_0 = tensor.empty(%d2l_47) : tensor<?xi32>
+  %init47_1 = tensor.empty() : tensor<9xi32>
   // ODS: 2-D indices.
-  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor of 32-bit signless integer values, but got 'tensor<?xi32>'}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?xi32> -> tensor<?xi32>, tensor<9xi32>
+  // expected-error @below {{'samoyeds.dispatch' op operand #0 must be 2-D tensor or memref of i32, but got 'tensor<?xi32>'}}
+  %l, %o = samoyeds.dispatch %i outs(%init47_0, %init47_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?xi32> -> tensor<?xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_48 = arith.constant 0 : index
+  %d2d1_48 = tensor.dim %i, %d2c0_48 : tensor<?x2xi32>
+  %d2c2_48 = arith.constant 2 : index
+  %d2m_48 = arith.muli %d2d1_48, %d2c2_48 : index
+  %d2c504_48 = arith.constant 504 : index
+  %d2l_48 = arith.addi %d2m_48, %d2c504_48 : index
+  %init48_0 = tensor.empty(%d2l_48) : tensor<?x1xi32>
+  %init48_1 = tensor.empty() : tensor<9xi32>
   // ODS: a 1-D list.
   // expected-error @below {{'samoyeds.dispatch' op result #0 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<?x1xi32>'}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?x1xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init48_0, %init48_1 : tensor<?x1xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?x1xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_49 = arith.constant 0 : index
+  %d2d1_49 = tensor.dim %i, %d2c0_49 : tensor<?x2xi32>
+  %d2c2_49 = arith.constant 2 : index
+  %d2m_49 = arith.muli %d2d1_49, %d2c2_49 : index
+  %d2c504_49 = arith.constant 504 : index
+  %d2l_49 = arith.addi %d2m_49, %d2c504_49 : index
+  %init49_0 = tensor.empty(%d2l_49) : tensor<?xi32>
+  %init49_1 = tensor.empty() : tensor<9xi64>
   // ODS: i32 offsets.
   // expected-error @below {{'samoyeds.dispatch' op result #1 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<9xi64>'}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi64>
+  %l, %o = samoyeds.dispatch %i outs(%init49_0, %init49_1 : tensor<?xi32>, tensor<9xi64>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi64>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_50 = arith.constant 0 : index
+  %d2d1_50 = tensor.dim %i, %d2c0_50 : tensor<?x2xi32>
+  %d2c2_50 = arith.constant 2 : index
+  %d2m_50 = arith.muli %d2d1_50, %d2c2_50 : index
+  %d2l_50 = arith.addi %d2m_50, %d2c0_50 : index
+  %init50_0 = tensor.empty(%d2l_50) : tensor<?xi32>
+  %init50_1 = tensor.empty() : tensor<9xi32>
   // ODS: tile is required.
   // expected-error @below {{'samoyeds.dispatch' op requires attribute 'tile'}}
-  %l, %o = samoyeds.dispatch %i {num_experts = 8} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init50_0, %init50_1 : tensor<?xi32>, tensor<9xi32>) {num_experts = 8} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
   return
 }
 
 // -----
 
 func.func @f(%i: tensor<?x2xi32>) {
+  %d2c0_51 = arith.constant 0 : index
+  %d2d1_51 = tensor.dim %i, %d2c0_51 : tensor<?x2xi32>
+  %d2c2_51 = arith.constant 2 : index
+  %d2m_51 = arith.muli %d2d1_51, %d2c2_51 : index
+  %d2c63_51 = arith.constant 63 : index
+  %d2l_51 = arith.addi %d2m_51, %d2c63_51 : index
+  %init51_0 = tensor.empty(%d2l_51) : tensor<?xi32>
+  %init51_1 = tensor.empty() : tensor<9xi32>
   // ODS: num_experts is required.
   // expected-error @below {{'samoyeds.dispatch' op requires attribute 'num_experts'}}
-  %l, %o = samoyeds.dispatch %i {tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
+  %l, %o = samoyeds.dispatch %i outs(%init51_0, %init51_1 : tensor<?xi32>, tensor<9xi32>) {tile = 64} : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
   return
 }
 
@@ -992,9 +1251,12 @@ func.func @f(%i: tensor<?x2xi32>) {
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  %d2c0_52 = arith.constant 0 : index
+  %d2d1_52 = tensor.dim %l, %d2c0_52 : tensor<?xi32>
+  %init52 = tensor.empty(%d2d1_52) : tensor<?x512xf32>
   // C1: a 2-D input.
   // expected-error @below {{'samoyeds.ssmm' op (C1) input must be rank 2 (rows x 256), got rank 1}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init52 : tensor<?x512xf32>) {gather} : !w, tensor<256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1002,9 +1264,12 @@ func.func @f(%w: !w, %x: tensor<256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>)
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x128xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  %d2c0_53 = arith.constant 0 : index
+  %d2d1_53 = tensor.dim %l, %d2c0_53 : tensor<?xi32>
+  %init53 = tensor.empty(%d2d1_53) : tensor<?x512xf32>
   // C1: input columns are the weight's columns.
   // expected-error @below {{'samoyeds.ssmm' op (C1) input has 128 columns but the weight has 256}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<?x128xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init53 : tensor<?x512xf32>) {gather} : !w, tensor<?x128xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1012,9 +1277,12 @@ func.func @f(%w: !w, %x: tensor<?x128xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  %d2c0_54 = arith.constant 0 : index
+  %d2d1_54 = tensor.dim %l, %d2c0_54 : tensor<?xi32>
+  %init54 = tensor.empty(%d2d1_54) : tensor<?x512xf32>
   // C1: the input has the weight's element type.
   // expected-error @below {{'samoyeds.ssmm' op (C1) input element type 'f16' must equal the weight element type 'bf16'}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<?x256xf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init54 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1022,9 +1290,12 @@ func.func @f(%w: !w, %x: tensor<?x256xf16>, %l: tensor<?xi32>, %o: tensor<9xi32>
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
+  %d2c0_55 = arith.constant 0 : index
+  %d2d1_55 = tensor.dim %l, %d2c0_55 : tensor<?xi32>
+  %init55 = tensor.empty(%d2d1_55) : tensor<?x512xf32>
   // C2: an expert dimension needs offsets.
   // expected-error @below {{'samoyeds.ssmm' op (C2) offsets must be given exactly when the weight has an expert dimension}}
-  %y = samoyeds.ssmm %w, %x, %l {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l outs(%init55 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1032,9 +1303,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
 
 !w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<2xi32>) {
+  %d2c0_56 = arith.constant 0 : index
+  %d2d1_56 = tensor.dim %l, %d2c0_56 : tensor<?xi32>
+  %init56 = tensor.empty(%d2d1_56) : tensor<?x512xf32>
   // C2: no offsets without an expert dimension.
   // expected-error @below {{'samoyeds.ssmm' op (C2) offsets must be given exactly when the weight has an expert dimension}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<2xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<2xi32>) outs(%init56 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1042,9 +1316,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<2xi32
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<8xi32>) {
+  %d2c0_57 = arith.constant 0 : index
+  %d2d1_57 = tensor.dim %l, %d2c0_57 : tensor<?xi32>
+  %init57 = tensor.empty(%d2d1_57) : tensor<?x512xf32>
   // C2: offsets have E + 1 entries.
   // expected-error @below {{'samoyeds.ssmm' op (C2) offsets must have 9 entries (experts + 1), got 8}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<8xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<8xi32>) outs(%init57 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1052,9 +1329,10 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<8xi32
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<100x256xbf16>, %l: tensor<536xi32>, %o: tensor<9xi32>) {
+  %init58 = tensor.empty() : tensor<536x512xf32>
   // C3: without gather, one input row per list entry.
   // expected-error @below {{'samoyeds.ssmm' op (C3) without gather the input must have one row per list entry (536), got 100}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) : !w, tensor<100x256xbf16>, tensor<536xi32> -> tensor<536x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init58 : tensor<536x512xf32>) : !w, tensor<100x256xbf16>, tensor<536xi32> -> tensor<536x512xf32>
   return
 }
 
@@ -1062,8 +1340,11 @@ func.func @f(%w: !w, %x: tensor<100x256xbf16>, %l: tensor<536xi32>, %o: tensor<9
 
 !w = !samoyeds.packed<8x510x256xbf16, #samoyeds.format<n = 1, m = 3, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  %d2c0_59 = arith.constant 0 : index
+  %d2d1_59 = tensor.dim %l, %d2c0_59 : tensor<?xi32>
+  %init59 = tensor.empty(%d2d1_59) : tensor<?x255xf32>
   // C4: silu_mul splits the rows in two halves (R even) -- 510 / 2 = 255 ok.
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, epilogue = #samoyeds.epilogue<silu_mul>} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x255xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init59 : tensor<?x255xf32>) {gather, epilogue = #samoyeds.epilogue<silu_mul>} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x255xf32>
   return
 }
 
@@ -1071,9 +1352,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 
 !w = !samoyeds.packed<8x513x256xbf16, #samoyeds.format<n = 1, m = 3, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  %d2c0_60 = arith.constant 0 : index
+  %d2d1_60 = tensor.dim %l, %d2c0_60 : tensor<?xi32>
+  %init60 = tensor.empty(%d2d1_60) : tensor<?x256xf32>
   // C4: silu_mul needs an even R.
   // expected-error @below {{'samoyeds.ssmm' op (C4) silu_mul needs an even number of weight rows (gate over up), got 513}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, epilogue = #samoyeds.epilogue<silu_mul>} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init60 : tensor<?x256xf32>) {gather, epilogue = #samoyeds.epilogue<silu_mul>} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x256xf32>
   return
 }
 
@@ -1081,9 +1365,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  %d2c0_61 = arith.constant 0 : index
+  %d2d1_61 = tensor.dim %l, %d2c0_61 : tensor<?xi32>
+  %init61 = tensor.empty(%d2d1_61) : tensor<?x512xf32>
   // C4: silu_mul halves the output width.
   // expected-error @below {{'samoyeds.ssmm' op (C4) result must be ?x256, got ?x512}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, epilogue = #samoyeds.epilogue<silu_mul>} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init61 : tensor<?x512xf32>) {gather, epilogue = #samoyeds.epilogue<silu_mul>} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1091,9 +1378,10 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<536xi32>, %o: tensor<9xi32>) {
+  %init62 = tensor.empty() : tensor<535x512xf32>
   // C4: one result row per list entry.
   // expected-error @below {{'samoyeds.ssmm' op (C4) result must be 536x512, got 535x512}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<536xi32> -> tensor<535x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init62 : tensor<535x512xf32>) {gather} : !w, tensor<?x256xbf16>, tensor<536xi32> -> tensor<535x512xf32>
   return
 }
 
@@ -1101,9 +1389,13 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<536xi32>, %o: tensor<9xi
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  %d2c0_63 = arith.constant 0 : index
+  %d2d1_63 = tensor.dim %l, %d2c0_63 : tensor<?xi32>
+  %d2c1_63 = arith.constant 1 : index
+  %init63 = tensor.empty(%d2d1_63, %d2c1_63) : tensor<?x?xf32>
   // C4: the output width is static.
   // expected-error @below {{'samoyeds.ssmm' op (C4) result must be ?x512, got ?x?}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x?xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init63 : tensor<?x?xf32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x?xf32>
   return
 }
 
@@ -1111,9 +1403,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  %d2c0_64 = arith.constant 0 : index
+  %d2d1_64 = tensor.dim %l, %d2c0_64 : tensor<?xi32>
+  %init64 = tensor.empty(%d2d1_64) : tensor<?x512xf32>
   // C5: top_k >= 1.
   // expected-error @below {{'samoyeds.ssmm' op (C5) top_k (0) must be >= 1}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, top_k = 0} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init64 : tensor<?x512xf32>) {gather, top_k = 0} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1121,10 +1416,13 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
+  %d2c0_65 = arith.constant 0 : index
+  %d2d1_65 = tensor.dim %l, %d2c0_65 : tensor<?xi32>
+  %init65 = tensor.empty(%d2d1_65) : tensor<?x512xf32>
   // C5: a negative top_k (compared signed; a fuzz find, the GPU lowering
   // aborted on the kernel name row_..._k-2147483648).
   // expected-error @below {{'samoyeds.ssmm' op (C5) top_k (-2147483648) must be >= 1}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) {gather, top_k = -2147483648} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) outs(%init65 : tensor<?x512xf32>) {gather, top_k = -2147483648} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1132,9 +1430,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>, %s: tensor<?x3xf32>) {
+  %d2c0_66 = arith.constant 0 : index
+  %d2d1_66 = tensor.dim %l, %d2c0_66 : tensor<?xi32>
+  %init66 = tensor.empty(%d2d1_66) : tensor<?x512xf32>
   // C6: scale has top_k columns.
   // expected-error @below {{'samoyeds.ssmm' op (C6) scale must have top_k = 2 columns, got 3}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) scale(%s : tensor<?x3xf32>) {gather, top_k = 2} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) scale(%s : tensor<?x3xf32>) outs(%init66 : tensor<?x512xf32>) {gather, top_k = 2} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1142,9 +1443,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>, %s: tensor<?xf32>) {
+  %d2c0_67 = arith.constant 0 : index
+  %d2d1_67 = tensor.dim %l, %d2c0_67 : tensor<?xi32>
+  %init67 = tensor.empty(%d2d1_67) : tensor<?x512xf32>
   // C6 (ODS): scale is rank 2.
-  // expected-error @below {{'samoyeds.ssmm' op operand #4 must be 2-D tensor of floating-point values, but got 'tensor<?xf32>'}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) scale(%s : tensor<?xf32>) {gather, top_k = 2} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  // expected-error @below {{'samoyeds.ssmm' op operand #4 must be 2-D tensor or memref of floats, but got 'tensor<?xf32>'}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9xi32>) scale(%s : tensor<?xf32>) outs(%init67 : tensor<?x512xf32>) {gather, top_k = 2} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1153,7 +1457,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 func.func @f(%w: tensor<512x256xbf16>, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
   // ODS: the weight is packed.
   // expected-error @below {{'samoyeds.ssmm' op operand #0 must be packed weight, but got 'tensor<512x256xbf16>'}}
-  %y = "samoyeds.ssmm"(%w, %x, %l) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<512x256xbf16>, tensor<?x256xbf16>, tensor<?xi32>) -> tensor<?x512xf32>
+  %y = "samoyeds.ssmm"(%w, %x, %l, %x) <{operandSegmentSizes = array<i32: 1, 0, 1, 1, 0, 0, 1>}> : (tensor<512x256xbf16>, tensor<?x256xbf16>, tensor<?xi32>, tensor<?x256xbf16>) -> tensor<?x512xf32>
   return
 }
 
@@ -1161,9 +1465,12 @@ func.func @f(%w: tensor<512x256xbf16>, %x: tensor<?x256xbf16>, %l: tensor<?xi32>
 
 !w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xf32>, %l: tensor<?xi32>) {
+  %d2c0_68 = arith.constant 0 : index
+  %d2d1_68 = tensor.dim %l, %d2c0_68 : tensor<?xi32>
+  %init68 = tensor.empty(%d2d1_68) : tensor<?x512xf32>
   // ODS: the input is f16 or bf16.
-  // expected-error @below {{'samoyeds.ssmm' op operand #1 must be ranked tensor of 16-bit float or bfloat16 type values, but got 'tensor<?x256xf32>'}}
-  %y = samoyeds.ssmm %w, %x, %l {gather} : !w, tensor<?x256xf32>, tensor<?xi32> -> tensor<?x512xf32>
+  // expected-error @below {{'samoyeds.ssmm' op operand #1 must be ranked tensor or memref of f16 or bf16, but got 'tensor<?x256xf32>'}}
+  %y = samoyeds.ssmm %w, %x, %l outs(%init68 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xf32>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1171,9 +1478,12 @@ func.func @f(%w: !w, %x: tensor<?x256xf32>, %l: tensor<?xi32>) {
 
 !w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi64>) {
+  %d2c0_69 = arith.constant 0 : index
+  %d2d1_69 = tensor.dim %l, %d2c0_69 : tensor<?xi64>
+  %init69 = tensor.empty(%d2d1_69) : tensor<?x512xf32>
   // ODS: an i32 list.
-  // expected-error @below {{'samoyeds.ssmm' op operand #2 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<?xi64>'}}
-  %y = samoyeds.ssmm %w, %x, %l {gather} : !w, tensor<?x256xbf16>, tensor<?xi64> -> tensor<?x512xf32>
+  // expected-error @below {{'samoyeds.ssmm' op operand #2 must be 1-D tensor or memref of i32, but got 'tensor<?xi64>'}}
+  %y = samoyeds.ssmm %w, %x, %l outs(%init69 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi64> -> tensor<?x512xf32>
   return
 }
 
@@ -1181,9 +1491,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi64>) {
 
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9x1xi32>) {
+  %d2c0_70 = arith.constant 0 : index
+  %d2d1_70 = tensor.dim %l, %d2c0_70 : tensor<?xi32>
+  %init70 = tensor.empty(%d2d1_70) : tensor<?x512xf32>
   // ODS: 1-D offsets.
-  // expected-error @below {{'samoyeds.ssmm' op operand #3 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<9x1xi32>'}}
-  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9x1xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  // expected-error @below {{'samoyeds.ssmm' op operand #3 must be 1-D tensor or memref of i32, but got 'tensor<9x1xi32>'}}
+  %y = samoyeds.ssmm %w, %x, %l offsets(%o : tensor<9x1xi32>) outs(%init70 : tensor<?x512xf32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1191,9 +1504,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9x1xi
 
 !w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
+  %d2c0_71 = arith.constant 0 : index
+  %d2d1_71 = tensor.dim %l, %d2c0_71 : tensor<?xi32>
+  %init71 = tensor.empty(%d2d1_71) : tensor<?x512xi32>
   // ODS: a float result.
   // expected-error @below {{'samoyeds.ssmm' op result #0 must be 2-D tensor of floating-point values, but got 'tensor<?x512xi32>'}}
-  %y = samoyeds.ssmm %w, %x, %l {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xi32>
+  %y = samoyeds.ssmm %w, %x, %l outs(%init71 : tensor<?x512xi32>) {gather} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xi32>
   return
 }
 
@@ -1201,9 +1517,12 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
 
 !w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
+  %d2c0_72 = arith.constant 0 : index
+  %d2d1_72 = tensor.dim %l, %d2c0_72 : tensor<?xi32>
+  %init72 = tensor.empty(%d2d1_72) : tensor<?x512xf32>
   // ODS: the epilogue is a #samoyeds.epilogue.
   // expected-error @below {{'samoyeds.ssmm' op attribute 'epilogue' failed to satisfy constraint: fused ssmm epilogue}}
-  %y = samoyeds.ssmm %w, %x, %l {gather, epilogue = 1 : i32} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  %y = samoyeds.ssmm %w, %x, %l outs(%init72 : tensor<?x512xf32>) {gather, epilogue = 1 : i32} : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
   return
 }
 
@@ -1212,8 +1531,8 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>) {
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
   // ODS: the operand segments add up to the operand count.
-  // expected-error @below {{'samoyeds.ssmm' op operand count (4) does not match with the total size (5) specified in attribute 'operandSegmentSizes'}}
-  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
+  // expected-error @below {{'samoyeds.ssmm' op operand count (4) does not match with the total size (6) specified in attribute 'operandSegmentSizes'}}
+  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 0, 1, 1, 1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
   return
 }
 
@@ -1223,7 +1542,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
   // ODS: the operand segment sizes are not negative.
   // expected-error @below {{'samoyeds.ssmm' op 'operandSegmentSizes' attribute cannot have negative elements}}
-  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, -1, 2>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
+  %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 0, 1, 1, -1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
   return
 }
 
@@ -1232,7 +1551,7 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 !w = !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
 func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32>) {
   // ODS: one segment size per operand group.
-  // expected-error @below {{size mismatch in attribute conversion: 4 vs 5}}
+  // expected-error @below {{size mismatch in attribute conversion: 4 vs 7}}
   %y = "samoyeds.ssmm"(%w, %x, %l, %o) <{operandSegmentSizes = array<i32: 1, 1, 1, 1>}> : (!w, tensor<?x256xbf16>, tensor<?xi32>, tensor<9xi32>) -> tensor<?x512xf32>
   return
 }
@@ -1244,72 +1563,94 @@ func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %o: tensor<9xi32
 // -----
 
 func.func @f(%r: tensor<536x256xf32>, %l: tensor<535xi32>, %w: tensor<?x2xf32>) {
+  %d2c0_73 = arith.constant 0 : index
+  %d2d1_73 = tensor.dim %w, %d2c0_73 : tensor<?x2xf32>
+  %init73 = tensor.empty(%d2d1_73) : tensor<?x256xf32>
   // C1: one row per list entry.
   // expected-error @below {{'samoyeds.combine' op (C1) rows (536) and list (535) must have the same length}}
-  %y = samoyeds.combine %r, %l, %w : tensor<536x256xf32>, tensor<535xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  %y = samoyeds.combine %r, %l, %w outs(%init73 : tensor<?x256xf32>) : tensor<536x256xf32>, tensor<535xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
   return
 }
 
 // -----
 
 func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?xf32>) {
+  %d2c0_74 = arith.constant 0 : index
+  %d2d1_74 = tensor.dim %w, %d2c0_74 : tensor<?xf32>
+  %init74 = tensor.empty(%d2d1_74) : tensor<?x256xf32>
   // C2 (ODS): weights are rank 2.
-  // expected-error @below {{'samoyeds.combine' op operand #2 must be 2-D tensor of floating-point values, but got 'tensor<?xf32>'}}
-  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?xi32>, tensor<?xf32> -> tensor<?x256xf32>
+  // expected-error @below {{'samoyeds.combine' op operand #2 must be 2-D tensor or memref of floats, but got 'tensor<?xf32>'}}
+  %y = samoyeds.combine %r, %l, %w outs(%init74 : tensor<?x256xf32>) : tensor<?x256xf32>, tensor<?xi32>, tensor<?xf32> -> tensor<?x256xf32>
   return
 }
 
 // -----
 
 func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<16x2xf32>) {
+  %init75 = tensor.empty() : tensor<17x256xf32>
   // C3: T rows, the rows of weights.
   // expected-error @below {{'samoyeds.combine' op (C3) result must be 16x256 (tokens x row width), got 17x256}}
-  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?xi32>, tensor<16x2xf32> -> tensor<17x256xf32>
+  %y = samoyeds.combine %r, %l, %w outs(%init75 : tensor<17x256xf32>) : tensor<?x256xf32>, tensor<?xi32>, tensor<16x2xf32> -> tensor<17x256xf32>
   return
 }
 
 // -----
 
 func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>) {
+  %d2c0_76 = arith.constant 0 : index
+  %d2d1_76 = tensor.dim %w, %d2c0_76 : tensor<?x2xf32>
+  %init76 = tensor.empty(%d2d1_76) : tensor<?x128xf32>
   // C3: H columns, the width of rows.
   // expected-error @below {{'samoyeds.combine' op (C3) result must be ?x256 (tokens x row width), got ?x128}}
-  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x128xf32>
+  %y = samoyeds.combine %r, %l, %w outs(%init76 : tensor<?x128xf32>) : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x128xf32>
   return
 }
 
 // -----
 
 func.func @f(%r: tensor<?x256xi32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>) {
+  %d2c0_77 = arith.constant 0 : index
+  %d2d1_77 = tensor.dim %w, %d2c0_77 : tensor<?x2xf32>
+  %init77 = tensor.empty(%d2d1_77) : tensor<?x256xf32>
   // ODS: float rows.
-  // expected-error @below {{'samoyeds.combine' op operand #0 must be 2-D tensor of floating-point values, but got 'tensor<?x256xi32>'}}
-  %y = samoyeds.combine %r, %l, %w : tensor<?x256xi32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  // expected-error @below {{'samoyeds.combine' op operand #0 must be 2-D tensor or memref of floats, but got 'tensor<?x256xi32>'}}
+  %y = samoyeds.combine %r, %l, %w outs(%init77 : tensor<?x256xf32>) : tensor<?x256xi32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
   return
 }
 
 // -----
 
 func.func @f(%r: tensor<?x256xf32>, %l: tensor<?x1xi32>, %w: tensor<?x2xf32>) {
+  %d2c0_78 = arith.constant 0 : index
+  %d2d1_78 = tensor.dim %w, %d2c0_78 : tensor<?x2xf32>
+  %init78 = tensor.empty(%d2d1_78) : tensor<?x256xf32>
   // ODS: a 1-D list.
-  // expected-error @below {{'samoyeds.combine' op operand #1 must be 1-D tensor of 32-bit signless integer values, but got 'tensor<?x1xi32>'}}
-  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?x1xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  // expected-error @below {{'samoyeds.combine' op operand #1 must be 1-D tensor or memref of i32, but got 'tensor<?x1xi32>'}}
+  %y = samoyeds.combine %r, %l, %w outs(%init78 : tensor<?x256xf32>) : tensor<?x256xf32>, tensor<?x1xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
   return
 }
 
 // -----
 
 func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>) {
+  %d2c0_79 = arith.constant 0 : index
+  %d2d1_79 = tensor.dim %w, %d2c0_79 : tensor<?x2xf32>
+  %init79 = tensor.empty(%d2d1_79) : tensor<?xf32>
   // ODS: a 2-D result.
   // expected-error @below {{'samoyeds.combine' op result #0 must be 2-D tensor of floating-point values, but got 'tensor<?xf32>'}}
-  %y = samoyeds.combine %r, %l, %w : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?xf32>
+  %y = samoyeds.combine %r, %l, %w outs(%init79 : tensor<?xf32>) : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?xf32>
   return
 }
 
 // -----
 
 func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>) {
+  %d2c0_80 = arith.constant 0 : index
+  %d2d1_80 = tensor.dim %w, %d2c0_80 : tensor<?x2xf32>
+  %init80 = tensor.empty(%d2d1_80) : tensor<?x256xf32>
   // ODS: weighted is a unit attribute.
   // expected-error @below {{'samoyeds.combine' op attribute 'weighted' failed to satisfy constraint: unit attribute}}
-  %y = samoyeds.combine %r, %l, %w {weighted = 1} : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  %y = samoyeds.combine %r, %l, %w outs(%init80 : tensor<?x256xf32>) {weighted = 1} : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
   return
 }
 
@@ -1789,5 +2130,180 @@ func.func @f(%x: tensor<?x256xbf16>, %g: tensor<8x256xbf16>, %a: !w13, %b: !w2) 
   // ODS: integer counts, i32 or i64.
   // expected-error @below {{'samoyeds.moe' op result #1 must be 1-D tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<8xi16>'}}
   %y, %c = samoyeds.moe %x, %g, %a, %b {top_k = 2} : tensor<?x256xbf16>, tensor<8x256xbf16>, !w13, !w2 -> tensor<?x256xbf16>, tensor<8xi16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// outs: each result has an init of its type (DestinationStyleOpInterface)
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>, %w0: tensor<?x2xf32>, %i0: memref<?x2xi32>) {
+  // expected-error @below {{'samoyeds.route' op (C0) operands and inits must all be tensors (the tensor form) or all memrefs (the memref form)}}
+  %w, %i = samoyeds.route %l outs(%w0, %i0 : tensor<?x2xf32>, memref<?x2xi32>) {top_k = 2}
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>, %w0: tensor<?x2xf32>, %i0: tensor<?x2xi64>) {
+  // expected-error @below {{'samoyeds.route' op expected type of operand #2 ('tensor<?x2xi64>') to match type of corresponding result ('tensor<?x2xi32>')}}
+  %w, %i = samoyeds.route %l outs(%w0, %i0 : tensor<?x2xf32>, tensor<?x2xi64>) {top_k = 2}
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<?x8xf32>, %w0: tensor<?x2xf32>) {
+  // expected-error @below {{'samoyeds.route' op (C0) takes two inits (weights, indices), got 1}}
+  %w, %i = samoyeds.route %l outs(%w0 : tensor<?x2xf32>) {top_k = 2}
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%ids: tensor<16x2xi32>, %l0: tensor<536xi32>, %o0: tensor<9xi32>) {
+  // expected-error @below {{'samoyeds.dispatch' op expected the number of tensor results (3) to be equal to the number of output tensors (2)}}
+  %l, %o, %c = samoyeds.dispatch %ids outs(%l0, %o0 : tensor<536xi32>, tensor<9xi32>)
+                 {num_experts = 8, tile = 64}
+                 : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>, tensor<8xi64>
+  return
+}
+
+// -----
+
+func.func @f(%ids: tensor<16x2xi32>, %l0: tensor<?xi32>, %o0: tensor<9xi32>) {
+  // A dynamic init does not stand for a static result: the types are equal.
+  // expected-error @below {{'samoyeds.dispatch' op expected type of operand #1 ('tensor<?xi32>') to match type of corresponding result ('tensor<536xi32>')}}
+  %l, %o = samoyeds.dispatch %ids outs(%l0, %o0 : tensor<?xi32>, tensor<9xi32>)
+             {num_experts = 8, tile = 64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<9xi32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: tensor<?x256xbf16>, %l: tensor<?xi32>, %y0: tensor<?x512xbf16>) {
+  // expected-error @below {{'samoyeds.ssmm' op expected type of operand #3 ('tensor<?x512xbf16>') to match type of corresponding result ('tensor<?x512xf32>')}}
+  %y = samoyeds.ssmm %w, %x, %l outs(%y0 : tensor<?x512xbf16>) {gather}
+         : !w, tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>, %y0: tensor<?x128xf32>) {
+  // The op's constraints read the init type: C3 reports it first.
+  // expected-error @below {{'samoyeds.combine' op (C3) result must be ?x256 (tokens x row width), got ?x128}}
+  %y = samoyeds.combine %r, %l, %w outs(%y0 : tensor<?x128xf32>)
+         : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// The memref forms
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>, %y0: memref<?x256xf32>) {
+  // expected-error @below {{'samoyeds.combine' op (C0) operands and inits must all be tensors (the tensor form) or all memrefs (the memref form)}}
+  samoyeds.combine %r, %l, %w outs(%y0 : memref<?x256xf32>)
+    : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: memref<?x8xf32>, %w0: memref<?x2xf32>) {
+  // expected-error @below {{'samoyeds.route' op (C0) takes two inits (weights, indices), got 1}}
+  samoyeds.route %l outs(%w0 : memref<?x2xf32>) {top_k = 2} : memref<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: memref<?x8xf32>, %w0: memref<?x2xf32>, %i0: memref<?x2xi64>) {
+  // expected-error @below {{'samoyeds.route' op (C0) the indices init must be a 2-D memref of i32, got 'memref<?x2xi64>'}}
+  samoyeds.route %l outs(%w0, %i0 : memref<?x2xf32>, memref<?x2xi64>) {top_k = 2} : memref<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%i: memref<16x2xi32>, %l0: memref<536xi32>) {
+  // expected-error @below {{'samoyeds.dispatch' op (C0) takes two or three inits (list, offsets[, counts]), got 1}}
+  samoyeds.dispatch %i outs(%l0 : memref<536xi32>) {num_experts = 8, tile = 64} : memref<16x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%i: memref<16x2xi32>, %l0: memref<535xi32>, %o0: memref<9xi32>) {
+  // The constraints of the tensor form hold for the memref form's inits.
+  // expected-error @below {{'samoyeds.dispatch' op (C2) list must have T*k + E*(tile-1) = 536 entries, got 535}}
+  samoyeds.dispatch %i outs(%l0, %o0 : memref<535xi32>, memref<9xi32>) {num_experts = 8, tile = 64} : memref<16x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%v: memref<128x256xbf16>, %m: memref<128x16xi16>, %r: memref<4x128xi8>,
+             %x: memref<?x512xbf16>, %l: memref<?xi32>, %y0: memref<?x256xf32>) {
+  // expected-error @below {{'samoyeds.ssmm' op (C7) storage metadata must be 'memref<128x32xi16>' (any layout) for '!samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>', got 'memref<128x16xi16>'}}
+  samoyeds.ssmm storage(%v, %m, %r : memref<128x256xbf16>, memref<128x16xi16>, memref<4x128xi8>),
+    %x, %l outs(%y0 : memref<?x256xf32>) {gather}
+    : !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>, memref<?x512xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+!w = !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>
+func.func @f(%w: !w, %x: memref<?x512xbf16>, %l: memref<?xi32>, %y0: memref<?x256xf32>) {
+  // expected-error @below {{'samoyeds.ssmm' op (C7) the memref form takes the weight as storage(values, metadata, row_indices) memrefs and their storage_type}}
+  samoyeds.ssmm %w, %x, %l outs(%y0 : memref<?x256xf32>) {gather} : !w, memref<?x512xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+func.func @f(%v: memref<128x256xbf16>, %m: memref<128x32xi16>, %r: memref<4x128xi8>,
+             %x: tensor<?x512xbf16>, %l: tensor<?xi32>, %y0: tensor<?x256xf32>) {
+  // expected-error @below {{'samoyeds.ssmm' op (C0) operands and inits must all be tensors (the tensor form) or all memrefs (the memref form)}}
+  %y = samoyeds.ssmm storage(%v, %m, %r : memref<128x256xbf16>, memref<128x32xi16>, memref<4x128xi8>),
+    %x, %l outs(%y0 : tensor<?x256xf32>) {gather}
+    : !samoyeds.packed<256x512xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: memref<?x512xbf16>, %l: memref<?xi32>, %y0: memref<?x256xf32>) {
+  // expected-error @+2 {{expected a !samoyeds.packed type, got 'f32'}}
+  samoyeds.ssmm storage(%x, %x, %x : memref<?x512xbf16>, memref<?x512xbf16>, memref<?x512xbf16>),
+    %x, %l outs(%y0 : memref<?x256xf32>) : f32, memref<?x512xbf16>, memref<?xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x512xbf16>, %l: tensor<?xi32>, %y0: tensor<?x256xf32>) {
+  // expected-error @below {{'samoyeds.ssmm' op (C7) the tensor form takes the weight as a !samoyeds.packed value, not storage buffers}}
+  %y = "samoyeds.ssmm"(%x, %l, %y0) <{operandSegmentSizes = array<i32: 0, 0, 1, 1, 0, 0, 1>}>
+         : (tensor<?x512xbf16>, tensor<?xi32>, tensor<?x256xf32>) -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<?x256xf32>, %l: tensor<?xi32>, %w: tensor<?x2xf32>, %y0: tensor<?x256xbf16>) {
+  // expected-error @below {{'samoyeds.combine' op expected type of operand #3 ('tensor<?x256xbf16>') to match type of corresponding result ('tensor<?x256xf32>')}}
+  %y = samoyeds.combine %r, %l, %w outs(%y0 : tensor<?x256xbf16>)
+         : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
   return
 }

@@ -7,6 +7,9 @@
 // CHECK-DAG: llvm.func @f(
 
 func.func @f(%ids: tensor<16x2xi32>) -> (tensor<536xi32>, tensor<?xi32>) {
-  %l, %o = samoyeds.dispatch %ids {num_experts = 8, tile = 64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<?xi32>
+  %init1_0 = tensor.empty() : tensor<536xi32>
+  %d2c9_1 = arith.constant 9 : index
+  %init1_1 = tensor.empty(%d2c9_1) : tensor<?xi32>
+  %l, %o = samoyeds.dispatch %ids outs(%init1_0, %init1_1 : tensor<536xi32>, tensor<?xi32>) {num_experts = 8, tile = 64} : tensor<16x2xi32> -> tensor<536xi32>, tensor<?xi32>
   return %l, %o : tensor<536xi32>, tensor<?xi32>
 }

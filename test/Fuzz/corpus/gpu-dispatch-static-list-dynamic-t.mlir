@@ -15,6 +15,8 @@
 // CHECK: gpu.return
 
 func.func @f(%ids: tensor<?x2xi32>) -> (tensor<506xi32>, tensor<9xi32>) {
-  %l, %o = samoyeds.dispatch %ids {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<506xi32>, tensor<9xi32>
+  %init1_0 = tensor.empty() : tensor<506xi32>
+  %init1_1 = tensor.empty() : tensor<9xi32>
+  %l, %o = samoyeds.dispatch %ids outs(%init1_0, %init1_1 : tensor<506xi32>, tensor<9xi32>) {num_experts = 8, tile = 64} : tensor<?x2xi32> -> tensor<506xi32>, tensor<9xi32>
   return %l, %o : tensor<506xi32>, tensor<9xi32>
 }

@@ -49,7 +49,9 @@ def main():
         li = f.const(lst, "i32")
         w = f.const(weights, "f32")
         attr = " {weighted}" if c["weighted"] else ""
-        y_v = f.op(f"samoyeds.combine {r}, {li}, {w}{attr} : {rt}, {lt}, {wt} -> {ot}")
+        y0 = f.empty(ot)
+        y_v = f.op(f"samoyeds.combine {r}, {li}, {w} outs({y0} : {ot}){attr} : {rt}, {lt}, {wt}"
+                   f" -> {ot}")
         f.print_tensor(y_v, [t, h], c["out"], exact=True)
     f.ret()
     check = ref.Checker(ref.run(prog, args))

@@ -14,10 +14,19 @@
 
 func.func private @printMemrefI32(memref<*xi32>) attributes {llvm.emit_c_interface}
 
+// T comes through a call: a tensor.cast here would fold into the
+// destination-style dispatch (canonicalize) and make T static.
+func.func @dyn_ids(%t: tensor<3x2xi32>) -> tensor<?x2xi32> {
+  %d = tensor.cast %t : tensor<3x2xi32> to tensor<?x2xi32>
+  return %d : tensor<?x2xi32>
+}
+
 func.func @main() {
   %c = arith.constant dense<[[0, 3], [3, 1], [0, 2]]> : tensor<3x2xi32>
-  %ids = tensor.cast %c : tensor<3x2xi32> to tensor<?x2xi32>
-  %list, %off = samoyeds.dispatch %ids {num_experts = 4, tile = 2}
+  %ids = call @dyn_ids(%c) : (tensor<3x2xi32>) -> tensor<?x2xi32>
+  %init1_0 = tensor.empty() : tensor<6xi32>
+  %init1_1 = tensor.empty() : tensor<5xi32>
+  %list, %off = samoyeds.dispatch %ids outs(%init1_0, %init1_1 : tensor<6xi32>, tensor<5xi32>) {num_experts = 4, tile = 2}
                   : tensor<?x2xi32> -> tensor<6xi32>, tensor<5xi32>
   %lm = bufferization.to_buffer %list : tensor<6xi32> to memref<6xi32>
   %lu = memref.cast %lm : memref<6xi32> to memref<*xi32>

@@ -22,7 +22,9 @@ func.func @main() {
   %im = bufferization.to_buffer %ids : tensor<3x2xi32> to memref<3x2xi32>
   %iu = memref.cast %im : memref<3x2xi32> to memref<*xi32>
   call @printMemrefI32(%iu) : (memref<*xi32>) -> ()
-  %list, %off = samoyeds.dispatch %ids {num_experts = 4, tile = 2}
+  %init1_0 = tensor.empty() : tensor<10xi32>
+  %init1_1 = tensor.empty() : tensor<5xi32>
+  %list, %off = samoyeds.dispatch %ids outs(%init1_0, %init1_1 : tensor<10xi32>, tensor<5xi32>) {num_experts = 4, tile = 2}
                   : tensor<3x2xi32> -> tensor<10xi32>, tensor<5xi32>
   %lm = bufferization.to_buffer %list : tensor<10xi32> to memref<10xi32>
   %lu = memref.cast %lm : memref<10xi32> to memref<*xi32>

@@ -53,14 +53,25 @@ def main():
         attrs = f"{{num_experts = {e}, tile = {c['tile']}}}"
         for with_counts in (False, True):
             extra, n = (f", {ct}", 3) if with_counts else ("", 2)
+            inits = [f.empty(ot)] + ([f.empty(ct)] if with_counts else [])
             if c.get("dynamic"):
                 dt = tensor_type(["?", k], "i32")
                 dv = f.op(f"tensor.cast {v} : {it} to {dt}")
                 dl = tensor_type(["?"], "i32")
-                res = f.op(f"samoyeds.dispatch {dv} {attrs} : {dt} -> {dl}, {ot}{extra}", n)
+                pad = f.op(f"arith.constant {length - t * k} : index")
+                c0 = f.op("arith.constant 0 : index")
+                tv = f.op(f"tensor.dim {dv}, {c0} : {dt}")
+                kv = f.op(f"arith.constant {k} : index")
+                tk = f.op(f"arith.muli {tv}, {kv} : index")
+                ln = f.op(f"arith.addi {tk}, {pad} : index")
+                outs = ", ".join([f.empty(dl, [ln])] + inits)
+                res = f.op(f"samoyeds.dispatch {dv} outs({outs} : {dl}, {ot}{extra}) {attrs}"
+                           f" : {dt} -> {dl}, {ot}{extra}", n)
                 res[0] = f.op(f"tensor.cast {res[0]} : {dl} to {lt}")
             else:
-                res = f.op(f"samoyeds.dispatch {v} {attrs} : {it} -> {lt}, {ot}{extra}", n)
+                outs = ", ".join([f.empty(lt)] + inits)
+                res = f.op(f"samoyeds.dispatch {v} outs({outs} : {lt}, {ot}{extra}) {attrs}"
+                           f" : {it} -> {lt}, {ot}{extra}", n)
             f.print_tensor(res[0], [length], "i32")
             f.print_tensor(res[1], [e + 1], "i32")
             if with_counts:

@@ -32,6 +32,18 @@
 
 func.func private @printMemrefF32(memref<*xf32>) attributes {llvm.emit_c_interface}
 
+// The dynamic sizes come through a call: a tensor.cast in the same function
+// would fold into the destination-style op (canonicalize), and the mismatch
+// would become a static one that the verifier rejects at compile time.
+func.func @dyn_rows(%t: tensor<3x4xf32>) -> tensor<?x4xf32> {
+  %d = tensor.cast %t : tensor<3x4xf32> to tensor<?x4xf32>
+  return %d : tensor<?x4xf32>
+}
+func.func @dyn_weights(%t: tensor<3x1xf32>) -> tensor<?x1xf32> {
+  %d = tensor.cast %t : tensor<3x1xf32> to tensor<?x1xf32>
+  return %d : tensor<?x1xf32>
+}
+
 func.func @print(%t: tensor<2x4xf32>) {
   %m = bufferization.to_buffer %t : tensor<2x4xf32> to memref<2x4xf32>
   %u = memref.cast %m : memref<2x4xf32> to memref<*xf32>
@@ -42,10 +54,11 @@ func.func @print(%t: tensor<2x4xf32>) {
 // Three rows for a list of two entries.
 func.func @combine_rows() {
   %r = arith.constant dense<1.0> : tensor<3x4xf32>
-  %rows = tensor.cast %r : tensor<3x4xf32> to tensor<?x4xf32>
+  %rows = call @dyn_rows(%r) : (tensor<3x4xf32>) -> tensor<?x4xf32>
   %list = arith.constant dense<[0, 1]> : tensor<2xi32>
   %w = arith.constant dense<1.0> : tensor<2x1xf32>
-  %y = samoyeds.combine %rows, %list, %w : tensor<?x4xf32>, tensor<2xi32>, tensor<2x1xf32> -> tensor<2x4xf32>
+  %init1 = tensor.empty() : tensor<2x4xf32>
+  %y = samoyeds.combine %rows, %list, %w outs(%init1 : tensor<2x4xf32>) : tensor<?x4xf32>, tensor<2xi32>, tensor<2x1xf32> -> tensor<2x4xf32>
   call @print(%y) : (tensor<2x4xf32>) -> ()
   return
 }
@@ -55,8 +68,9 @@ func.func @combine_result() {
   %rows = arith.constant dense<1.0> : tensor<3x4xf32>
   %list = arith.constant dense<[0, 1, 2]> : tensor<3xi32>
   %w0 = arith.constant dense<1.0> : tensor<3x1xf32>
-  %w = tensor.cast %w0 : tensor<3x1xf32> to tensor<?x1xf32>
-  %y = samoyeds.combine %rows, %list, %w : tensor<3x4xf32>, tensor<3xi32>, tensor<?x1xf32> -> tensor<2x4xf32>
+  %w = call @dyn_weights(%w0) : (tensor<3x1xf32>) -> tensor<?x1xf32>
+  %init2 = tensor.empty() : tensor<2x4xf32>
+  %y = samoyeds.combine %rows, %list, %w outs(%init2 : tensor<2x4xf32>) : tensor<3x4xf32>, tensor<3xi32>, tensor<?x1xf32> -> tensor<2x4xf32>
   call @print(%y) : (tensor<2x4xf32>) -> ()
   return
 }
@@ -64,8 +78,10 @@ func.func @combine_result() {
 // Logits of 3 tokens, weights and indices of 2.
 func.func @route_tokens() {
   %l0 = arith.constant dense<0.5> : tensor<3x4xf32>
-  %l = tensor.cast %l0 : tensor<3x4xf32> to tensor<?x4xf32>
-  %w, %ids = samoyeds.route %l {top_k = 1} : tensor<?x4xf32> -> tensor<2x1xf32>, tensor<2x1xi32>
+  %l = call @dyn_rows(%l0) : (tensor<3x4xf32>) -> tensor<?x4xf32>
+  %init3_0 = tensor.empty() : tensor<2x1xf32>
+  %init3_1 = tensor.empty() : tensor<2x1xi32>
+  %w, %ids = samoyeds.route %l outs(%init3_0, %init3_1 : tensor<2x1xf32>, tensor<2x1xi32>) {top_k = 1} : tensor<?x4xf32> -> tensor<2x1xf32>, tensor<2x1xi32>
   %m = bufferization.to_buffer %w : tensor<2x1xf32> to memref<2x1xf32>
   %u = memref.cast %m : memref<2x1xf32> to memref<*xf32>
   call @printMemrefF32(%u) : (memref<*xf32>) -> ()
@@ -74,10 +90,11 @@ func.func @route_tokens() {
 
 func.func @combine_ok() {
   %r = arith.constant dense<1.0> : tensor<3x4xf32>
-  %rows = tensor.cast %r : tensor<3x4xf32> to tensor<?x4xf32>
+  %rows = call @dyn_rows(%r) : (tensor<3x4xf32>) -> tensor<?x4xf32>
   %list = arith.constant dense<[0, 1, 2]> : tensor<3xi32>
   %w = arith.constant dense<[[1.0], [2.0]]> : tensor<2x1xf32>
-  %y = samoyeds.combine %rows, %list, %w {weighted} : tensor<?x4xf32>, tensor<3xi32>, tensor<2x1xf32> -> tensor<2x4xf32>
+  %init4 = tensor.empty() : tensor<2x4xf32>
+  %y = samoyeds.combine %rows, %list, %w outs(%init4 : tensor<2x4xf32>) {weighted} : tensor<?x4xf32>, tensor<3xi32>, tensor<2x1xf32> -> tensor<2x4xf32>
   call @print(%y) : (tensor<2x4xf32>) -> ()
   return
 }

@@ -115,8 +115,9 @@ def emit_case(main, c, d):
             attrs.append(f"{key} = {c[key]}")
     if "scaling" in c:
         attrs.append(f"scaling_factor = {c['scaling']} : f32")
-    w, ids = main.op(f"samoyeds.route {logits}{bias} {{{', '.join(attrs)}}} : {lt} -> {wt}, {it}",
-                     2)
+    w0, i0 = main.empty(wt), main.empty(it)
+    w, ids = main.op(f"samoyeds.route {logits}{bias} outs({w0}, {i0} : {wt}, {it})"
+                     f" {{{', '.join(attrs)}}} : {lt} -> {wt}, {it}", 2)
     main.print_tensor(w, [c["T"], c["k"]], c["w_elt"], exact=True)
     main.print_tensor(ids, [c["T"], c["k"]], "i32")
 

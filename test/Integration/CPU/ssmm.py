@@ -109,8 +109,10 @@ def emit_case(prog, main, c, d):
         attrs.append(f"epilogue = #samoyeds.epilogue<{c['epi']}>")
     results = []
     for p in (p_rt, p_ct, p_np):
+        init = f.empty(res_t)
         results.append(f.op(
-            f"samoyeds.ssmm {p}, {f.arg(1)}, {f.arg(2)}{extra} {{{', '.join(attrs)}}} : "
+            f"samoyeds.ssmm {p}, {f.arg(1)}, {f.arg(2)}{extra} outs({init} : {res_t})"
+            f" {{{', '.join(attrs)}}} : "
             f"{ptype}, {arg_types[1]}, {arg_types[2]} -> {res_t}"))
     f.ret(results)
 

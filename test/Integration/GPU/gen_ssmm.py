@@ -161,8 +161,13 @@ def mlir_of(vd):
     if vd.get("undef"):
         attrs.append("undef_padding")
     rt = f"tensor<?x{outc}x{'f32' if vd['scale'] else t}>"
+    # The result has a row per list entry (its `outs` init).
     return (f"func.func @ssmm({', '.join(args)}) -> {rt} {{\n"
-            f"  %y = samoyeds.ssmm %w, %x, %list{extra} {{{', '.join(attrs)}}}\n"
+            f"  %c0 = arith.constant 0 : index\n"
+            f"  %n = tensor.dim %list, %c0 : tensor<?xi32>\n"
+            f"  %init = tensor.empty(%n) : {rt}\n"
+            f"  %y = samoyeds.ssmm %w, %x, %list{extra} outs(%init : {rt})\n"
+            f"      {{{', '.join(attrs)}}}\n"
             f"      : {w}, tensor<?x{vd['cols']}x{t}>, tensor<?xi32> -> {rt}\n"
             f"  return %y : {rt}\n}}\n")
 

@@ -141,13 +141,28 @@ def mlir_of(v):
         if v["scaling"] != 1.0:
             attrs.append(f"scaling_factor = {v['scaling']!r} : f32")
         return (f"func.func @route({', '.join(args)}) -> ({wt}, {it}) {{\n"
-                f"  %w, %i = samoyeds.route %l{bias} {{{', '.join(attrs)}}} : {lt} -> {wt}, {it}\n"
+                f"  %c0 = arith.constant 0 : index\n"
+                f"  %t = tensor.dim %l, %c0 : {lt}\n"
+                f"  %w0 = tensor.empty(%t) : {wt}\n"
+                f"  %i0 = tensor.empty(%t) : {it}\n"
+                f"  %w, %i = samoyeds.route %l{bias} outs(%w0, %i0 : {wt}, {it})\n"
+                f"      {{{', '.join(attrs)}}} : {lt} -> {wt}, {it}\n"
                 f"  return %w, %i : {wt}, {it}\n}}\n")
     if v["kind"] == "dispatch":
         it = f"tensor<?x{v['k']}xi32>"
         ot = f"tensor<{v['E'] + 1}xi32>"
+        # The list has T*k + E*(tile-1) entries (its `outs` init).
         return (f"func.func @dispatch(%ids: {it}) -> (tensor<?xi32>, {ot}) {{\n"
-                f"  %l, %o = samoyeds.dispatch %ids {{num_experts = {v['E']}, tile = {v['tile']}}}"
+                f"  %c0 = arith.constant 0 : index\n"
+                f"  %t = tensor.dim %ids, %c0 : {it}\n"
+                f"  %k = arith.constant {v['k']} : index\n"
+                f"  %pad = arith.constant {v['E'] * (v['tile'] - 1)} : index\n"
+                f"  %tk = arith.muli %t, %k : index\n"
+                f"  %n = arith.addi %tk, %pad : index\n"
+                f"  %l0 = tensor.empty(%n) : tensor<?xi32>\n"
+                f"  %o0 = tensor.empty() : {ot}\n"
+                f"  %l, %o = samoyeds.dispatch %ids outs(%l0, %o0 : tensor<?xi32>, {ot})"
+                f" {{num_experts = {v['E']}, tile = {v['tile']}}}"
                 f" : {it} -> tensor<?xi32>, {ot}\n"
                 f"  return %l, %o : tensor<?xi32>, {ot}\n}}\n")
     if v["kind"] == "row_dot":
@@ -177,7 +192,11 @@ def mlir_of(v):
     rt, wt = f"tensor<?x{v['H']}xf32>", f"tensor<?x{v['k']}xf32>"
     attr = " {weighted}" if v["weighted"] else ""
     return (f"func.func @combine(%r: {rt}, %l: tensor<?xi32>, %w: {wt}) -> {rt} {{\n"
-            f"  %y = samoyeds.combine %r, %l, %w{attr} : {rt}, tensor<?xi32>, {wt} -> {rt}\n"
+            f"  %c0 = arith.constant 0 : index\n"
+            f"  %t = tensor.dim %w, %c0 : {wt}\n"
+            f"  %y0 = tensor.empty(%t) : {rt}\n"
+            f"  %y = samoyeds.combine %r, %l, %w outs(%y0 : {rt}){attr}"
+            f" : {rt}, tensor<?xi32>, {wt} -> {rt}\n"
             f"  return %y : {rt}\n}}\n")
 
 

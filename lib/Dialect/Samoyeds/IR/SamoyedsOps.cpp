@@ -232,6 +232,96 @@ static LogicalResult verifyRouting(Operation *op, StringRef tag,
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// The two forms of route, dispatch, ssmm and combine
+//===----------------------------------------------------------------------===//
+
+/// (C0) The tensor form has tensor operands and inits and a result per init
+/// (the DestinationStyleOpInterface verifier ties their types); the memref
+/// form, what bufferization makes of it, has memref operands and inits and no
+/// results. A packed weight is neither.
+static LogicalResult verifyForm(Operation *op) {
+  bool tensors = false, memrefs = false;
+  for (Value v : op->getOperands()) {
+    tensors |= isa<TensorType>(v.getType());
+    memrefs |= isa<MemRefType>(v.getType());
+  }
+  if (tensors && memrefs)
+    return op->emitOpError() << "(C0) operands and inits must all be tensors "
+                                "(the tensor form) or all memrefs (the memref "
+                                "form)";
+  return success();
+}
+
+/// (C0) In the memref form no result type constrains an init: the init of
+/// `name` must be a memref of rank `rank` whose element type `eltOk` accepts
+/// (`what` says which).
+static LogicalResult verifyMemRefInit(Operation *op, StringRef name, Value init,
+                                      int64_t rank,
+                                      function_ref<bool(Type)> eltOk,
+                                      StringRef what) {
+  auto t = dyn_cast<MemRefType>(init.getType());
+  if (!t || (t.getRank() == rank && eltOk(t.getElementType())))
+    return success();
+  return op->emitOpError() << "(C0) the " << name << " init must be a " << rank
+                           << "-D memref of " << what << ", got " << t;
+}
+
+static bool isFloat(Type t) { return isa<FloatType>(t); }
+static bool isI32(Type t) { return t.isInteger(32); }
+
+/// Memory effects of the memref form: inputs are read, inits written (and
+/// only written: the ops overwrite every element). The tensor form has none.
+static void getFormEffects(
+    Operation *op,
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  auto dps = cast<DestinationStyleOpInterface>(op);
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (dps.isDpsInit(&operand))
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+/// The tensor form may be speculated (no effects, no traps); the memref form
+/// writes memory.
+static Speculation::Speculatability formSpeculatability(Operation *op) {
+  return cast<DestinationStyleOpInterface>(op).hasPureTensorSemantics()
+             ? Speculation::Speculatable
+             : Speculation::NotSpeculatable;
+}
+
+void RouteOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  getFormEffects(*this, effects);
+}
+void DispatchOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  getFormEffects(*this, effects);
+}
+void SsmmOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  getFormEffects(*this, effects);
+}
+void CombineOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  getFormEffects(*this, effects);
+}
+Speculation::Speculatability RouteOp::getSpeculatability() {
+  return formSpeculatability(*this);
+}
+Speculation::Speculatability SsmmOp::getSpeculatability() {
+  return formSpeculatability(*this);
+}
+Speculation::Speculatability CombineOp::getSpeculatability() {
+  return formSpeculatability(*this);
+}
+
 /// Expert indices, flat (token, slot) ids and list offsets are i32.
 static constexpr int64_t kMaxI32 = std::numeric_limits<int32_t>::max();
 
@@ -268,6 +358,15 @@ static LogicalResult verifyDispatchSizes(Operation *op, StringRef c1,
 }
 
 LogicalResult RouteOp::verify() {
+  if (failed(verifyForm(*this)))
+    return failure();
+  if (getInits().size() != 2)
+    return emitOpError() << "(C0) takes two inits (weights, indices), got "
+                         << getInits().size();
+  if (failed(verifyMemRefInit(*this, "weights", getInits()[0], 2, isFloat,
+                              "floats")) ||
+      failed(verifyMemRefInit(*this, "indices", getInits()[1], 2, isI32, "i32")))
+    return failure();
   auto logits = getLogits().getType();
   int64_t experts = logits.getDimSize(1);
   if (ShapedType::isDynamic(experts))
@@ -281,8 +380,8 @@ LogicalResult RouteOp::verify() {
                            getTopkGroup(), getScalingFactor().convertToFloat())))
     return failure();
   for (auto [name, type] :
-       {std::pair<StringRef, RankedTensorType>{"weights", getWeights().getType()},
-        {"indices", getIndices().getType()}}) {
+       {std::pair<StringRef, ShapedType>{"weights", getWeightsType()},
+        {"indices", getIndicesType()}}) {
     if (!sizesAgree(type.getDimSize(0), logits.getDimSize(0)) ||
         !sizesAgree(type.getDimSize(1), getTopK()) ||
         ShapedType::isDynamic(type.getDimSize(1)))
@@ -303,6 +402,21 @@ LogicalResult RouteOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult DispatchOp::verify() {
+  if (failed(verifyForm(*this)))
+    return failure();
+  if (getInits().size() != 2 && getInits().size() != 3)
+    return emitOpError() << "(C0) takes two or three inits (list, offsets[, "
+                            "counts]), got "
+                         << getInits().size();
+  if (failed(verifyMemRefInit(*this, "list", getInits()[0], 1, isI32, "i32")) ||
+      failed(verifyMemRefInit(*this, "offsets", getInits()[1], 1, isI32,
+                              "i32")) ||
+      (hasCounts() &&
+       failed(verifyMemRefInit(
+           *this, "counts", getInits()[2], 1,
+           [](Type t) { return t.isInteger(32) || t.isInteger(64); },
+           "i32 or i64"))))
+    return failure();
   int64_t experts = getNumExperts();
   auto ids = getIndices().getType();
   int64_t t = ids.getDimSize(0), k = ids.getDimSize(1);
@@ -310,7 +424,7 @@ LogicalResult DispatchOp::verify() {
   if (failed(verifyDispatchSizes(*this, "C1", "C2", t, k, experts, getTile(),
                                  expected)))
     return failure();
-  int64_t len = getList().getType().getDimSize(0);
+  int64_t len = getListType().getDimSize(0);
   if (!sizesAgree(len, expected))
     return emitOpError() << "(C2) list must have T*k + E*(tile-1) = "
                          << expected << " entries, got " << len;
@@ -334,15 +448,14 @@ LogicalResult DispatchOp::verify() {
       return emitOpError() << "(C2) list must have T*k + E*(tile-1) = "
                            << padding << " entries, got " << len;
   }
-  int64_t offs = getOffsets().getType().getDimSize(0);
+  int64_t offs = getOffsetsType().getDimSize(0);
   if (!sizesAgree(offs, experts + 1))
     return emitOpError() << "(C3) offsets must have num_experts + 1 = "
                          << experts + 1 << " entries, got " << dimStr(offs);
-  if (getCounts() &&
-      !sizesAgree(getCounts().getType().getDimSize(0), experts))
+  if (hasCounts() && !sizesAgree(getCountsType().getDimSize(0), experts))
     return emitOpError() << "(C4) counts must have num_experts = " << experts
                          << " entries, got "
-                         << dimStr(getCounts().getType().getDimSize(0));
+                         << dimStr(getCountsType().getDimSize(0));
   return success();
 }
 
@@ -350,8 +463,171 @@ LogicalResult DispatchOp::verify() {
 // ssmm
 //===----------------------------------------------------------------------===//
 
+// The assembly format, in the tensor form
+//   %w, %x, %list [offsets(...)] [scale(...)] outs(%init : T) {attrs}
+//     : !samoyeds.packed<...>, Tx, Tlist -> T
+// and in the memref form
+//   storage(%v, %m, %r : Mv, Mm, Mr), %x, %list ... outs(%init : M) {attrs}
+//     : !samoyeds.packed<...>, Mx, Mlist
+// where the packed type is `storage_type`: both forms spell the weight's
+// type in the same place (hand-written: a declarative format cannot put an
+// attribute there).
+ParseResult SsmmOp::parse(OpAsmParser &parser, OperationState &result) {
+  using Operand = OpAsmParser::UnresolvedOperand;
+  Operand weight, input, list, offsets, scale, init;
+  SmallVector<Operand, 3> storage;
+  SmallVector<Type, 3> storageTypes;
+  bool hasWeight = false, hasOffsets = false, hasScale = false;
+  Type offsetsType, scaleType, initType, packedType, inputType, listType;
+  auto parseGroup = [&](Operand &v, Type &t) {
+    return failure(parser.parseLParen() || parser.parseOperand(v) ||
+                   parser.parseColonType(t) || parser.parseRParen());
+  };
+  if (succeeded(parser.parseOptionalKeyword("storage"))) {
+    if (parser.parseLParen() || parser.parseOperandList(storage) ||
+        parser.parseColonTypeList(storageTypes) || parser.parseRParen())
+      return failure();
+  } else {
+    if (parser.parseOperand(weight))
+      return failure();
+    hasWeight = true;
+  }
+  if (parser.parseComma() || parser.parseOperand(input) || parser.parseComma() ||
+      parser.parseOperand(list))
+    return failure();
+  if (succeeded(parser.parseOptionalKeyword("offsets"))) {
+    hasOffsets = true;
+    if (failed(parseGroup(offsets, offsetsType)))
+      return failure();
+  }
+  if (succeeded(parser.parseOptionalKeyword("scale"))) {
+    hasScale = true;
+    if (failed(parseGroup(scale, scaleType)))
+      return failure();
+  }
+  if (parser.parseKeyword("outs") || failed(parseGroup(init, initType)))
+    return failure();
+  // As a declarative format does: an inherent attribute of the wrong kind is
+  // a parse error (it would not become a property).
+  llvm::SMLoc attrLoc = parser.getCurrentLocation();
+  if (parser.parseOptionalAttrDict(result.attributes) ||
+      failed(verifyInherentAttrs(result.name, result.attributes, [&]() {
+        return parser.emitError(attrLoc)
+               << "'" << result.name.getStringRef() << "' op ";
+      })) ||
+      parser.parseColon())
+    return failure();
+  llvm::SMLoc typeLoc = parser.getCurrentLocation();
+  if (parser.parseType(packedType) || parser.parseComma() ||
+      parser.parseType(inputType) || parser.parseComma() ||
+      parser.parseType(listType))
+    return failure();
+  if (succeeded(parser.parseOptionalArrow())) {
+    Type resultType;
+    if (parser.parseType(resultType))
+      return failure();
+    result.addTypes(resultType);
+  }
+  if (!isa<PackedType>(packedType))
+    return parser.emitError(typeLoc) << "expected a !samoyeds.packed type, got "
+                                     << packedType;
+  Properties &props = result.getOrAddProperties<Properties>();
+  props.operandSegmentSizes = {int32_t(hasWeight), int32_t(storage.size()), 1,
+                               1, int32_t(hasOffsets), int32_t(hasScale), 1};
+  if (!hasWeight)
+    props.storage_type = TypeAttr::get(packedType);
+  if ((hasWeight && parser.resolveOperand(weight, packedType, result.operands)) ||
+      parser.resolveOperands(storage, storageTypes, parser.getNameLoc(),
+                             result.operands) ||
+      parser.resolveOperand(input, inputType, result.operands) ||
+      parser.resolveOperand(list, listType, result.operands) ||
+      (hasOffsets &&
+       parser.resolveOperand(offsets, offsetsType, result.operands)) ||
+      (hasScale && parser.resolveOperand(scale, scaleType, result.operands)) ||
+      parser.resolveOperand(init, initType, result.operands))
+    return failure();
+  return success();
+}
+
+void SsmmOp::print(OpAsmPrinter &p) {
+  p << ' ';
+  if (getWeight())
+    p << getWeight();
+  else
+    p << "storage(" << getStorage() << " : " << getStorage().getTypes() << ")";
+  p << ", " << getInput() << ", " << getList();
+  if (getOffsets())
+    p << " offsets(" << getOffsets() << " : " << getOffsets().getType() << ")";
+  if (getScale())
+    p << " scale(" << getScale() << " : " << getScale().getType() << ")";
+  p << " outs(" << getInit() << " : " << getInit().getType() << ")";
+  // Default-valued attributes are elided, as a declarative format does.
+  SmallVector<StringRef, 4> elided = {getOperandSegmentSizesAttrName(),
+                                      getStorageTypeAttrName()};
+  if (getTopK() == 1)
+    elided.push_back(getTopKAttrName());
+  if (getEpilogue() == Epilogue::none)
+    elided.push_back(getEpilogueAttrName());
+  p.printOptionalAttrDict((*this)->getAttrs(), elided);
+  p << " : ";
+  if (getWeight())
+    p << getWeight().getType();
+  else if (getStorageTypeAttr())
+    p << getStorageTypeAttr().getValue();
+  else
+    p << "<<no storage_type>>";
+  p << ", " << getInput().getType() << ", " << getList().getType();
+  if (getResult())
+    p << " -> " << getResult().getType();
+}
+
+PackedType SsmmOp::getPackedType() {
+  if (getWeight())
+    return cast<PackedType>(getWeight().getType());
+  if (std::optional<Type> t = getStorageType())
+    return cast<PackedType>(*t);
+  return PackedType();
+}
+
+/// (C7) The weight: a `!samoyeds.packed` value in the tensor form; in the
+/// memref form its three storage buffers (values, metadata, row_indices, of
+/// the shapes and element types of `storage_type`'s storage, any layout).
+static LogicalResult verifySsmmWeight(SsmmOp op) {
+  bool memrefForm = isa<MemRefType>(op.getInit().getType());
+  if (!memrefForm) {
+    if (!op.getWeight() || !op.getStorage().empty() || op.getStorageTypeAttr())
+      return op.emitOpError()
+             << "(C7) the tensor form takes the weight as a !samoyeds.packed "
+                "value, not storage buffers";
+    return success();
+  }
+  if (op.getWeight() || op.getStorage().size() != 3 || !op.getStorageTypeAttr())
+    return op.emitOpError()
+           << "(C7) the memref form takes the weight as storage(values, "
+              "metadata, row_indices) memrefs and their storage_type";
+  PackedType packed = op.getPackedType();
+  std::pair<StringRef, RankedTensorType> expected[] = {
+      {"values", packed.getValuesType()},
+      {"metadata", packed.getMetadataType()},
+      {"row_indices", packed.getRowIndicesType()}};
+  for (auto [v, e] : llvm::zip(op.getStorage(), expected)) {
+    auto t = cast<MemRefType>(v.getType());
+    if (t.getShape() != e.second.getShape() ||
+        t.getElementType() != e.second.getElementType())
+      return op.emitOpError()
+             << "(C7) storage " << e.first << " must be "
+             << MemRefType::get(e.second.getShape(), e.second.getElementType())
+             << " (any layout) for " << packed << ", got " << t;
+  }
+  return success();
+}
+
 LogicalResult SsmmOp::verify() {
-  auto w = cast<PackedType>(getWeight().getType());
+  if (failed(verifyForm(*this)) || failed(verifySsmmWeight(*this)) ||
+      failed(verifyMemRefInit(*this, "result", getInit(), 2, isFloat,
+                              "floats")))
+    return failure();
+  PackedType w = getPackedType();
   auto in = getInput().getType();
   if (in.getRank() != 2)
     return emitOpError() << "(C1) input must be rank 2 (rows x "
@@ -384,7 +660,7 @@ LogicalResult SsmmOp::verify() {
                            << w.getRows();
     outCols = w.getRows() / 2;
   }
-  auto res = getResult().getType();
+  ShapedType res = getResultType();
   if (!sizesAgree(res.getDimSize(0), len) || res.getDimSize(1) != outCols)
     return emitOpError() << "(C4) result must be " << dimStr(len) << "x"
                          << outCols << ", got " << shapeStr(res.getShape());
@@ -405,8 +681,12 @@ LogicalResult SsmmOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CombineOp::verify() {
+  if (failed(verifyForm(*this)) ||
+      failed(verifyMemRefInit(*this, "result", getInit(), 2, isFloat,
+                              "floats")))
+    return failure();
   auto rows = getRows().getType();
-  auto res = getResult().getType();
+  ShapedType res = getResultType();
   if (!sizesAgree(rows.getDimSize(0), getList().getType().getDimSize(0)))
     return emitOpError() << "(C1) rows (" << dimStr(rows.getDimSize(0))
                          << ") and list ("

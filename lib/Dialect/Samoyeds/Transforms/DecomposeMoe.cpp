@@ -41,6 +41,18 @@ Value zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
 
+/// The `outs` init of a result of type `type`: `tensor.empty` whose dynamic
+/// sizes are those of `sizes` (one value per dimension; null where static).
+Value emptyInit(OpBuilder &b, Location loc, RankedTensorType type,
+                ArrayRef<Value> sizes) {
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dyn.push_back(sizes[d]);
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 dyn);
+}
+
 SmallVector<Value> dynamicDims(OpBuilder &b, Location loc, Value t,
                                ArrayRef<int64_t> dims) {
   SmallVector<Value> out;
@@ -118,44 +130,68 @@ struct DecomposeMoe : OpRewritePattern<MoeOp> {
     }
 
     Value logits = matmulTransposedB(b, loc, x, op.getGateWeight());
+    // The sizes of the results, for their `outs` inits: the tokens, and the
+    // list length T*k + E*(tile-1) (null where static).
+    Value tokens = xType.isDynamicDim(0) ? tensor::DimOp::create(b, loc, x, 0)
+                                         : Value();
+    Value listLen;
+    if (ShapedType::isDynamic(len))
+      listLen = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, tokens,
+                                arith::ConstantIndexOp::create(b, loc, k)),
+          arith::ConstantIndexOp::create(b, loc, experts * (tile - 1)));
+    auto wType = RankedTensorType::get({t, k}, f32);
+    auto iType = RankedTensorType::get({t, k}, i32);
     auto route = RouteOp::create(
-        b, loc, RankedTensorType::get({t, k}, f32),
-        RankedTensorType::get({t, k}, i32), logits, op.getBias(),
-        op.getTopKAttr(), op.getScoringAttr(), op.getRenormalizeAttr(),
-        op.getNGroupAttr(), op.getTopkGroupAttr(), op.getScalingFactorAttr());
+        b, loc, wType, iType, logits, op.getBias(), op.getTopKAttr(),
+        op.getScoringAttr(), op.getRenormalizeAttr(), op.getNGroupAttr(),
+        op.getTopkGroupAttr(), op.getScalingFactorAttr(),
+        ValueRange{emptyInit(b, loc, wType, {tokens, Value()}),
+                   emptyInit(b, loc, iType, {tokens, Value()})});
     // The layer's counts are those of its dispatch (which has them anyway:
     // they are its unpadded segment lengths); without them the dispatch is
     // the plain one.
+    auto listType = RankedTensorType::get({len}, i32);
+    auto offType = RankedTensorType::get({experts + 1}, i32);
+    SmallVector<Value> dispatchInits = {emptyInit(b, loc, listType, {listLen}),
+                                        emptyInit(b, loc, offType, {Value()})};
     Type countsType = op.getCounts() ? op.getCounts().getType() : Type();
+    if (countsType)
+      dispatchInits.push_back(
+          emptyInit(b, loc, cast<RankedTensorType>(countsType),
+                    {arith::ConstantIndexOp::create(b, loc, experts)}));
     auto dispatch = DispatchOp::create(
-        b, loc, RankedTensorType::get({len}, i32),
-        RankedTensorType::get({experts + 1}, i32), countsType,
-        route.getIndices(), b.getI64IntegerAttr(experts),
-        b.getI64IntegerAttr(tile));
+        b, loc, listType, offType, countsType, route.getIndices(),
+        b.getI64IntegerAttr(experts), b.getI64IntegerAttr(tile), dispatchInits);
 
     auto silu = EpilogueAttr::get(b.getContext(), Epilogue::silu_mul);
     auto none = EpilogueAttr::get(b.getContext(), Epilogue::none);
     auto ssmm = [&](Value w, Value in, Value list, Value offsets, Value scale,
                     int64_t topK, bool gather, EpilogueAttr epi, Type elt,
-                    int64_t rows, int64_t cols) -> Value {
+                    int64_t rows, Value rowsV, int64_t cols) -> Value {
       // The padding rows of every ssmm here are read by nobody: the W2 ssmm
       // and combine skip padding entries, and the shared expert's list has
       // none.
-      return SsmmOp::create(b, loc, RankedTensorType::get({rows, cols}, elt), w,
-                            in, list, offsets, scale, b.getI64IntegerAttr(topK),
+      auto type = RankedTensorType::get({rows, cols}, elt);
+      return SsmmOp::create(b, loc, type, w, /*storage=*/ValueRange(), in,
+                            list, offsets, scale, b.getI64IntegerAttr(topK),
                             gather ? b.getUnitAttr() : UnitAttr(), epi,
-                            KernelConfigAttr(), /*undef_padding=*/b.getUnitAttr())
+                            KernelConfigAttr(), /*undef_padding=*/b.getUnitAttr(),
+                            /*storage_type=*/TypeAttr(),
+                            emptyInit(b, loc, type, {rowsV, Value()}))
           .getResult();
     };
     Type elt = xType.getElementType();
     Value h = ssmm(op.getW13(), x, dispatch.getList(), dispatch.getOffsets(),
-                   Value(), k, /*gather=*/true, silu, elt, len, inter);
+                   Value(), k, /*gather=*/true, silu, elt, len, listLen, inter);
     Value rows = ssmm(op.getW2(), h, dispatch.getList(), dispatch.getOffsets(),
                       route.getWeights(), k, /*gather=*/false, none, f32, len,
-                      hidden);
-    Value y = CombineOp::create(b, loc, RankedTensorType::get({t, hidden}, f32),
-                                rows, dispatch.getList(), route.getWeights(),
-                                UnitAttr())
+                      listLen, hidden);
+    auto yType = RankedTensorType::get({t, hidden}, f32);
+    Value y = CombineOp::create(b, loc, yType, rows, dispatch.getList(),
+                                route.getWeights(), UnitAttr(),
+                                emptyInit(b, loc, yType, {tokens, Value()}))
                   .getResult();
 
     if (op.getSharedW13()) {
@@ -169,9 +205,9 @@ struct DecomposeMoe : OpRewritePattern<MoeOp> {
             tensor::YieldOp::create(nb, l, v);
           });
       Value hs = ssmm(op.getSharedW13(), x, all, Value(), Value(), 1,
-                      /*gather=*/true, silu, elt, t, s13.getRows() / 2);
+                      /*gather=*/true, silu, elt, t, tokens, s13.getRows() / 2);
       Value ys = ssmm(op.getSharedW2(), hs, all, Value(), Value(), 1,
-                      /*gather=*/false, none, f32, t, hidden);
+                      /*gather=*/false, none, f32, t, tokens, hidden);
       Value gate = op.getSharedGate()
                        ? matmulTransposedB(b, loc, x, op.getSharedGate())
                        : Value();

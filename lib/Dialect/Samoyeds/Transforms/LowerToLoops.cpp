@@ -124,7 +124,7 @@ Value toTensor(Builder &b, Type tensorType, Value mem) {
 /// Checks dim(`mem`, `d`) of a tensor of type `type` against `want` (a
 /// static size, or kDynamic with `wantV` its run-time value, or kDynamic and
 /// no value: nothing to check).
-void assertSize(Builder &b, Operation *op, Value mem, RankedTensorType type,
+void assertSize(Builder &b, Operation *op, Value mem, ShapedType type,
                 int64_t d, int64_t want, Value wantV, StringRef what) {
   if (!type.isDynamicDim(d) && !ShapedType::isDynamic(want))
     return;
@@ -379,7 +379,7 @@ LogicalResult Lowering::lowerRoute(RouteOp op) {
   Value t = dim(b, logits, 0);
   RankedTensorType wType = op.getWeights().getType(),
                    iType = op.getIndices().getType();
-  RankedTensorType lType = op.getLogits().getType();
+  ShapedType lType = op.getLogits().getType();
   // (C3) weights and indices have a row per token; (C4) bias one entry per
   // expert: where a side is dynamic, checked before anything is written.
   if (lType.isDynamicDim(0)) {
@@ -638,7 +638,7 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
   Value zero = cIdx(b, 0);
   Value len = dim(b, list, 0);
   RankedTensorType resType = op.getResult().getType();
-  RankedTensorType listType = op.getList().getType();
+  ShapedType listType = op.getList().getType();
   Type resElt = resType.getElementType();
   // (C3) without gather one input row per list entry; (C4) one result row
   // per list entry; (C2) E + 1 offsets: checked where a side is dynamic (the
@@ -790,7 +790,7 @@ LogicalResult Lowering::lowerCombine(CombineOp op) {
   Type resElt = resType.getElementType();
   // (C1) a row per list entry, (C3) the result is tokens x row width: where
   // a side is dynamic, checked before the loops index with the other.
-  RankedTensorType rowsType = op.getRows().getType(),
+  ShapedType rowsType = op.getRows().getType(),
                    wType = op.getWeights().getType();
   assertSize(b, op, rows, rowsType, 0, op.getList().getType().getDimSize(0),
              len, "the rows and the list length");
@@ -850,6 +850,16 @@ struct SamoyedsLowerToLoopsPass
       op.emitOpError() << "must be decomposed before samoyeds-lower-to-loops "
                           "(run samoyeds-decompose-moe first)";
       failed = true;
+    });
+    if (failed)
+      return signalPassFailure();
+    module.walk([&](DestinationStyleOpInterface op) {
+      if (isa<RouteOp, DispatchOp, SsmmOp, CombineOp>(op) &&
+          !op.hasPureTensorSemantics()) {
+        op->emitOpError() << "samoyeds-lower-to-loops lowers the tensor form; "
+                             "run it before bufferization";
+        failed = true;
+      }
     });
     if (failed)
       return signalPassFailure();

@@ -196,13 +196,15 @@ void raise(const Candidate &c, Value dense, Value packed) {
 
   Value init = op.getDpsInits()[0];
   auto oType = cast<RankedTensorType>(init.getType());
-  Value y = SsmmOp::create(
-                b, loc,
-                RankedTensorType::get({t, wType.getRows()},
-                                      oType.getElementType()),
-                pack, x, list, Value(), Value(), b.getI64IntegerAttr(1),
-                b.getUnitAttr(), EpilogueAttr::get(ctx, Epilogue::none),
-                KernelConfigAttr(), /*undef_padding=*/UnitAttr())
+  auto yType =
+      RankedTensorType::get({t, wType.getRows()}, oType.getElementType());
+  Value yInit = tensor::EmptyOp::create(b, loc, yType.getShape(),
+                                        yType.getElementType(), tDyn);
+  Value y = SsmmOp::create(b, loc, yType, pack, /*storage=*/ValueRange(), x,
+                           list, Value(), Value(), b.getI64IntegerAttr(1),
+                           b.getUnitAttr(), EpilogueAttr::get(ctx, Epilogue::none),
+                           KernelConfigAttr(), /*undef_padding=*/UnitAttr(),
+                           /*storage_type=*/TypeAttr(), yInit)
                 .getResult();
   if (loopOf(maps[2], 0) != c.q)
     y = transpose2D(b, loc, y);

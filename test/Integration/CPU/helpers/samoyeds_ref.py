@@ -421,6 +421,11 @@ class Function:
         self.emit(f"{names[0]}:{nresults} = {text}")
         return [f"{names[0]}#{i}" for i in range(nresults)]
 
+    def empty(self, ttype, sizes=()):
+        """tensor.empty of `ttype` (the `outs` init of a samoyeds op); `sizes`
+        are index values, one per dynamic dimension."""
+        return self.op(f"tensor.empty({', '.join(sizes)}) : {ttype}")
+
     def const(self, arr, elt):
         arr = np.asarray(arr)
         t = tensor_type(arr.shape, elt)

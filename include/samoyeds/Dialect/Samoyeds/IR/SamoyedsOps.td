@@ -3,6 +3,7 @@
 #define SAMOYEDS_OPS_TD
 
 include "samoyeds/Dialect/Samoyeds/IR/SamoyedsTypes.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
 
@@ -12,6 +13,21 @@ def Samoyeds_I32Tensor1D : RankedTensorOf<[I32], [HasAnyRankOfPred<[1]>], "1-D t
 def Samoyeds_I32Tensor2D : RankedTensorOf<[I32], [HasAnyRankOfPred<[2]>], "2-D tensor">;
 // Per-expert token counts (dispatch, moe): i64 is what torch counts in.
 def Samoyeds_CountsTensor : RankedTensorOf<[I32, I64], [HasAnyRankOfPred<[1]>], "1-D tensor">;
+// Operands of route, dispatch, ssmm and combine: a tensor (the tensor form) or
+// a memref (the memref form, after bufferization; any layout).
+class Samoyeds_Shaped<list<Type> elts, int rank, string what>
+    : AnyTypeOf<[RankedTensorOf<elts, [HasAnyRankOfPred<[rank]>]>, MemRefRankOf<elts, [rank]>],
+                what, "::mlir::ShapedType">;
+def Samoyeds_FloatShaped2D : Samoyeds_Shaped<[AnyFloat], 2, "2-D tensor or memref of floats">;
+def Samoyeds_FloatShaped1D : Samoyeds_Shaped<[AnyFloat], 1, "1-D tensor or memref of floats">;
+def Samoyeds_I32Shaped1D : Samoyeds_Shaped<[I32], 1, "1-D tensor or memref of i32">;
+def Samoyeds_I32Shaped2D : Samoyeds_Shaped<[I32], 2, "2-D tensor or memref of i32">;
+def Samoyeds_HalfShaped : AnyTypeOf<[RankedTensorOf<[F16, BF16]>, MemRefOf<[F16, BF16]>],
+    "ranked tensor or memref of f16 or bf16", "::mlir::ShapedType">;
+// The `outs` inits; their types are the result types (the tensor form) or
+// checked by the op's verifier (the memref form).
+def Samoyeds_Init : AnyTypeOf<[AnyRankedTensor, AnyMemRef], "ranked tensor or memref",
+                              "::mlir::ShapedType">;
 def Samoyeds_PackedWeight : Type<CPred<"::llvm::isa<::mlir::samoyeds::PackedType>($_self)">,
                                  "packed weight", "::mlir::samoyeds::PackedType">;
 
@@ -95,7 +111,10 @@ def Samoyeds_AssembleOp : Samoyeds_Op<"assemble", [Pure]> {
 // MoE ops
 //===----------------------------------------------------------------------===//
 
-def Samoyeds_RouteOp : Samoyeds_Op<"route", [Pure]> {
+def Samoyeds_RouteOp : Samoyeds_Op<"route", [AttrSizedOperandSegments,
+    AttrSizedResultSegments, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<ConditionallySpeculatable>]> {
   let summary = "Router: score, select top-k experts per token, compute routing weights";
   let description = [{
     For logits `L` of shape `T x E` (f32 recommended) and each token t:
@@ -122,30 +141,43 @@ def Samoyeds_RouteOp : Samoyeds_Op<"route", [Pure]> {
 
     Example:
     ```mlir
-    %w, %ids = samoyeds.route %logits {top_k = 2, renormalize}
+    %w, %ids = samoyeds.route %logits outs(%w0, %ids0 : tensor<?x2xf32>, tensor<?x2xi32>)
+                 {top_k = 2, renormalize}
                  : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
     ```
   }];
-  let arguments = (ins Samoyeds_FloatTensor2D:$logits,
-                       Optional<Samoyeds_FloatTensor1D>:$bias,
+  let arguments = (ins Samoyeds_FloatShaped2D:$logits,
+                       Optional<Samoyeds_FloatShaped1D>:$bias,
                        I64Attr:$top_k,
                        DefaultValuedAttr<Samoyeds_ScoringAttr, "::mlir::samoyeds::Scoring::softmax">:$scoring,
                        UnitAttr:$renormalize,
                        DefaultValuedAttr<I64Attr, "1">:$n_group,
                        DefaultValuedAttr<I64Attr, "1">:$topk_group,
-                       DefaultValuedAttr<F32Attr, "1.0f">:$scaling_factor);
-  let results = (outs Samoyeds_FloatTensor2D:$weights, Samoyeds_I32Tensor2D:$indices);
+                       DefaultValuedAttr<F32Attr, "1.0f">:$scaling_factor,
+                       Variadic<Samoyeds_Init>:$inits);
+  // None in the memref form.
+  let results = (outs Optional<Samoyeds_FloatTensor2D>:$weights,
+                      Optional<Samoyeds_I32Tensor2D>:$indices);
   let assemblyFormat = [{
-    $logits (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict `:` type($logits) `->`
-    type($weights) `,` type($indices)
+    $logits (`bias` `(` $bias^ `:` type($bias) `)`)? `outs` `(` $inits `:` type($inits) `)`
+    attr-dict `:` type($logits) (`->` type($weights)^ `,` type($indices))?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitsMutable(); }
+    /// The types of the weights and indices: those of the inits (the result
+    /// types in the tensor form).
+    ::mlir::ShapedType getWeightsType() { return ::llvm::cast<::mlir::ShapedType>(getInits()[0].getType()); }
+    ::mlir::ShapedType getIndicesType() { return ::llvm::cast<::mlir::ShapedType>(getInits()[1].getType()); }
   }];
   let hasVerifier = 1;
 }
 
 // Not Pure: an out-of-range expert id traps at run time, so the op must not be
 // speculated (hoisted out of a loop that may not run, or out of a branch).
-def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [NoMemoryEffect,
-    DeclareOpInterfaceMethods<ConditionallySpeculatable>]> {
+def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<ConditionallySpeculatable>, DestinationStyleOpInterface,
+    AttrSizedResultSegments]> {
   let summary = "Group the (token, slot) pairs by expert into tile-padded lists";
   let description = [{
     `indices` is the `T x k` expert choice of `samoyeds.route`. The flat id of
@@ -172,23 +204,41 @@ def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [NoMemoryEffect,
 
     Example:
     ```mlir
-    %list, %off = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+    %list, %off = samoyeds.dispatch %ids outs(%l0, %o0 : tensor<?xi32>, tensor<9xi32>)
+                    {num_experts = 8, tile = 64}
                     : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>
-    %l, %o, %counts = samoyeds.dispatch %ids {num_experts = 8, tile = 64}
+    %l, %o, %counts = samoyeds.dispatch %ids
+                        outs(%l0, %o0, %c0 : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>)
+                        {num_experts = 8, tile = 64}
                         : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
     ```
   }];
-  let arguments = (ins Samoyeds_I32Tensor2D:$indices, I64Attr:$num_experts, I64Attr:$tile);
-  let results = (outs Samoyeds_I32Tensor1D:$list, Samoyeds_I32Tensor1D:$offsets,
+  let arguments = (ins Samoyeds_I32Shaped2D:$indices, I64Attr:$num_experts, I64Attr:$tile,
+                       Variadic<Samoyeds_Init>:$inits);
+  // None in the memref form.
+  let results = (outs Optional<Samoyeds_I32Tensor1D>:$list,
+                      Optional<Samoyeds_I32Tensor1D>:$offsets,
                       Optional<Samoyeds_CountsTensor>:$counts);
   let assemblyFormat = [{
-    $indices attr-dict `:` type($indices) `->` type($list) `,` type($offsets)
-    (`,` type($counts)^)?
+    $indices `outs` `(` $inits `:` type($inits) `)` attr-dict `:` type($indices)
+    (`->` type($list)^ `,` type($offsets) (`,` type($counts)^)?)?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitsMutable(); }
+    /// The types of list, offsets and (when given) counts: those of the inits.
+    ::mlir::ShapedType getListType() { return ::llvm::cast<::mlir::ShapedType>(getInits()[0].getType()); }
+    ::mlir::ShapedType getOffsetsType() { return ::llvm::cast<::mlir::ShapedType>(getInits()[1].getType()); }
+    bool hasCounts() { return getInits().size() > 2; }
+    ::mlir::ShapedType getCountsType() {
+      return hasCounts() ? ::llvm::cast<::mlir::ShapedType>(getInits()[2].getType()) : ::mlir::ShapedType();
+    }
   }];
   let hasVerifier = 1;
 }
 
-def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
+def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [AttrSizedOperandSegments,
+    DestinationStyleOpInterface, DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<ConditionallySpeculatable>]> {
   let summary = "Dual-side sparse matmul: packed weight times routed tokens";
   let description = [{
     Computes, for every entry i of `list` (length L), the row
@@ -217,6 +267,17 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
     the list; (C4) the result is `L x R` (`L x R/2` for `silu_mul`, R even);
     (C5) top_k >= 1; (C6) scale is rank 2 with top_k columns.
 
+    Memref form (what one-shot bufferization makes of it; no result, the
+    result is written into the init's buffer): the weight is given as its
+    three storage buffers and `storage_type` is its packed type,
+    `samoyeds.ssmm storage(%v, %m, %r : ...), %x, %list ... outs(%y : memref<...>)
+    {...} : !samoyeds.packed<...>, memref<...>, memref<...>`. (C7) the tensor
+    form has a packed weight and no storage; the memref form three storage
+    memrefs of the shapes and element types of `storage_type`'s storage.
+    route, dispatch and combine have the same two forms (docs/dialect.md,
+    "Bufferization and the memref forms"); in both, (C0) operands and inits are
+    all tensors or all memrefs.
+
     `config`, when present, is the GPU kernel configuration
     (`#samoyeds.kernel_config`, set by `samoyeds-select-kernel-config`); the CPU
     lowering ignores it.
@@ -224,31 +285,42 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [Pure, AttrSizedOperandSegments]> {
     Example:
     ```mlir
     %h = samoyeds.ssmm %w13, %x, %list offsets(%off : tensor<9xi32>)
+           outs(%h0 : tensor<?x256xbf16>)
            {top_k = 2, gather, epilogue = #samoyeds.epilogue<silu_mul>}
            : !samoyeds.packed<8x512x256xbf16, #samoyeds.format<n = 1, m = 2, v = 128>>,
              tensor<?x256xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
     ```
   }];
-  let arguments = (ins Samoyeds_PackedWeight:$weight,
-                       RankedTensorOf<[F16, BF16]>:$input,
-                       Samoyeds_I32Tensor1D:$list,
-                       Optional<Samoyeds_I32Tensor1D>:$offsets,
-                       Optional<Samoyeds_FloatTensor2D>:$scale,
+  let arguments = (ins Optional<Samoyeds_PackedWeight>:$weight,
+                       Variadic<AnyMemRef>:$storage,
+                       Samoyeds_HalfShaped:$input,
+                       Samoyeds_I32Shaped1D:$list,
+                       Optional<Samoyeds_I32Shaped1D>:$offsets,
+                       Optional<Samoyeds_FloatShaped2D>:$scale,
                        DefaultValuedAttr<I64Attr, "1">:$top_k,
                        UnitAttr:$gather,
                        DefaultValuedAttr<Samoyeds_EpilogueAttr, "::mlir::samoyeds::Epilogue::none">:$epilogue,
                        OptionalAttr<Samoyeds_KernelConfigAttr>:$config,
-                       UnitAttr:$undef_padding);
-  let results = (outs Samoyeds_FloatTensor2D:$result);
-  let assemblyFormat = [{
-    $weight `,` $input `,` $list (`offsets` `(` $offsets^ `:` type($offsets) `)`)?
-    (`scale` `(` $scale^ `:` type($scale) `)`)? attr-dict `:` qualified(type($weight)) `,`
-    type($input) `,` type($list) `->` type($result)
+                       UnitAttr:$undef_padding,
+                       OptionalAttr<TypeAttrOf<Samoyeds_PackedType>>:$storage_type,
+                       Samoyeds_Init:$init);
+  // None in the memref form.
+  let results = (outs Optional<Samoyeds_FloatTensor2D>:$result);
+  let hasCustomAssemblyFormat = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+    /// The packed type of the weight: the weight's (tensor form) or the one
+    /// that the storage memrefs hold (memref form, `storage_type`).
+    ::mlir::samoyeds::PackedType getPackedType();
+    /// The result type: that of the init.
+    ::mlir::ShapedType getResultType() { return ::llvm::cast<::mlir::ShapedType>(getInit().getType()); }
   }];
   let hasVerifier = 1;
 }
 
-def Samoyeds_CombineOp : Samoyeds_Op<"combine", [Pure]> {
+def Samoyeds_CombineOp : Samoyeds_Op<"combine", [DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<ConditionallySpeculatable>]> {
   let summary = "Scatter-add expert outputs back to their tokens";
   let description = [{
     `out[t] = sum over entries i with list[i] = t * k + j (0 <= j < k) of
@@ -261,16 +333,23 @@ def Samoyeds_CombineOp : Samoyeds_Op<"combine", [Pure]> {
 
     Example:
     ```mlir
-    %y = samoyeds.combine %rows, %list, %w : tensor<?x256xf32>, tensor<?xi32>,
-           tensor<?x2xf32> -> tensor<?x256xf32>
+    %y = samoyeds.combine %rows, %list, %w outs(%y0 : tensor<?x256xf32>)
+           : tensor<?x256xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x256xf32>
     ```
   }];
-  let arguments = (ins Samoyeds_FloatTensor2D:$rows, Samoyeds_I32Tensor1D:$list,
-                       Samoyeds_FloatTensor2D:$weights, UnitAttr:$weighted);
-  let results = (outs Samoyeds_FloatTensor2D:$result);
+  let arguments = (ins Samoyeds_FloatShaped2D:$rows, Samoyeds_I32Shaped1D:$list,
+                       Samoyeds_FloatShaped2D:$weights, UnitAttr:$weighted,
+                       Samoyeds_Init:$init);
+  // None in the memref form.
+  let results = (outs Optional<Samoyeds_FloatTensor2D>:$result);
   let assemblyFormat = [{
-    $rows `,` $list `,` $weights attr-dict `:` type($rows) `,` type($list) `,`
-    type($weights) `->` type($result)
+    $rows `,` $list `,` $weights `outs` `(` $init `:` type($init) `)` attr-dict `:`
+    type($rows) `,` type($list) `,` type($weights) (`->` type($result)^)?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+    /// The result type: that of the init.
+    ::mlir::ShapedType getResultType() { return ::llvm::cast<::mlir::ShapedType>(getInit().getType()); }
   }];
   let hasVerifier = 1;
 }

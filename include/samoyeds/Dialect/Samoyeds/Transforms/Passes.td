@@ -10,12 +10,15 @@ def SamoyedsDecomposeMoe : Pass<"samoyeds-decompose-moe"> {
     Each `samoyeds.moe` becomes:
     ```mlir
     %logits      = linalg.generic (x · gate_weight^T, f32)
-    %w, %ids     = samoyeds.route %logits [bias(...)] {routing attributes}
-    %list, %off  = samoyeds.dispatch %ids {num_experts = E, tile = tile}
-    %h           = samoyeds.ssmm %w13, %x, %list offsets(%off) {gather, top_k, epilogue = silu_mul}
-    %rows        = samoyeds.ssmm %w2, %h, %list offsets(%off) scale(%w) {top_k}   (f32)
-    %y           = samoyeds.combine %rows, %list, %w
+    %w, %ids     = samoyeds.route %logits [bias(...)] outs(...) {routing attributes}
+    %list, %off  = samoyeds.dispatch %ids outs(...) {num_experts = E, tile = tile}
+    %h           = samoyeds.ssmm %w13, %x, %list offsets(%off) outs(...)
+                     {gather, top_k, epilogue = silu_mul}
+    %rows        = samoyeds.ssmm %w2, %h, %list offsets(%off) scale(%w) outs(...) {top_k}  (f32)
+    %y           = samoyeds.combine %rows, %list, %w outs(...)
     ```
+    Every `outs` init is a `tensor.empty` of the result's type, its dynamic sizes
+    `T` (`tensor.dim` of the input) and `L = T*k + E*(tile-1)`.
     plus, with shared experts, two ssmm over all tokens (the list is `0..T-1`) whose
     result is scaled by `sigmoid(x · shared_gate)` when given and added to `%y`, and a
     final conversion to the result element type. H is kept in the input element type,
@@ -116,7 +119,8 @@ def SamoyedsRaiseSparseMatmul
     %p = samoyeds.pack %wd : tensor<256x512xf16>
            -> !samoyeds.packed<256x512xf16, #samoyeds.format<n = 1, m = 1, v = 128>>
     %l = tensor.generate %t { ... index_cast ... } : tensor<?xi32>
-    %y = samoyeds.ssmm %p, %x, %l {gather} : ... -> tensor<?x256xf32>
+    %y0 = tensor.empty(%t) : tensor<?x256xf32>
+    %y = samoyeds.ssmm %p, %x, %l outs(%y0 : tensor<?x256xf32>) {gather} : ... -> tensor<?x256xf32>
     ```
   }];
   let options = [
