@@ -162,7 +162,6 @@ public:
     halves = s.silu ? 2 : 1;
     units = streamUnits(s);
     tt = s.streamTokens;
-    unroll = streamUnroll(s);
     elt = s.inputElt;
   }
 
@@ -360,7 +359,8 @@ private:
 
   const KernelSpec &s;
   const StreamArgs &a;
-  int64_t n, m, v, chunks, halves, units, tt, unroll;
+  int64_t n, m, v, chunks, halves, units, tt;
+  static constexpr int64_t unroll = kStreamUnroll;
   Type elt;
   Value lane, laneI32, u;
 };
@@ -370,10 +370,6 @@ private:
 int64_t mlir::samoyeds::gpukernels::streamUnits(const KernelSpec &s) {
   int64_t groups = s.weight.getCondensedRows() / s.weight.getFormat().getN();
   return s.silu ? groups / 2 : groups;
-}
-
-int64_t mlir::samoyeds::gpukernels::streamUnroll(const KernelSpec &) {
-  return kStreamUnroll;
 }
 
 std::string mlir::samoyeds::gpukernels::streamKernelName(const KernelSpec &s) {

@@ -8,7 +8,7 @@
 // - a warp per unit: the N condensed rows of one row group (and, with
 //   silu_mul, those of its up group), its lanes along K, 16 logical columns
 //   (one 16-byte load of values and one metadata word per row) per lane and
-//   step, streamUnroll steps of loads in flight;
+//   step, kStreamUnroll steps of loads in flight;
 // - block y takes the y-th expert with a non-empty segment (a ballot over the
 //   offsets, per warp), and walks its segment in windows of 32 entries and
 //   chunks of `streamTokens` entries; a chunk without a routed entry costs
@@ -40,8 +40,6 @@ namespace gpukernels {
 /// the other way, 35.3 against 40.1: docs/results/h200-2026-12-03-stream).
 constexpr int64_t kStreamWarps = 8, kStreamUnroll = 2;
 
-/// The K steps (of 32 x 16 columns) a lane issues together for `s`.
-int64_t streamUnroll(const KernelSpec &s);
 
 /// The units of one expert: row groups (of the gate half with silu_mul).
 int64_t streamUnits(const KernelSpec &s);

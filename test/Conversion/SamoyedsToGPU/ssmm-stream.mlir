@@ -97,7 +97,7 @@ func.func @shared(%x: tensor<?x512xf16>, %l: tensor<?xi32>,
 // -----
 
 // A one-row unit (W2: 1:2 rows, no silu_mul) issues 2 steps of weight loads
-// together (streamUnroll): C = 1024 is 64 chunks, one trip of 2 steps of 32
+// together (kStreamUnroll): C = 1024 is 64 chunks, one trip of 2 steps of 32
 // lanes; the loop body holds 2 loads of the weight.
 #f = #samoyeds.format<n = 1, m = 2, v = 128>
 // CHECK-LABEL: gpu.func @ssmm_8_256_1024_bf16_n1m2v128_scale_of32_stream2(
