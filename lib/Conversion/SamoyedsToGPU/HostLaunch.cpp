@@ -150,6 +150,9 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   HostMath h{hb, loc};
   const KernelSpec &main = kernels.front().spec;
   int64_t experts = main.weight.hasExpertDim() ? main.weight.getNumExperts() : 1;
+  // The list is a dispatch's over the weight's experts: its segments with
+  // entries are those of experts with routed pairs.
+  bool dispatched = main.weight.hasExpertDim() && op.getList().getDefiningOp<DispatchOp>();
   // With a stream kernel a call runs it alone when its pairs are few; the
   // tiled kernels' grids are then empty.
   Value useStream;
@@ -189,7 +192,6 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
     if (useStream)
       gy = h.select(useStream, h.c(0), gy);
     gys.push_back(gy);
-    bool dispatched = k.spec.weight.hasExpertDim() && op.getList().getDefiningOp<DispatchOp>();
     plans.push_back(split ? std::optional<SplitPlan>(planSplits(h, k.spec, target,
                                                                 buffers.pairs, tiles, bound,
                                                                 dispatched))
@@ -235,9 +237,7 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   if (stream) {
     // Block y takes the y-th expert with a non-empty segment: of a dispatch
     // list those are the experts with routed pairs, at most min(E, pairs).
-    Value slots = h.c(experts);
-    if (main.weight.hasExpertDim() && op.getList().getDefiningOp<DispatchOp>())
-      slots = h.min(slots, buffers.pairs);
+    Value slots = dispatched ? h.min(h.c(experts), buffers.pairs) : h.c(experts);
     Value gy = h.select(useStream, slots, h.c(0));
     int64_t gx = (streamUnits(stream->spec) + kStreamWarps - 1) / kStreamWarps;
     Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(0));
