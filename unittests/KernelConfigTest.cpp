@@ -410,6 +410,57 @@ TEST(Wgmma, HeuristicAndChecks) {
   EXPECT_EQ(c.bPitch(), 128);
 }
 
+// The warp-specialised schedule (docs/kernel.md, section 17): a producer
+// warpgroup of 128 threads beside the MMA warpgroups, which alone copies a
+// stage; 16 bytes of mbarriers per stage; wgmma_sp only; chosen Grid.
+TEST(Wgmma, WarpSpecialized) {
+  TargetInfo h = target("sm_90a");
+  KernelConfig o = chosen();
+  o.family = Family::WgmmaSp;
+  o.schedule = Schedule::WarpSpecialized;
+  KernelConfig c = selectConfig(plain(14336, 4096), h, o);
+  EXPECT_EQ(c.schedule, Schedule::WarpSpecialized);
+  EXPECT_EQ(c.tag(), "t16x64x8x1s4k128_ws_wgmma");
+  EXPECT_EQ(c.threads(), 256);
+  EXPECT_EQ(c.copyThreads(), 128);
+  EXPECT_EQ(c.blockThreads(), 384);
+  EXPECT_EQ(c.smemBytes(), 4 * 34816 + 4 * 16 + 1024);
+  EXPECT_EQ(checkConfig(plain(14336, 4096), h, c), "");
+  // One warpgroup of MMAs: 256 threads in all, the copies still on 128.
+  KernelConfig one = c;
+  one.warpsM = 4;
+  EXPECT_EQ(one.blockThreads(), 256);
+  EXPECT_EQ(one.copyThreads(), 128);
+  // The copy split is checked against the producer's 128 threads: N = 8
+  // with block-k 32 has 8 x 32 / 8 = 32 token chunks a stage.
+  KernelConfig tiny = c;
+  tiny.warpN = 8;
+  tiny.blockK = 32;
+  EXPECT_EQ(checkConfig(plain(14336, 4096, 1, 2, 128), h, tiny),
+            "the block tile (128x8) does not split evenly over 128 threads for the "
+            "asynchronous copies");
+  // Not for mma_sp, and Auto must be resolved.
+  KernelConfig m = c;
+  m.family = Family::MmaSp;
+  EXPECT_EQ(checkConfig(plain(14336, 4096), h, m),
+            "the warp_specialized schedule needs the wgmma_sp kernel family");
+  KernelConfig a = c;
+  a.schedule = Schedule::Auto;
+  EXPECT_EQ(checkConfig(plain(14336, 4096), h, a),
+            "the schedule must be chosen (grid or warp_specialized)");
+  // Chosen (Auto) is Grid for both families, and an override disables the
+  // table (14336x4096's entry is an mma_sp one).
+  KernelConfig auto0 = chosen();
+  auto0.schedule = Schedule::Auto;
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, auto0).schedule, Schedule::Grid);
+  auto0.family = Family::WgmmaSp;
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, auto0).schedule, Schedule::Grid);
+  KernelConfig autoWs = chosen();
+  autoWs.family = Family::Auto;
+  autoWs.schedule = Schedule::WarpSpecialized;
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, autoWs).family, Family::WgmmaSp);
+}
+
 // The family choice (Family::Auto, what the passes' default option gives):
 // wgmma_sp on sm_90a when experts * row tiles >= SMs / 2 (66 on sm_90a) and
 // no tiling is overridden; its decode kernel is the mma_sp one.

@@ -60,9 +60,11 @@ MIN_SM, MAX_SM = 80, 90
 PIPELINE_INT_OPTIONS = ("block-k", "decode-tile", "min-blocks-per-sm", "split-k", "stages",
                         "stream-tokens", "warp-m", "warp-n", "warps-m", "warps-n")
 MAX_OPTION_VALUE = 4096
-# The one word-valued option: the MMA instruction family (docs/kernel.md,
-# section 15); left out, the compiler chooses.
-PIPELINE_WORD_OPTIONS = {"family": ("mma_sp", "wgmma_sp")}
+# The word-valued options: the MMA instruction family (docs/kernel.md,
+# section 15) and the wgmma_sp kernel's schedule (section 17); left out, the
+# compiler chooses.
+PIPELINE_WORD_OPTIONS = {"family": ("mma_sp", "wgmma_sp"),
+                         "schedule": ("grid", "warp_specialized")}
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 

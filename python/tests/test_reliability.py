@@ -60,6 +60,7 @@ def test_pipeline_options():
     assert normalize_pipeline_options({"stages": 3, "warps-n": "2"}) == "stages=3 warps-n=2"
     assert normalize_pipeline_options("family=wgmma_sp stages=2") == "family=wgmma_sp stages=2"
     assert normalize_pipeline_options({"family": "mma_sp"}) == "family=mma_sp"
+    assert normalize_pipeline_options({"schedule": "warp_specialized"}) == "schedule=warp_specialized"
     # The one negative value: no stream kernel (docs/kernel.md section 16).
     assert normalize_pipeline_options("stream-tokens=-1") == "stream-tokens=-1"
     assert normalize_pipeline_options({"stream-tokens": -1}) == "stream-tokens=-1"
@@ -85,7 +86,9 @@ def test_pipeline_options():
     ("bogus=1", "unknown pipeline option 'bogus'"),
     ("family=wmma", "must be one of mma_sp, wgmma_sp"),
     ({"family": 1}, "must be one of mma_sp, wgmma_sp"),
-    ("family=mma_sp family=wgmma_sp", "given twice")])
+    ("family=mma_sp family=wgmma_sp", "given twice"),
+    ("schedule=pingpong", "must be one of grid, warp_specialized"),
+    ("schedule=grid schedule=grid", "given twice")])
 def test_pipeline_options_rejected(opts, msg):
     with pytest.raises(OptionError, match=msg):
         normalize_pipeline_options(opts)

@@ -116,8 +116,10 @@ void validateOptions() {
   llvm::SplitString(pipelineOptions, tokens);
   for (llvm::StringRef tok : tokens) {
     auto [key, val] = tok.split('=');
-    // The one word-valued option: the MMA instruction family.
+    // The word-valued options: the MMA instruction family and the schedule.
     if (key == "family" && (val == "mma_sp" || val == "wgmma_sp"))
+      continue;
+    if (key == "schedule" && (val == "grid" || val == "warp_specialized"))
       continue;
     // The one negative value: no stream kernel.
     if (key == "stream-tokens" && val == "-1")
@@ -127,7 +129,8 @@ void validateOptions() {
     if (!known || !hasEq || !llvm::Regex("^[0-9]+$").match(val))
       fail("--pipeline-options: " + quoted(tok) + " is not one of " +
            llvm::join(llvm::ArrayRef(kPipelineIntOptions), ", ") +
-           " = a non-negative integer, stream-tokens = -1, or family = mma_sp or wgmma_sp");
+           " = a non-negative integer, stream-tokens = -1, family = mma_sp or wgmma_sp, "
+           "or schedule = grid or warp_specialized");
   }
 }
 

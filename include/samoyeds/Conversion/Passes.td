@@ -39,6 +39,11 @@ def SamoyedsSelectKernelConfig
            "Override: MMA instruction family, mma_sp or wgmma_sp (sm_90a) "
            "(empty: chosen: wgmma_sp on sm_90a where the row tiles alone half "
            "fill the chip and no tiling option is set, else mma_sp)">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"\"",
+           "Override: how a wgmma_sp kernel's block runs its tile, grid (every "
+           "thread copies and multiplies) or warp_specialized (a producer "
+           "warpgroup copies into an mbarrier ring, the others multiply); "
+           "empty: chosen (grid)">,
     Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
            "Override: condensed weight rows per warp (0: chosen)">,
     Option<"warpN", "warp-n", "int64_t", /*default=*/"0",
@@ -108,6 +113,11 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
            "Override: MMA instruction family, mma_sp or wgmma_sp (sm_90a) "
            "(empty: chosen: wgmma_sp on sm_90a where the row tiles alone half "
            "fill the chip and no tiling option is set, else mma_sp)">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"\"",
+           "Override: how a wgmma_sp kernel's block runs its tile, grid (every "
+           "thread copies and multiplies) or warp_specialized (a producer "
+           "warpgroup copies into an mbarrier ring, the others multiply); "
+           "empty: chosen (grid)">,
     Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
            "Override, for ssmm ops without a config attribute: condensed weight "
            "rows per warp (multiple of 16; of 32 for silu_mul); 0: chosen (the "

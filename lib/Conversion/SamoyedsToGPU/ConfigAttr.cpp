@@ -32,8 +32,11 @@ sg::KernelConfig gpukernels::fromAttr(KernelConfigAttr a) {
   c.stages = a.getStages();
   c.blockK = a.getBlockK();
   c.splitK = a.getSplitK();
-  c.schedule = a.getSchedule() == KernelSchedule::persistent ? sg::Schedule::Persistent
-                                                              : sg::Schedule::Grid;
+  switch (a.getSchedule()) {
+  case KernelSchedule::grid: c.schedule = sg::Schedule::Grid; break;
+  case KernelSchedule::persistent: c.schedule = sg::Schedule::Persistent; break;
+  case KernelSchedule::warp_specialized: c.schedule = sg::Schedule::WarpSpecialized; break;
+  }
   c.decodeTile = a.getDecodeTile();
   c.streamTokens = a.getStreamTokens();
   return c;
@@ -43,8 +46,9 @@ KernelConfigAttr gpukernels::toAttr(MLIRContext *ctx, const sg::KernelConfig &c)
   return KernelConfigAttr::get(
       ctx, c.family == sg::Family::WgmmaSp ? KernelFamily::wgmma_sp : KernelFamily::mma_sp,
       c.warpM, c.warpN, c.warpsM, c.warpsN, c.stages, c.blockK, c.splitK,
-      c.schedule == sg::Schedule::Persistent ? KernelSchedule::persistent
-                                             : KernelSchedule::grid,
+      c.schedule == sg::Schedule::Persistent        ? KernelSchedule::persistent
+      : c.schedule == sg::Schedule::WarpSpecialized ? KernelSchedule::warp_specialized
+                                                    : KernelSchedule::grid,
       c.decodeTile, c.streamTokens);
 }
 
@@ -67,6 +71,19 @@ FailureOr<sg::Family> gpukernels::parseFamilyOption(Operation *where, StringRef 
     return sg::Family::WgmmaSp;
   where->emitError() << pass << ": family '" << family
                      << "' is not one of mma_sp, wgmma_sp";
+  return failure();
+}
+
+FailureOr<sg::Schedule> gpukernels::parseScheduleOption(Operation *where, StringRef pass,
+                                                        StringRef schedule) {
+  if (schedule.empty())
+    return sg::Schedule::Auto;
+  if (schedule == "grid")
+    return sg::Schedule::Grid;
+  if (schedule == "warp_specialized")
+    return sg::Schedule::WarpSpecialized;
+  where->emitError() << pass << ": schedule '" << schedule
+                     << "' is not one of grid, warp_specialized";
   return failure();
 }
 

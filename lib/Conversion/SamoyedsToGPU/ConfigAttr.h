@@ -28,9 +28,12 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
                                                   int64_t decodeTile,
                                                   int64_t streamTokens,
                                                   ::samoyeds::gpu::Family family =
-                                                      ::samoyeds::gpu::Family::Auto) {
+                                                      ::samoyeds::gpu::Family::Auto,
+                                                  ::samoyeds::gpu::Schedule schedule =
+                                                      ::samoyeds::gpu::Schedule::Auto) {
   ::samoyeds::gpu::KernelConfig c;
   c.family = family;
+  c.schedule = schedule;
   c.warpM = warpM;
   c.warpN = warpN;
   c.warpsM = warpsM;
@@ -47,6 +50,11 @@ inline ::samoyeds::gpu::KernelConfig tileOverrides(int64_t warpM, int64_t warpN,
 /// and "wgmma_sp" are overrides; anything else is a diagnostic on `where`.
 FailureOr<::samoyeds::gpu::Family> parseFamilyOption(Operation *where, StringRef pass,
                                                       StringRef family);
+
+/// The `schedule` option: "" is chosen (Schedule::Auto), "grid" and
+/// "warp_specialized" are overrides; anything else is a diagnostic.
+FailureOr<::samoyeds::gpu::Schedule> parseScheduleOption(Operation *where, StringRef pass,
+                                                         StringRef schedule);
 
 /// The chip's facts, or a diagnostic on `where` (prefixed by `pass`).
 std::optional<::samoyeds::gpu::TargetInfo> lookupTarget(Operation *where, StringRef pass,

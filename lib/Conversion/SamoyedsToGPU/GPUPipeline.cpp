@@ -61,6 +61,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<std::string> family{*this, "family",
                                           llvm::cl::desc("see convert-samoyeds-to-gpu"),
                                           llvm::cl::init("")};
+  PassOptions::Option<std::string> schedule{*this, "schedule",
+                                            llvm::cl::desc("see convert-samoyeds-to-gpu"),
+                                            llvm::cl::init("")};
   PassOptions::Option<int64_t> minBlocksPerSM{
       *this, "min-blocks-per-sm", llvm::cl::desc("see convert-samoyeds-to-gpu"),
       llvm::cl::init(0)};
@@ -82,6 +85,7 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   selectOpts.decodeTile = opts.decodeTile;
   selectOpts.streamTokens = opts.streamTokens;
   selectOpts.family = opts.family;
+  selectOpts.schedule = opts.schedule;
   pm.addPass(mlir::samoyeds::createSamoyedsSelectKernelConfig(selectOpts));
   mlir::samoyeds::ConvertSamoyedsToGPUOptions conv;
   conv.chip = opts.chip;

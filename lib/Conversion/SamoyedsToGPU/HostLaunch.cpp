@@ -231,7 +231,7 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
     Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(s.smemBytes()));
     // No guard for an empty list (gy = 0) either: an empty grid.
     gpu::LaunchFuncOp::create(hb, loc, k.fn, gpu::KernelDim3{h.c(rowTiles), gys[i], gz},
-                              gpu::KernelDim3{h.c(s.threads()), h.c(1), h.c(1)}, smem,
+                              gpu::KernelDim3{h.c(s.blockThreads()), h.c(1), h.c(1)}, smem,
                               args);
   }
   if (stream) {

@@ -21,6 +21,8 @@ std::string KernelConfig::tag() const {
     s += "_sk" + std::to_string(splitK);
   if (schedule == Schedule::Persistent)
     s += "_persistent";
+  if (schedule == Schedule::WarpSpecialized)
+    s += "_ws";
   if (family == Family::WgmmaSp)
     s += "_wgmma";
   return s;
@@ -32,6 +34,8 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
   int64_t n = p.n, m = p.m, v = p.v;
   if (c.family == Family::Auto)
     return "the kernel family must be chosen (mma_sp or wgmma_sp)";
+  if (c.schedule == Schedule::Auto)
+    return "the schedule must be chosen (grid or warp_specialized)";
   bool wgmma = c.family == Family::WgmmaSp;
   if (wgmma) {
     if (!t.hasWgmmaSp) {
@@ -41,7 +45,7 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
     if (c.splitK != 1)
       return "split-k (" + std::to_string(c.splitK) +
              ") must be 1 with the wgmma_sp kernel family (not supported yet)";
-    if (c.schedule != Schedule::Grid)
+    if (c.schedule == Schedule::Persistent)
       return "the persistent schedule is not supported by the wgmma_sp kernel yet";
     int64_t wantM = p.silu ? 32 : 16;
     if (c.warpM != wantM || c.warpsN != 1 ||
@@ -62,8 +66,10 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
     os << "split-k (" << c.splitK << ") must be in [1, " << kMaxSplitK << "]";
     return os.str();
   }
-  if (c.schedule != Schedule::Grid)
-    return "the persistent schedule is not supported by the mma_sp kernel";
+  if (!wgmma && c.schedule != Schedule::Grid)
+    return c.schedule == Schedule::Persistent
+               ? "the persistent schedule is not supported by the mma_sp kernel"
+               : "the warp_specialized schedule needs the wgmma_sp kernel family";
   if (c.streamTokens < 0 || c.streamTokens > kMaxStreamTokens) {
     os << "stream-tokens (" << c.streamTokens << ") must be in [0, " << kMaxStreamTokens
        << "]";
@@ -81,7 +87,7 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
   }
   // Bounds first: every product below then stays far inside 64 bits.
   if (c.warpsM < 1 || c.warpsN < 1 || c.warpsM > 32 || c.warpsN > 32 ||
-      c.threads() > t.maxThreadsPerBlock) {
+      c.blockThreads() > t.maxThreadsPerBlock) {
     os << "warps-m (" << c.warpsM << ") and warps-n (" << c.warpsN
        << ") must be >= 1, with at most 32 warps in all";
     return os.str();
@@ -136,10 +142,11 @@ std::string samoyeds::gpu::checkConfig(const SsmmProblem &p, const TargetInfo &t
     return os.str();
   }
   int64_t aChunks = c.blockM() * c.blockK / 16, bChunks = c.blockN() * c.blockK / 8;
-  if (aChunks % c.threads() || bChunks % c.threads() ||
-      (c.blockM() > c.threads() && c.blockM() % c.threads())) {
+  int64_t copiers = c.copyThreads();
+  if (aChunks % copiers || bChunks % copiers ||
+      (c.blockM() > copiers && c.blockM() % copiers)) {
     os << "the block tile (" << c.blockM() << "x" << c.blockN()
-       << ") does not split evenly over " << c.threads()
+       << ") does not split evenly over " << copiers
        << " threads for the asynchronous copies";
     return os.str();
   }
@@ -279,6 +286,8 @@ KernelConfig heuristicWgmmaConfig(const SsmmProblem &p, const TargetInfo &t,
       --c.stages;
   }
   if (!c.splitK) c.splitK = 1;
+  // Grid until the warp-specialised kernel is measured faster (section 17).
+  if (c.schedule == Schedule::Auto) c.schedule = Schedule::Grid;
   c.decodeTile = decodeTileFor(p, t, c, c.decodeTile);
   return c;
 }
@@ -294,6 +303,10 @@ KernelConfig mmaChoice(const SsmmProblem &p, const TargetInfo &t, KernelConfig o
 KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetInfo &t,
                                             KernelConfig o) {
   o.streamTokens = std::max<int64_t>(o.streamTokens, 0); // -1 (none) is selectConfig's
+  // The warp-specialised schedule exists for wgmma_sp alone: asking for it
+  // picks the family.
+  if (o.family == Family::Auto && o.schedule == Schedule::WarpSpecialized && t.hasWgmmaSp)
+    o.family = Family::WgmmaSp;
   if (o.family == Family::Auto) {
     // wgmma_sp where it can run and fills the chip without split-K; tiling
     // overrides are read in the mma_sp family's terms.
@@ -314,6 +327,7 @@ KernelConfig samoyeds::gpu::heuristicConfig(const SsmmProblem &p, const TargetIn
   if (o.family == Family::WgmmaSp)
     return heuristicWgmmaConfig(p, t, o);
   KernelConfig c = o;
+  if (c.schedule == Schedule::Auto) c.schedule = Schedule::Grid;
   if (!c.warpN) c.warpN = 32;
   if (!c.warpsN) c.warpsN = 2;
   if (!c.stages) c.stages = 4;
@@ -412,7 +426,7 @@ KernelConfig samoyeds::gpu::selectConfig(const SsmmProblem &p, const TargetInfo 
   // split-k alone is not a tiling override: it applies to a table entry too.
   bool anyOverride = o.warpM || o.warpN || o.warpsM || o.warpsN || o.stages ||
                      o.blockK || o.family == Family::WgmmaSp ||
-                     o.schedule != Schedule::Grid;
+                     (o.schedule != Schedule::Grid && o.schedule != Schedule::Auto);
   if (!anyOverride)
     if (std::optional<KernelConfig> c = tableConfig(p, t)) {
       // The table's entries are mma_sp ones, measured against the mma_sp

@@ -136,11 +136,13 @@ struct ConvertSamoyedsToGPUPass
     // table/heuristic with this pass's options as overrides.
     FailureOr<::samoyeds::gpu::Family> fam =
         parseFamilyOption(op, "convert-samoyeds-to-gpu", family);
-    if (failed(fam))
+    FailureOr<::samoyeds::gpu::Schedule> sched =
+        parseScheduleOption(op, "convert-samoyeds-to-gpu", schedule);
+    if (failed(fam) || failed(sched))
       return failure();
     FailureOr<::samoyeds::gpu::KernelConfig> config = resolveConfig(
         op, target, tileOverrides(warpM, warpN, warpsM, warpsN, stages, blockK,
-                                  splitK, decodeTile, streamTokens, *fam));
+                                  splitK, decodeTile, streamTokens, *fam, *sched));
     if (failed(config))
       return failure();
     s.tiling() = *config;
@@ -166,7 +168,7 @@ struct ConvertSamoyedsToGPUPass
     auto kernel = [&](const KernelSpec &ks) {
       return getOrCreateKernel(
           gpuModule, op.getLoc(), ks.name(), kernelArgTypes(buffers, ks),
-          ArrayRef<int32_t>{int32_t(ks.threads()), 1, 1},
+          ArrayRef<int32_t>{int32_t(ks.blockThreads()), 1, 1},
           [&](ImplicitLocOpBuilder &ib, gpu::GPUFuncOp f) {
             if (ks.family == ::samoyeds::gpu::Family::WgmmaSp)
               buildWgmmaSpKernel(ib, ks, f);

@@ -108,10 +108,13 @@ struct SelectKernelConfigPass
       return signalPassFailure();
     FailureOr<sg::Family> fam =
         gpukernels::parseFamilyOption(module, "samoyeds-select-kernel-config", family);
-    if (failed(fam))
+    FailureOr<sg::Schedule> sched =
+        gpukernels::parseScheduleOption(module, "samoyeds-select-kernel-config", schedule);
+    if (failed(fam) || failed(sched))
       return signalPassFailure();
     sg::KernelConfig overrides = gpukernels::tileOverrides(
-        warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile, streamTokens, *fam);
+        warpM, warpN, warpsM, warpsN, stages, blockK, splitK, decodeTile, streamTokens, *fam,
+        *sched);
     bool failed = false;
     // The dispatch retiling re-types tensors: the pass runs before
     // bufferization.

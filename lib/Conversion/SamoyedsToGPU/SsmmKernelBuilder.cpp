@@ -30,14 +30,15 @@ void SsmmKernelBuilder::issueMetadata(Value kt, Value stage) {
         withExpert(tile.expert, {globalRow(b, s, bx, row), gcol}),
         b.getIndexAttr(metaLayout.wordsPerRow()), Value(), UnitAttr());
   };
-  if (s.blockM() >= s.threads()) {
-    for (int64_t q = 0; q < s.blockM() / s.threads(); ++q)
-      metaCopy(add(b, tid, cIdx(b, q * s.threads())));
+  int64_t copiers = s.copyThreads();
+  if (s.blockM() >= copiers) {
+    for (int64_t q = 0; q < s.blockM() / copiers; ++q)
+      metaCopy(add(b, copyTid, cIdx(b, q * copiers)));
   } else {
-    auto ifOp = scf::IfOp::create(b, ult(b, tid, cIdx(b, s.blockM())), false);
+    auto ifOp = scf::IfOp::create(b, ult(b, copyTid, cIdx(b, s.blockM())), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    metaCopy(tid);
+    metaCopy(copyTid);
   }
 }
 
@@ -71,6 +72,10 @@ void SsmmKernelBuilder::build(gpu::GPUFuncOp fn) {
   g = divu(b, lane, 4);
   t = remu(b, lane, 4);
   layout = std::make_unique<MmaSpM16N8Layout>(s, wm, wn, g, t);
+  // Warp-specialised, the producer warpgroup's threads copy; every thread
+  // computes the copy indices of its place in a warpgroup, so that the
+  // block's OR of their validity below covers all token rows.
+  copyTid = s.warpSpecialized() ? remu(b, tid, s.copyThreads()) : tid;
 
   // Shared memory: one dynamic buffer, carved by the family into its rings.
   auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
@@ -148,46 +153,23 @@ void SsmmKernelBuilder::build(gpu::GPUFuncOp fn) {
     auto direct = scf::IfOp::create(b, epilogue, /*withElse=*/false);
     b.setInsertionPointToStart(direct.thenBlock());
   }
+  if (Value mma = mmaThread()) {
+    // Only the MMA threads hold accumulators and store them.
+    auto ifOp = scf::IfOp::create(b, mma, /*withElse=*/false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+  }
   emitEpilogue(b, s, *layout, tile, list, scale, out, acc);
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b);
 }
 
-SmallVector<Value>
-SsmmKernelBuilder::mainLoop(std::optional<std::pair<Value, Value>> range) {
-  auto f = s.weight.getFormat();
-  int64_t cols = s.weight.getCols();
-  int64_t kTiles = cols / s.blockK, tilesPerSlice = f.getV() / s.blockK;
-  int64_t slices = cols / f.getV();
-  int64_t mT = s.mTiles(), nT = s.nTiles(), m = f.getM();
+void SsmmKernelBuilder::pipelinePrologue(Value kBegin, Value kEnd, bool split) {
   Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
-
-  // A tile holding only padding issues no copies and no MMAs: the else
-  // branch yields zero accumulators for the epilogue.
-  auto accType0 = VectorType::get({2, 2}, b.getF32Type());
-  auto work = scf::IfOp::create(
-      b, SmallVector<Type>(layout->numFragments(), accType0),
-      tileHasWork(b, tile), /*withElse=*/true);
-  b.setInsertionPointToStart(work.elseBlock());
-  {
-    Value z = arith::ConstantOp::create(
-        b, accType0, DenseElementsAttr::get(accType0, b.getF32FloatAttr(0.0f)));
-    scf::YieldOp::create(b, SmallVector<Value>(layout->numFragments(), z));
-  }
-  b.setInsertionPointToStart(work.thenBlock());
-
-  // The K tiles this block runs: all of them, or those of its split's
-  // slices (SplitK.h). Without a split the bounds are constants, and the
-  // prologue's guards fold away.
-  Value sBegin = range ? range->first : cIdx(b, 0);
-  Value sEnd = range ? range->second : cIdx(b, slices);
-  Value kBegin = mul(b, sBegin, cIdx(b, tilesPerSlice));
-  Value kEnd = range ? mul(b, sEnd, cIdx(b, tilesPerSlice)) : cIdx(b, kTiles);
-
-  // Prologue: stages - 1 tiles in flight.
-  Value lastGroup;
+  int64_t kTiles = s.weight.getCols() / s.blockK;
+  // stages - 1 tiles in flight. Without a split the bounds are constants and
+  // the guards fold away.
   for (int64_t st = 0; st < s.stages - 1; ++st) {
-    if (!range) {
+    if (!split) {
       if (st < kTiles)
         issueStage(cIdx(b, st), cIdx(b, st));
     } else {
@@ -199,7 +181,82 @@ SsmmKernelBuilder::mainLoop(std::optional<std::pair<Value, Value>> range) {
     }
     lastGroup = nvgpu::DeviceAsyncCreateGroupOp::create(b, tokType, ValueRange{});
   }
+}
 
+SmallVector<Value> SsmmKernelBuilder::kTileStep(Value kt, Value kEnd, ValueRange acc) {
+  Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  // Stage kt has landed once at most stages - 2 groups are pending; the
+  // barrier also frees the slot the next copy overwrites.
+  nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(s.stages - 2));
+  stageLanded();
+  gpu::BarrierOp::create(b);
+  Value next = add(b, kt, cIdx(b, s.stages - 1));
+  auto ifOp = scf::IfOp::create(b, ult(b, next, kEnd), false);
+  {
+    OpBuilder::InsertionGuard g3(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    issueStage(next, remu(b, next, s.stages));
+  }
+  // One group per iteration, even an empty one, keeps the wait count
+  // above exact.
+  nvgpu::DeviceAsyncCreateGroupOp::create(b, tokType, ValueRange{});
+  return computeStage(remu(b, kt, s.stages), acc);
+}
+
+void SsmmKernelBuilder::pipelineDrain() {
+  nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
+}
+
+SmallVector<Value>
+SsmmKernelBuilder::mainLoop(std::optional<std::pair<Value, Value>> range) {
+  auto f = s.weight.getFormat();
+  int64_t cols = s.weight.getCols();
+  int64_t kTiles = cols / s.blockK, tilesPerSlice = f.getV() / s.blockK;
+  int64_t slices = cols / f.getV();
+
+  // A tile holding only padding issues no copies and no MMAs: the else
+  // branch yields zero accumulators for the epilogue.
+  auto accType = VectorType::get({2, 2}, b.getF32Type());
+  auto zeros = [&]() {
+    Value z = arith::ConstantOp::create(
+        b, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
+    scf::YieldOp::create(b, SmallVector<Value>(layout->numFragments(), z));
+  };
+  SmallVector<Type> accTypes(layout->numFragments(), accType);
+  auto work = scf::IfOp::create(b, accTypes, tileHasWork(b, tile), /*withElse=*/true);
+  b.setInsertionPointToStart(work.elseBlock());
+  zeros();
+  b.setInsertionPointToStart(work.thenBlock());
+
+  // The K tiles this block runs: all of them, or those of its split's
+  // slices (SplitK.h).
+  Value sBegin = range ? range->first : cIdx(b, 0);
+  Value sEnd = range ? range->second : cIdx(b, slices);
+  Value kBegin = mul(b, sBegin, cIdx(b, tilesPerSlice));
+  Value kEnd = range ? mul(b, sEnd, cIdx(b, tilesPerSlice)) : cIdx(b, kTiles);
+  pipelinePrologue(kBegin, kEnd, range.has_value());
+  SmallVector<Value> acc;
+  if (Value mma = mmaThread()) {
+    auto role = scf::IfOp::create(b, accTypes, mma, /*withElse=*/true);
+    b.setInsertionPointToStart(role.elseBlock());
+    zeros();
+    b.setInsertionPointToStart(role.thenBlock());
+    scf::YieldOp::create(b, sliceLoop(sBegin, sEnd, kEnd));
+    b.setInsertionPointAfter(role);
+    acc.assign(role.getResults().begin(), role.getResults().end());
+  } else {
+    acc = sliceLoop(sBegin, sEnd, kEnd);
+  }
+  scf::YieldOp::create(b, acc);
+  b.setInsertionPointAfter(work);
+  return SmallVector<Value>(work.getResults().begin(), work.getResults().end());
+}
+
+SmallVector<Value> SsmmKernelBuilder::sliceLoop(Value sBegin, Value sEnd, Value kEnd) {
+  auto f = s.weight.getFormat();
+  int64_t cols = s.weight.getCols();
+  int64_t tilesPerSlice = f.getV() / s.blockK, slices = cols / f.getV();
+  int64_t mT = s.mTiles(), nT = s.nTiles(), m = f.getM();
   auto accType = VectorType::get({2, 2}, b.getF32Type());
   Value zero = arith::ConstantOp::create(
       b, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
@@ -210,12 +267,12 @@ SsmmKernelBuilder::mainLoop(std::optional<std::pair<Value, Value>> range) {
   SmallVector<Value> firstRows =
       loadRowIndices(b, s, *layout, tile, rowIdx, sBegin);
   init.append(firstRows.begin(), firstRows.end());
-  auto sliceLoop = scf::ForOp::create(b, sBegin, sEnd, cIdx(b, 1), init);
+  auto loop = scf::ForOp::create(b, sBegin, sEnd, cIdx(b, 1), init);
   {
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(sliceLoop.getBody());
-    Value sIdx = sliceLoop.getInductionVar();
-    ValueRange iter = sliceLoop.getRegionIterArgs();
+    b.setInsertionPointToStart(loop.getBody());
+    Value sIdx = loop.getInductionVar();
+    ValueRange iter = loop.getRegionIterArgs();
     SmallVector<Value> accIn(iter.begin(), iter.begin() + nAcc);
     SmallVector<Value> cur(iter.begin() + nAcc, iter.begin() + nAcc + nR);
     // The next slice's row indices, loaded now so the K loop hides them.
@@ -232,25 +289,7 @@ SsmmKernelBuilder::mainLoop(std::optional<std::pair<Value, Value>> range) {
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(kLoop.getBody());
       Value kt = add(b, mul(b, sIdx, cIdx(b, tilesPerSlice)), kLoop.getInductionVar());
-      // Stage kt has landed once at most stages - 2 groups are pending; the
-      // barrier also frees the slot the next copy overwrites.
-      nvgpu::DeviceAsyncWaitOp::create(b, lastGroup,
-                                       b.getI32IntegerAttr(s.stages - 2));
-      stageLanded();
-      gpu::BarrierOp::create(b);
-      Value next = add(b, kt, cIdx(b, s.stages - 1));
-      auto ifOp = scf::IfOp::create(b, ult(b, next, kEnd), false);
-      {
-        OpBuilder::InsertionGuard g3(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        issueStage(next, remu(b, next, s.stages));
-      }
-      // One group per iteration, even an empty one, keeps the wait count
-      // above exact.
-      nvgpu::DeviceAsyncCreateGroupOp::create(b, tokType, ValueRange{});
-      SmallVector<Value> run =
-          computeStage(remu(b, kt, s.stages), kLoop.getRegionIterArgs());
-      scf::YieldOp::create(b, run);
+      scf::YieldOp::create(b, kTileStep(kt, kEnd, kLoop.getRegionIterArgs()));
     }
     for (int64_t i = 0; i < mT * nT; ++i)
       swapped[i] = kLoop.getResult(i);
@@ -258,11 +297,6 @@ SsmmKernelBuilder::mainLoop(std::optional<std::pair<Value, Value>> range) {
     yields.append(nextRows.begin(), nextRows.end());
     scf::YieldOp::create(b, yields);
   }
-  nvgpu::DeviceAsyncWaitOp::create(b, lastGroup, b.getI32IntegerAttr(0));
-  SmallVector<Value> acc(sliceLoop.getResults().begin(),
-                         sliceLoop.getResults().begin() + nAcc);
-  scf::YieldOp::create(b, acc);
-  b.setInsertionPointAfter(work);
-  return SmallVector<Value>(work.getResults().begin(), work.getResults().end());
+  pipelineDrain();
+  return SmallVector<Value>(loop.getResults().begin(), loop.getResults().begin() + nAcc);
 }
-

@@ -44,8 +44,10 @@ protected:
 
   // Kernel arguments.
   Value values, meta, rowIdx, input, list, offsets, scale, out;
-  // Thread geometry.
-  Value tid, lane, g, t, wm, wn;
+  // Thread geometry. copyTid: this thread's index among the copyThreads()
+  // threads that issue a stage's copies (tid, or its place in the producer
+  // warpgroup when warp-specialised).
+  Value tid, lane, g, t, wm, wn, copyTid;
   std::unique_ptr<MmaSpM16N8Layout> layout;
   TileInfo tile;
   /// The metadata ring [stage][A-tile row][word] (MmaSpMetadataLayout).
@@ -67,13 +69,30 @@ protected:
   /// The loads of metadata ring rows, shared by the families.
   void issueMetadata(Value kt, Value stage);
 
+  // The software pipeline around the slice loop. The defaults are the
+  // multistage schedule of docs/kernel.md section 5 (every thread copies and
+  // multiplies); a warp-specialised family overrides them (section 17).
+  /// Before the slice loop, for K tiles [kBegin, kEnd) (all of them unless
+  /// `split`): the copies in flight.
+  virtual void pipelinePrologue(Value kBegin, Value kEnd, bool split);
+  /// One K tile `kt` inside the slice loop: wait for its stage, keep the
+  /// ring full, and return computeStage's accumulators.
+  virtual SmallVector<Value> kTileStep(Value kt, Value kEnd, ValueRange acc);
+  /// After the slice loop (in the threads that ran it).
+  virtual void pipelineDrain();
+  /// i1: this thread runs the MMAs (and the epilogue), or null when all do.
+  virtual Value mmaThread() { return Value(); }
+
 private:
   SplitKArgs split;
   Value bx, by;
+  /// The token of the last copy group (the multistage schedule's waits).
+  Value lastGroup;
 
   /// The accumulators of the tile after the K loop over all V-slices, or
   /// over [range.first, range.second) (a split).
   SmallVector<Value> mainLoop(std::optional<std::pair<Value, Value>> range);
+  SmallVector<Value> sliceLoop(Value sBegin, Value sEnd, Value kEnd);
 };
 
 } // namespace gpukernels

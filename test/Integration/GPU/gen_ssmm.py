@@ -112,6 +112,24 @@ def variants():
     out.append(dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
                     gather=False, top_k=2, experts=4, silu=False, scale=True,
                     options=wg, tile=64))
+    # The warp-specialised wgmma.sp kernel (docs/kernel.md section 17): the
+    # same sweep, perf shapes, N = M and grouped forms, and its tilings at the
+    # headline shape.
+    ws = "family=wgmma_sp schedule=warp_specialized"
+    out += sweep_and_perf(options=ws, tile=64)
+    for opts in ("warp-n=128", "stages=3", "warp-n=128 stages=3"):
+        out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
+                        gather=True, top_k=1, experts=0, silu=False, scale=False,
+                        options=ws + " " + opts, tile=128 if "warp-n=128" in opts else 64))
+    out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=2, m=2, v=128,
+                    gather=True, top_k=1, experts=0, silu=False, scale=False,
+                    options=ws, tile=64))
+    out.append(dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,
+                    gather=True, top_k=2, experts=4, silu=True, scale=False,
+                    options=ws, tile=64))
+    out.append(dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
+                    gather=False, top_k=2, experts=4, silu=False, scale=True,
+                    options=ws, tile=64))
     # The stream kernel (docs/kernel.md section 16): undef_padding ops at one
     # or two routed pairs per expert, every sweep format in both types (a
     # 1056-column weight at V = 32: 66 chunks, a partial last step), the

@@ -25,7 +25,12 @@ namespace gpu {
 /// it can run the problem and the row tiles alone half fill the chip
 /// (kWgmmaMinRowTilesPerSMDivisor), else mma_sp.
 enum class Family { MmaSp, WgmmaSp, Auto };
-enum class Schedule { Grid, Persistent };
+/// Grid: a block per tile, every thread copies and multiplies. Persistent: a
+/// block per SM walking the tiles (not built yet). WarpSpecialized (wgmma_sp):
+/// a block per tile whose last warpgroup only copies, into a ring guarded by
+/// mbarriers, while the other warpgroups only multiply (docs/kernel.md,
+/// section 17). Auto appears only in overrides: chosen.
+enum class Schedule { Grid, Persistent, WarpSpecialized, Auto };
 
 /// One ssmm as the kernel sees it.
 struct SsmmProblem {
@@ -57,7 +62,18 @@ struct KernelConfig {
   /// pairs (0: none; in overrides -1: none, 0: chosen). Not part of tag().
   int64_t streamTokens = 0;
 
+  /// The threads that run the MMAs (and, without warp specialisation, the
+  /// copies too).
   int64_t threads() const { return 32 * warpsM * warpsN; }
+  bool warpSpecialized() const { return schedule == Schedule::WarpSpecialized; }
+  /// The threads that issue the copies of a stage: the producer warpgroup
+  /// when warp-specialised, else all of them.
+  int64_t copyThreads() const { return warpSpecialized() ? kProducerThreads : threads(); }
+  /// The threads of a block (the launch's block size).
+  int64_t blockThreads() const {
+    return threads() + (warpSpecialized() ? kProducerThreads : 0);
+  }
+  static constexpr int64_t kProducerThreads = 128;
   int64_t blockM() const { return warpM * warpsM; }
   /// The token tile: list entries per block. The dispatch tile must be a
   /// multiple of it (a block never spans two experts' segments).
@@ -75,9 +91,13 @@ struct KernelConfig {
   int64_t aStageBytes() const { return alignStage(blockM() * aPitch() * 2); }
   int64_t bStageBytes() const { return alignStage(blockN() * bPitch() * 2); }
   int64_t metaStageBytes() const { return blockM() * metaWords() * 2; }
+  /// Warp-specialised: a full and an empty mbarrier (8 bytes each) per
+  /// stage, after the rings.
+  int64_t barrierBytes() const { return warpSpecialized() ? 16 * stages : 0; }
   int64_t smemBytes() const {
-    return stages * (aStageBytes() + bStageBytes() + metaStageBytes()) +
-           (family == Family::WgmmaSp ? kWgmmaSmemAlign : 0);
+    int64_t bytes = stages * (aStageBytes() + bStageBytes() + metaStageBytes()) +
+                    barrierBytes() + (family == Family::WgmmaSp ? kWgmmaSmemAlign : 0);
+    return bytes;
   }
   static constexpr int64_t kWgmmaSmemAlign = 1024;
   int64_t alignStage(int64_t bytes) const {
@@ -88,7 +108,8 @@ struct KernelConfig {
   /// Each condensed row keeps M accumulators, one per row of its group.
   int64_t accumulatorFloats(int64_t m) const { return m * warpM * warpN / 32; }
   bool operator==(const KernelConfig &o) const;
-  /// "t64x32x2x2s4k64" (kernel names), with "_sk<n>" / "_persistent" when set.
+  /// "t64x32x2x2s4k64" (kernel names), with "_sk<n>" / "_persistent" / "_ws"
+  /// when set.
   std::string tag() const;
 };
 

@@ -15,10 +15,16 @@
 // each thread fences its writes to the async proxy (fence.proxy.async),
 // the block synchronises, and the warpgroups issue the stage's wgmmas as one
 // commit group and wait for it before the next stage (the row exchange of
-// the next V-slice touches the accumulators). TMA loads, warp
-// specialisation and groups left in flight are the next versions
-// (docs/kernel.md, section 15).
+// the next V-slice touches the accumulators).
+//
+// With schedule = warp_specialized (docs/kernel.md, section 17) one more
+// warpgroup, after the MMA warpgroups, only copies: it fills the ring
+// through an MBarrierRing (full and empty barriers per slot) and the MMA
+// warpgroups wait on the slot's full barrier instead of a block barrier, so
+// neither side waits for the other's slowest thread and the two MMA
+// warpgroups drift apart (one exchanges rows while the other multiplies).
 #include "WgmmaSpKernel.h"
+#include "MBarrierRing.h"
 #include "WgmmaSpLayout.h"
 #include "WgmmaSpOps.h"
 
@@ -48,6 +54,7 @@ private:
   SwizzledTile aTile, bTile;
   Value smemA, smemB; // [stage][element] in the swizzled layout
   Value smemBase;     // i64 shared-window address of the (aligned) rings
+  std::unique_ptr<MBarrierRing> ring; // warp-specialised only
   // Per B copy of this thread: source row, source size, column, element
   // offset in the stage.
   SmallVector<Value> bSrcRow, bSrcElems, bCol, bDst;
@@ -57,6 +64,14 @@ private:
   void issueStage(Value kt, Value stage) override;
   void stageLanded() override;
   SmallVector<Value> computeStage(Value stage, ValueRange acc) override;
+
+  // Warp-specialised schedule (s.warpSpecialized()); else the defaults.
+  void pipelinePrologue(Value kBegin, Value kEnd, bool split) override;
+  SmallVector<Value> kTileStep(Value kt, Value kEnd, ValueRange acc) override;
+  void pipelineDrain() override;
+  Value mmaThread() override;
+  /// Copy groups the producer leaves in flight before it publishes a slot.
+  int64_t producerLag() const { return std::max<int64_t>(s.stages - 2, 0); }
 };
 
 } // namespace
@@ -79,12 +94,17 @@ void WgmmaSpKernelBuilder::carveSharedMemory(Value dyn) {
   smemB = view(s.stages * s.aStageBytes(), {s.stages, s.bStageBytes() / 2}, s.inputElt);
   smemMeta = view(s.stages * (s.aStageBytes() + s.bStageBytes()),
                   {s.stages, s.blockM(), s.metaWords()}, b.getI16Type());
+  if (s.warpSpecialized()) {
+    int64_t rings = s.stages * (s.aStageBytes() + s.bStageBytes() + s.metaStageBytes());
+    ring = std::make_unique<MBarrierRing>(add(b, smemBase, cI64(b, rings)), s.stages);
+  }
 }
 
 Value WgmmaSpKernelBuilder::setupTokenCopies(const TokenRowSource &tokens) {
   Value anyValid;
-  for (int64_t q = 0; q < bTile.numChunks() / s.threads(); ++q) {
-    Value x = add(b, tid, cIdx(b, q * s.threads()));
+  int64_t copiers = s.copyThreads();
+  for (int64_t q = 0; q < bTile.numChunks() / copiers; ++q) {
+    Value x = add(b, copyTid, cIdx(b, q * copiers));
     Value r = bTile.chunkRow(b, x), c = bTile.chunkColumn(b, x);
     TokenRowSource::Row src = tokens.source(b, r);
     bSrcRow.push_back(src.row);
@@ -99,10 +119,10 @@ Value WgmmaSpKernelBuilder::setupTokenCopies(const TokenRowSource &tokens) {
 
 void WgmmaSpKernelBuilder::issueStage(Value kt, Value stage) {
   Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
-  int64_t thr = s.threads();
+  int64_t thr = s.copyThreads();
   // A: chunk x of the stage is 16 bytes of tile row chunkRow(x).
   for (int64_t q = 0; q < aTile.numChunks() / thr; ++q) {
-    Value x = add(b, tid, cIdx(b, q * thr));
+    Value x = add(b, copyTid, cIdx(b, q * thr));
     Value row = aTile.chunkRow(b, x), c = aTile.chunkColumn(b, x);
     Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK / 2)), mul(b, c, cIdx(b, 8)));
     Value dst = divu(b, aTile.chunkOffsetBytes(b, row, c), 2);
@@ -200,6 +220,79 @@ SmallVector<Value> WgmmaSpKernelBuilder::computeStage(Value stage, ValueRange ac
     }
   return out;
 }
+
+void WgmmaSpKernelBuilder::pipelinePrologue(Value kBegin, Value kEnd, bool split) {
+  if (!s.warpSpecialized())
+    return SsmmKernelBuilder::pipelinePrologue(kBegin, kEnd, split);
+  ring->init(b, tid, s.copyThreads(), s.threads());
+  // The barriers' initialisation is visible to every thread after this.
+  gpu::BarrierOp::create(b);
+  // The producer warpgroup: for each K tile, wait until its slot was read
+  // (the round before), issue its copies as one group, and publish the tile
+  // producerLag() groups back: cp.async writes through the generic proxy,
+  // so each thread waits for its own copies, fences them to the async proxy
+  // (which wgmma reads through) and then arrives on the slot's full barrier.
+  auto producer = scf::IfOp::create(b, arith::XOrIOp::create(b, mmaThread(), cBool(b, true)),
+                                    /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(producer.thenBlock());
+  int64_t lag = producerLag();
+  auto fence = [&]() {
+    NVVM::FenceProxyOp::create(
+        b, NVVM::ProxyKind::async_shared,
+        NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
+  };
+  auto loop = scf::ForOp::create(b, kBegin, kEnd, cIdx(b, 1));
+  {
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kt = loop.getInductionVar();
+    ifThen(b, cmpi(b, arith::CmpIPredicate::uge, kt, add(b, kBegin, cIdx(b, s.stages))),
+           [&](ImplicitLocOpBuilder &nb) { ring->waitEmpty(nb, kt); });
+    issueStage(kt, remu(b, kt, s.stages));
+    NVVM::CpAsyncCommitGroupOp::create(b);
+    auto publish = scf::IfOp::create(
+        b, cmpi(b, arith::CmpIPredicate::uge, kt, add(b, kBegin, cIdx(b, lag))),
+        /*withElse=*/false);
+    OpBuilder::InsertionGuard g3(b);
+    b.setInsertionPointToStart(publish.thenBlock());
+    NVVM::CpAsyncWaitGroupOp::create(b, lag);
+    fence();
+    ring->arriveFull(b, arith::SubIOp::create(b, kt, cIdx(b, lag)));
+  }
+  // The last `lag` tiles (fewer when the loop was shorter).
+  NVVM::CpAsyncWaitGroupOp::create(b, 0);
+  fence();
+  Value tailBegin = arith::MaxUIOp::create(
+      b, kBegin,
+      select(b, cmpi(b, arith::CmpIPredicate::uge, kEnd, cIdx(b, lag)),
+             arith::SubIOp::create(b, kEnd, cIdx(b, lag)), cIdx(b, 0)));
+  auto tail = scf::ForOp::create(b, tailBegin, kEnd, cIdx(b, 1));
+  b.setInsertionPointToStart(tail.getBody());
+  ring->arriveFull(b, tail.getInductionVar());
+}
+
+SmallVector<Value> WgmmaSpKernelBuilder::kTileStep(Value kt, Value kEnd, ValueRange acc) {
+  if (!s.warpSpecialized())
+    return SsmmKernelBuilder::kTileStep(kt, kEnd, acc);
+  ring->waitFull(b, kt);
+  // computeStage ends with wgmma.wait_group 0: the slot is no longer read.
+  SmallVector<Value> out = computeStage(remu(b, kt, s.stages), acc);
+  ring->arriveEmpty(b, kt);
+  return out;
+}
+
+void WgmmaSpKernelBuilder::pipelineDrain() {
+  if (!s.warpSpecialized())
+    SsmmKernelBuilder::pipelineDrain();
+}
+
+Value WgmmaSpKernelBuilder::mmaThread() {
+  if (!s.warpSpecialized())
+    return Value();
+  return ult(b, tid, cIdx(b, s.threads()));
+}
+
 
 void mlir::samoyeds::gpukernels::buildWgmmaSpKernel(ImplicitLocOpBuilder &b,
                                                     const KernelSpec &spec,

@@ -55,7 +55,8 @@ def Samoyeds_KernelFamily : I32EnumAttr<"KernelFamily", "sparse MMA instruction 
   let cppNamespace = "::mlir::samoyeds";
 }
 def Samoyeds_KernelSchedule : I32EnumAttr<"KernelSchedule", "how a kernel's blocks walk its tiles", [
-    I32EnumAttrCase<"grid", 0>, I32EnumAttrCase<"persistent", 1>]> {
+    I32EnumAttrCase<"grid", 0>, I32EnumAttrCase<"persistent", 1>,
+    I32EnumAttrCase<"warp_specialized", 2>]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::samoyeds";
 }
@@ -69,7 +70,10 @@ def Samoyeds_KernelConfigAttr : Samoyeds_Attr<"KernelConfig", "kernel_config"> {
     by `warp_n` list entries), the warps of a block along rows and tokens, the
     depth of the copy pipeline (`stages`), the logical K columns per stage
     (`block_k`), the number of K splits (`split_k`) and the `schedule` (`grid`: a
-    block per tile; `persistent`: a block per SM walking the tiles). The token
+    block per tile; `persistent`: a block per SM walking the tiles;
+    `warp_specialized`, wgmma_sp only: a block per tile with a producer
+    warpgroup that only copies and MMA warpgroups that only multiply,
+    handing stages over through mbarriers). The token
     tile of the kernel is `warp_n * warps_n`: the list's dispatch tile must be a
     multiple of it. `decode_tile` (0: none) asks for a second kernel of the
     same rows, stages, block_k and split_k with a token tile of `decode_tile`
