@@ -354,8 +354,11 @@ TEST(Wgmma, HeuristicAndChecks) {
   // them), N = 64 (2 x 16 x 64 / 32 = 64 accumulator floats), block-k = V =
   // 128, 4 stages of (128 x 64 + 64 x 128 + 128 x 8) x 2 = 34816 bytes and
   // 1024 bytes of alignment slack (140288 <= 232448), no split, and a decode
-  // tile (an mma_sp decode kernel, AutoFamily).
-  KernelConfig c = selectConfig(plain(14336, 4096), h, o);
+  // tile (an mma_sp decode kernel, AutoFamily). 32 K tiles: warp-specialised
+  // (WarpSpecialized below); asked for the grid schedule, the same tiles.
+  KernelConfig og = o;
+  og.schedule = Schedule::Grid;
+  KernelConfig c = selectConfig(plain(14336, 4096), h, og);
   KernelConfig want = cfg(16, 64, 8, 1, 4, 128);
   want.family = Family::WgmmaSp;
   want.decodeTile = kDecodeTile;
@@ -448,13 +451,21 @@ TEST(Wgmma, WarpSpecialized) {
   a.schedule = Schedule::Auto;
   EXPECT_EQ(checkConfig(plain(14336, 4096), h, a),
             "the schedule must be chosen (grid or warp_specialized)");
-  // Chosen (Auto) is Grid for both families, and an override disables the
-  // table (14336x4096's entry is an mma_sp one).
+  // Chosen (Auto): grid for mma_sp; for wgmma_sp warp-specialised from 32
+  // K tiles (block-k 128: 4096 columns) on, grid below.
   KernelConfig auto0 = chosen();
   auto0.schedule = Schedule::Auto;
   EXPECT_EQ(selectConfig(plain(14336, 4096), h, auto0).schedule, Schedule::Grid);
   auto0.family = Family::WgmmaSp;
-  EXPECT_EQ(selectConfig(plain(14336, 4096), h, auto0).schedule, Schedule::Grid);
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, auto0).schedule,
+            Schedule::WarpSpecialized);
+  EXPECT_EQ(selectConfig(plain(4096, 14336), h, auto0).schedule,
+            Schedule::WarpSpecialized);
+  EXPECT_EQ(selectConfig(plain(14336, 3968), h, auto0).schedule, Schedule::Grid);
+  EXPECT_EQ(selectConfig(plain(2048, 1408), h, auto0).schedule, Schedule::Grid);
+  // V = 64 (block-k 64): 32 K tiles at 2048 columns.
+  EXPECT_EQ(selectConfig(plain(2048, 2048, 1, 2, 64), h, auto0).schedule,
+            Schedule::WarpSpecialized);
   KernelConfig autoWs = chosen();
   autoWs.family = Family::Auto;
   autoWs.schedule = Schedule::WarpSpecialized;

@@ -260,7 +260,9 @@ namespace {
 /// The wgmma_sp heuristic: two warpgroups where the rows allow, a token tile
 /// of 64 (less where the accumulators would not fit), block-k = min(128, V)
 /// (one k-tile per V-slice at V = 128), the most stages (at most 4) that fit
-/// the shared memory, and the decode tile of c.decodeTile (decodeTileFor).
+/// the shared memory, the warp-specialised schedule for long K loops
+/// (kWarpSpecializedMinKTiles), and the decode tile of c.decodeTile
+/// (decodeTileFor).
 KernelConfig heuristicWgmmaConfig(const SsmmProblem &p, const TargetInfo &t,
                                   KernelConfig c) {
   if (!c.warpM) c.warpM = p.silu ? 32 : 16;
@@ -286,8 +288,18 @@ KernelConfig heuristicWgmmaConfig(const SsmmProblem &p, const TargetInfo &t,
       --c.stages;
   }
   if (!c.splitK) c.splitK = 1;
-  // Grid until the warp-specialised kernel is measured faster (section 17).
-  if (c.schedule == Schedule::Auto) c.schedule = Schedule::Grid;
+  // Warp-specialised where the K loop is long: at 32 K tiles or more it
+  // was 8-17 % faster than the grid kernel (14336x4096, 4096x14336,
+  // 16384x6144), at 11-16 (1408x2048, 2048x1408) 1-2 us slower, its
+  // prologue (barriers, the producer's lag) not amortised
+  // (docs/results/h200-2026-12-03-ws/NOTES.md, v1).
+  if (c.schedule == Schedule::Auto) {
+    KernelConfig ws = c;
+    ws.schedule = Schedule::WarpSpecialized;
+    bool longK = c.blockK > 0 && p.cols / c.blockK >= kWarpSpecializedMinKTiles;
+    c.schedule = longK && checkConfig(p, t, ws).empty() ? Schedule::WarpSpecialized
+                                                        : Schedule::Grid;
+  }
   c.decodeTile = decodeTileFor(p, t, c, c.decodeTile);
   return c;
 }

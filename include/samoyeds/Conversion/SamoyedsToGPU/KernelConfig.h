@@ -139,6 +139,9 @@ constexpr int64_t kWgmmaWarpsPerGroup = 4, kWgmmaMaxN = 256;
 /// leave most SMs idle (4096x14336 with 128 tokens: 175 us against the
 /// mma_sp kernel's split-K 81 us, docs/results/h200-2026-12-02-wgmma).
 constexpr int64_t kWgmmaMinRowTilesPerSMDivisor = 2;
+/// The wgmma_sp heuristic's schedule: warp_specialized where a block runs at
+/// least this many K tiles (block-k columns), else grid.
+constexpr int64_t kWarpSpecializedMinKTiles = 32;
 
 /// What the kernel family of `c` cannot run, in the words of the pass options
 /// (warp-m, block-k, ...), or "" when `c` runs `p` on `t`.
