@@ -9,6 +9,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <functional>
+
 namespace mlir {
 namespace samoyeds {
 namespace build {
@@ -170,6 +172,26 @@ inline SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
 inline SmallVector<Value> forReduce(ImplicitLocOpBuilder &b, Value lb, Value ub,
                                     ValueRange init, ReduceBody body) {
   return forReduce(b, lb, ub, cIdx(b, 1), init, body);
+}
+/// A loop nest over every element of `mem` (all its dimensions); the body
+/// gets the indices.
+inline void forEachElement(ImplicitLocOpBuilder &b, Value mem,
+                           function_ref<void(ImplicitLocOpBuilder &, ValueRange)> body) {
+  int64_t rank = cast<MemRefType>(mem.getType()).getRank();
+  SmallVector<Value> ivs;
+  std::function<void(ImplicitLocOpBuilder &, int64_t)> nest =
+      [&](ImplicitLocOpBuilder &nb, int64_t d) {
+        if (d == rank) {
+          body(nb, ivs);
+          return;
+        }
+        forLoop(nb, 0, dim(nb, mem, d), [&](ImplicitLocOpBuilder &ib, Value iv) {
+          ivs.push_back(iv);
+          nest(ib, d + 1);
+          ivs.pop_back();
+        });
+      };
+  nest(b, 0);
 }
 /// scf.if without results.
 inline void ifThen(ImplicitLocOpBuilder &b, Value cond,

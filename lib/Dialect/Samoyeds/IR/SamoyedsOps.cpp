@@ -703,6 +703,112 @@ LogicalResult CombineOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Result shapes (ReifyRankedShapedTypeOpInterface)
+//===----------------------------------------------------------------------===//
+
+// The sizes of the results in terms of the inputs, as the constraints of the
+// op descriptions give them (a dynamic result size is the init's at run time;
+// the lowerings check that the two agree). Static result sizes are returned
+// as they are. The memref form has no results: nothing to reify.
+
+/// Size `d` of a tensor input: a constant when static, else a tensor.dim.
+static OpFoldResult sizeOf(OpBuilder &b, Location loc, Value v, int64_t d) {
+  auto t = cast<ShapedType>(v.getType());
+  if (!t.isDynamicDim(d))
+    return b.getIndexAttr(t.getDimSize(d));
+  return tensor::DimOp::create(b, loc, v, d).getResult();
+}
+
+/// The shape of `result`, each dynamic size from `sizes` (one per dimension;
+/// entries at static dimensions are ignored).
+static SmallVector<OpFoldResult> shapeOf(OpBuilder &b, Value result,
+                                         ArrayRef<OpFoldResult> sizes) {
+  auto t = cast<ShapedType>(result.getType());
+  SmallVector<OpFoldResult> shape;
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    shape.push_back(t.isDynamicDim(d) ? sizes[d]
+                                      : OpFoldResult(b.getIndexAttr(
+                                            t.getDimSize(d))));
+  return shape;
+}
+
+LogicalResult RouteOp::reifyResultShapes(OpBuilder &b,
+                                         ReifiedRankedShapedTypeDims &shapes) {
+  // (C3) tokens x top_k.
+  if (!getWeights())
+    return success();
+  OpFoldResult t;
+  if (getWeights().getType().isDynamicDim(0) ||
+      getIndices().getType().isDynamicDim(0))
+    t = sizeOf(b, getLoc(), getLogits(), 0);
+  OpFoldResult k = b.getIndexAttr(getTopK());
+  shapes.push_back(shapeOf(b, getWeights(), {t, k}));
+  shapes.push_back(shapeOf(b, getIndices(), {t, k}));
+  return success();
+}
+
+LogicalResult
+DispatchOp::reifyResultShapes(OpBuilder &b,
+                              ReifiedRankedShapedTypeDims &shapes) {
+  if (!getList())
+    return success();
+  Location loc = getLoc();
+  int64_t experts = getNumExperts();
+  // (C2) T*k + E*(tile-1) list entries; built only when the list is dynamic.
+  OpFoldResult len;
+  if (getList().getType().isDynamicDim(0)) {
+    auto asValue = [&](OpFoldResult f) -> Value {
+      if (auto v = dyn_cast<Value>(f))
+        return v;
+      return arith::ConstantIndexOp::create(
+          b, loc, cast<IntegerAttr>(cast<Attribute>(f)).getInt());
+    };
+    Value tk = arith::MulIOp::create(
+        b, loc, asValue(sizeOf(b, loc, getIndices(), 0)),
+        asValue(sizeOf(b, loc, getIndices(), 1)));
+    len = arith::AddIOp::create(
+              b, loc, tk,
+              arith::ConstantIndexOp::create(b, loc,
+                                             experts * (getTile() - 1)))
+              .getResult();
+  }
+  shapes.push_back(shapeOf(b, getList(), {len}));
+  // (C3) E + 1 offsets, (C4) E counts.
+  shapes.push_back(shapeOf(b, getOffsets(), {b.getIndexAttr(experts + 1)}));
+  if (getCounts())
+    shapes.push_back(shapeOf(b, getCounts(), {b.getIndexAttr(experts)}));
+  return success();
+}
+
+LogicalResult SsmmOp::reifyResultShapes(OpBuilder &b,
+                                        ReifiedRankedShapedTypeDims &shapes) {
+  // (C4) a row per list entry (R or R/2 columns: static).
+  if (!getResult())
+    return success();
+  OpFoldResult len = getResult().getType().isDynamicDim(0)
+                         ? sizeOf(b, getLoc(), getList(), 0)
+                         : OpFoldResult();
+  shapes.push_back(shapeOf(b, getResult(), {len, OpFoldResult()}));
+  return success();
+}
+
+LogicalResult
+CombineOp::reifyResultShapes(OpBuilder &b,
+                             ReifiedRankedShapedTypeDims &shapes) {
+  // (C3) tokens (the rows of weights) x the row width.
+  if (!getResult())
+    return success();
+  OpFoldResult t = getResult().getType().isDynamicDim(0)
+                       ? sizeOf(b, getLoc(), getWeights(), 0)
+                       : OpFoldResult();
+  OpFoldResult h = getResult().getType().isDynamicDim(1)
+                       ? sizeOf(b, getLoc(), getRows(), 1)
+                       : OpFoldResult();
+  shapes.push_back(shapeOf(b, getResult(), {t, h}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // moe
 //===----------------------------------------------------------------------===//
 

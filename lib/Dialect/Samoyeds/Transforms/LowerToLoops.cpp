@@ -1,24 +1,25 @@
-// samoyeds-lower-to-loops: samoyeds ops -> scf loops over memrefs (CPU
-// reference).
+// samoyeds-lower-to-loops: the memref forms of samoyeds ops -> scf loops (the
+// CPU reference).
 //
-// Every op reads its operands through `bufferization.to_buffer` (read-only,
-// with a fully dynamic strided layout so that any buffer one-shot bufferization
-// picks for the tensor casts to it), writes a fresh `memref.alloc` with scf
-// loops and returns it through `bufferization.to_tensor restrict writable`.
-// Scratch buffers are plain `memref.alloc`s; the buffer deallocation pipeline
-// frees them. All arithmetic is f32. The loops are the reference semantics of
-// the ops (SamoyedsOps.td), in particular ssmm decodes the canonical storage of
-// the format (Format.h) itself: they are written for clarity, not speed.
-// pack and unpack call the CPU runtime (lib/Runtime/CPU) on contiguous f32 /
-// i16 / i8 copies, through private `llvm.emit_c_interface` declarations with
-// the signatures of docs/format.md.
+// Runs after one-shot bufferization (samoyeds-cpu-pipeline: front passes,
+// samoyeds-lower-pack-unpack, one-shot-bufferize, this pass, buffer
+// deallocation, LLVM). route, dispatch, ssmm and combine then have their
+// memref forms: every operand is a buffer of any layout, and the loops write
+// the results in place into the `outs` buffers that bufferization chose (a
+// function's result buffer, or a copy where the analysis needs one). Scratch
+// buffers are plain `memref.alloc`s; the buffer deallocation pipeline frees
+// them. Where a size the loops index with is dynamic on one side of a
+// contract, a cf.assert compares the two before anything is read or written.
+// All arithmetic is f32. The loops are the reference semantics of the ops
+// (SamoyedsOps.td), in particular ssmm decodes the canonical storage of the
+// format (Format.h) itself: they are written for clarity, not speed. The
+// tensor forms, and pack / unpack (lowered on tensors, before bufferization,
+// by samoyeds-lower-pack-unpack), are diagnostics here.
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
 #include "samoyeds/Utils/Builders.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -53,291 +54,49 @@ Value sigmoid(Builder &b, Value x) {
   return fdiv(b, cF32(b, 1.0f), fadd(b, cF32(b, 1.0f), e));
 }
 
-/// Loop nest over every element of `mem` (all its dimensions).
-void forEachElement(Builder &b, Value mem,
-                    function_ref<void(Builder &, ValueRange)> body) {
-  int64_t rank = cast<MemRefType>(mem.getType()).getRank();
-  SmallVector<Value> ivs;
-  std::function<void(Builder &, int64_t)> nest = [&](Builder &nb, int64_t d) {
-    if (d == rank) {
-      body(nb, ivs);
-      return;
-    }
-    forLoop(nb, 0, dim(nb, mem, d), [&](Builder &ib, Value iv) {
-      ivs.push_back(iv);
-      nest(ib, d + 1);
-      ivs.pop_back();
-    });
-  };
-  nest(b, 0);
-}
-
-/// A memref type of `shape` with a fully dynamic strided layout: every buffer
-/// of that shape casts to it.
-MemRefType anyLayout(ArrayRef<int64_t> shape, Type elt) {
-  SmallVector<int64_t> strides(shape.size(), ShapedType::kDynamic);
-  auto layout =
-      StridedLayoutAttr::get(elt.getContext(), ShapedType::kDynamic, strides);
-  return MemRefType::get(shape, elt, layout);
-}
-
-/// The buffer of a tensor operand, read-only.
-Value toBuffer(Builder &b, Value tensor) {
-  auto t = cast<RankedTensorType>(tensor.getType());
-  return bufferization::ToBufferOp::create(
-      b, anyLayout(t.getShape(), t.getElementType()), tensor,
-      /*read_only=*/true);
-}
-
-/// A fresh buffer for a result of type `t`; `dynSizes` has one value per
-/// dynamic dimension of `t`.
-Value allocFor(Builder &b, RankedTensorType t, ValueRange dynSizes) {
-  return memref::AllocOp::create(
-      b, MemRefType::get(t.getShape(), t.getElementType()), dynSizes);
-}
+/// A scratch buffer of `shape` (static).
 Value allocStatic(Builder &b, ArrayRef<int64_t> shape, Type elt) {
   return memref::AllocOp::create(b, MemRefType::get(shape, elt));
 }
 
-/// The dynamic sizes of `t` given all of its sizes as values.
-SmallVector<Value> dynamicOnly(RankedTensorType t, ArrayRef<Value> sizes) {
-  SmallVector<Value> out;
-  for (int64_t d = 0; d < t.getRank(); ++d)
-    if (t.isDynamicDim(d))
-      out.push_back(sizes[d]);
-  return out;
-}
-
-Value toTensor(Builder &b, Type tensorType, Value mem) {
-  return bufferization::ToTensorOp::create(b, tensorType, mem,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
+bool isStaticDim(Value mem, int64_t d) {
+  return !cast<MemRefType>(mem.getType()).isDynamicDim(d);
 }
 
 /// Run-time size checks (cf.assert: the program stops with the message, as
 /// for an out-of-range expert index). The verifiers compare static sizes;
 /// where one side of a contract is dynamic, the loops of a lowering would
-/// index one buffer with the size of another, so the sizes are compared
-/// before anything is read or written. Nothing is emitted when both sizes are
-/// static (the verifier has checked them).
+/// index one buffer with the size of another (an input with the size of the
+/// list, an `outs` buffer with the size of an input), so the sizes are
+/// compared before anything is read or written. Nothing is emitted when both
+/// sizes are static (the verifier has checked them).
 ///
-/// Checks dim(`mem`, `d`) of a tensor of type `type` against `want` (a
-/// static size, or kDynamic with `wantV` its run-time value, or kDynamic and
-/// no value: nothing to check).
-void assertSize(Builder &b, Operation *op, Value mem, ShapedType type,
-                int64_t d, int64_t want, Value wantV, StringRef what) {
-  if (!type.isDynamicDim(d) && !ShapedType::isDynamic(want))
+/// Checks dim(`mem`, `d`) against `want`; `wantStatic` says whether `want` is
+/// a compile-time size. The message is "<op>: <what> differ at run time"
+/// unless `msg` gives another.
+void assertSize(Builder &b, Operation *op, Value mem, int64_t d, Value want,
+                bool wantStatic, StringRef what, StringRef msg = {}) {
+  if (wantStatic && isStaticDim(mem, d))
     return;
-  // A dynamic `want` without a value: the other side is sized from this one
-  // (e.g. a dynamic result allocated with the list's length).
-  if (ShapedType::isDynamic(want) && !wantV)
+  std::string text = msg.str();
+  if (text.empty()) {
+    llvm::raw_string_ostream os(text);
+    os << op->getName() << ": " << what << " differ at run time";
+  }
+  cf::AssertOp::create(b, cmpi(b, arith::CmpIPredicate::eq, dim(b, mem, d), want),
+                       text);
+}
+/// Checks dim(`x`, `dx`) against dim(`y`, `dy`).
+void assertSameSize(Builder &b, Operation *op, Value x, int64_t dx, Value y,
+                    int64_t dy, StringRef what) {
+  if (isStaticDim(x, dx) && isStaticDim(y, dy))
     return;
-  Value have = dim(b, mem, d);
-  Value expected = ShapedType::isDynamic(want) ? wantV : cIdx(b, want);
-  std::string msg;
-  llvm::raw_string_ostream os(msg);
-  os << op->getName() << ": " << what << " differ at run time";
-  cf::AssertOp::create(
-      b, cmpi(b, arith::CmpIPredicate::eq, have, expected), os.str());
+  assertSize(b, op, x, dx, dim(b, y, dy), isStaticDim(y, dy), what);
 }
 
-/// Casts a buffer of ours (identity layout, static sizes) to the dynamically
-/// sized memref of its rank that the runtime functions take.
-Value castToDynamic(Builder &b, Value mem) {
-  auto t = cast<MemRefType>(mem.getType());
-  SmallVector<int64_t> shape(t.getRank(), ShapedType::kDynamic);
-  return memref::CastOp::create(b, MemRefType::get(shape, t.getElementType()),
-                                mem);
-}
-
-/// A fresh identity-layout copy of a buffer (static shape).
-Value copyOf(Builder &b, Value mem) {
-  auto t = cast<MemRefType>(mem.getType());
-  Value copy = allocStatic(b, t.getShape(), t.getElementType());
-  forEachElement(b, copy, [&](Builder &nb, ValueRange ivs) {
-    store(nb, load(nb, mem, ivs), copy, ivs);
-  });
-  return copy;
-}
-
-//===----------------------------------------------------------------------===//
-// The lowering
-//===----------------------------------------------------------------------===//
-
-struct Storage {
-  PackedType type;
-  Value values, metadata, rowIndices;
-};
-
-class Lowering {
-public:
-  explicit Lowering(ModuleOp module) : module(module) {}
-
-  LogicalResult lowerPack(PackOp op);
-  LogicalResult lowerUnpack(UnpackOp op);
-  LogicalResult lowerRoute(RouteOp op);
-  LogicalResult lowerDispatch(DispatchOp op);
-  LogicalResult lowerSsmm(SsmmOp op);
-  LogicalResult lowerCombine(CombineOp op);
-
-private:
-  FailureOr<Storage> storageOf(Operation *user, unsigned operandNo);
-  FailureOr<func::FuncOp> runtimeFunction(Operation *user, StringRef name,
-                                          TypeRange args);
-  ModuleOp module;
-};
-
-/// The three storage tensors of a packed operand: those of its defining
-/// samoyeds.assemble (a lowered samoyeds.pack has become one).
-FailureOr<Storage> Lowering::storageOf(Operation *user, unsigned operandNo) {
-  Value packed = user->getOperand(operandNo);
-  if (auto assemble = packed.getDefiningOp<AssembleOp>())
-    return Storage{cast<PackedType>(packed.getType()), assemble.getValues(),
-                   assemble.getMetadata(), assemble.getRowIndices()};
-  InFlightDiagnostic diag = user->emitOpError()
-                            << "packed operand #" << operandNo
-                            << " has no storage: it must be produced by "
-                               "samoyeds.assemble or samoyeds.pack";
-  auto arg = dyn_cast<BlockArgument>(packed);
-  if (arg && isa<func::FuncOp>(arg.getOwner()->getParentOp()) &&
-      arg.getOwner()->isEntryBlock())
-    diag << " (a packed function argument needs samoyeds-expand-storage "
-            "first)";
-  else if (arg)
-    diag << ", not be a block argument";
-  else
-    diag << ", not by " << packed.getDefiningOp()->getName();
-  return failure();
-}
-
-/// A private `llvm.emit_c_interface` declaration of a CPU runtime entry point.
-FailureOr<func::FuncOp>
-Lowering::runtimeFunction(Operation *user, StringRef name, TypeRange args) {
-  auto type = FunctionType::get(module.getContext(), args, {});
-  if (auto fn = module.lookupSymbol<func::FuncOp>(name)) {
-    if (fn.getFunctionType() != type) {
-      user->emitOpError() << "cannot call the runtime function '" << name
-                          << "': the module declares it as "
-                          << fn.getFunctionType() << ", expected " << type;
-      return failure();
-    }
-    return fn;
-  }
-  if (module.lookupSymbol(name)) {
-    user->emitOpError() << "cannot declare the runtime function '" << name
-                        << "': the symbol is taken";
-    return failure();
-  }
-  OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
-  auto fn = func::FuncOp::create(mb, module.getLoc(), name, type);
-  fn.setPrivate();
-  fn->setAttr("llvm.emit_c_interface", mb.getUnitAttr());
-  return fn;
-}
-
-/// The argument types of samoyeds_rt_{pack,unpack}[3]_f32 of rank `rank`:
-/// four memrefs (in the order of `elts`) and n, m, v, as docs/format.md
-/// declares them (dynamic sizes, identity layout).
-SmallVector<Type> runtimeArgs(MLIRContext *ctx, int64_t rank,
-                              ArrayRef<Type> elts) {
-  SmallVector<Type> args;
-  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
-  for (Type e : elts)
-    args.push_back(MemRefType::get(shape, e));
-  args.append(3, IntegerType::get(ctx, 64));
-  return args;
-}
-
-//===----------------------------------------------------------------------===//
-// pack / unpack: through the format library (CPU runtime)
-//===----------------------------------------------------------------------===//
-
-LogicalResult Lowering::lowerPack(PackOp op) {
-  Builder b(op.getLoc(), op);
-  auto type = cast<PackedType>(op.getResult().getType());
-  MLIRContext *ctx = op.getContext();
-  Type f32 = b.getF32Type(), i16 = b.getI16Type(), i8 = b.getI8Type();
-  int64_t rank = type.getShape().size();
-  StringRef name = rank == 3 ? "samoyeds_rt_pack3_f32" : "samoyeds_rt_pack_f32";
-  FailureOr<func::FuncOp> fn =
-      runtimeFunction(op, name, runtimeArgs(ctx, rank, {f32, f32, i16, i8}));
-  if (failed(fn))
-    return failure();
-
-  // The dense weight in f32 (exact).
-  Value in = toBuffer(b, op.getInput());
-  Value dense = allocStatic(b, type.getShape(), f32);
-  forEachElement(b, dense, [&](Builder &nb, ValueRange ivs) {
-    store(nb, toF32(nb, load(nb, in, ivs)), dense, ivs);
-  });
-  RankedTensorType valuesType = type.getValuesType();
-  Value values32 = allocStatic(b, valuesType.getShape(), f32);
-  Value meta = allocStatic(b, type.getMetadataType().getShape(), i16);
-  Value rowIdx = allocStatic(b, type.getRowIndicesType().getShape(), i8);
-  FormatAttr fmt = type.getFormat();
-  func::CallOp::create(b, *fn,
-                       ValueRange{castToDynamic(b, dense),
-                                  castToDynamic(b, values32),
-                                  castToDynamic(b, meta),
-                                  castToDynamic(b, rowIdx), cI64(b, fmt.getN()),
-                                  cI64(b, fmt.getM()), cI64(b, fmt.getV())});
-  // The kept values are elements of the input: truncating back is exact.
-  Value values = allocStatic(b, valuesType.getShape(), type.getElementType());
-  forEachElement(b, values, [&](Builder &nb, ValueRange ivs) {
-    store(nb, fromF32(nb, load(nb, values32, ivs), type.getElementType()),
-          values, ivs);
-  });
-  Value tv = toTensor(b, valuesType, values);
-  Value tm = toTensor(b, type.getMetadataType(), meta);
-  Value tr = toTensor(b, type.getRowIndicesType(), rowIdx);
-  Value assembled = AssembleOp::create(b, type, tv, tm, tr);
-  op.getResult().replaceAllUsesWith(assembled);
-  op.erase();
-  return success();
-}
-
-LogicalResult Lowering::lowerUnpack(UnpackOp op) {
-  FailureOr<Storage> st = storageOf(op, 0);
-  if (failed(st))
-    return failure();
-  Builder b(op.getLoc(), op);
-  PackedType type = st->type;
-  MLIRContext *ctx = op.getContext();
-  Type f32 = b.getF32Type(), i16 = b.getI16Type(), i8 = b.getI8Type();
-  int64_t rank = type.getShape().size();
-  StringRef name =
-      rank == 3 ? "samoyeds_rt_unpack3_f32" : "samoyeds_rt_unpack_f32";
-  FailureOr<func::FuncOp> fn =
-      runtimeFunction(op, name, runtimeArgs(ctx, rank, {f32, i16, i8, f32}));
-  if (failed(fn))
-    return failure();
-
-  Value values = toBuffer(b, st->values);
-  Value values32 = allocStatic(b, type.getValuesType().getShape(), f32);
-  forEachElement(b, values32, [&](Builder &nb, ValueRange ivs) {
-    store(nb, toF32(nb, load(nb, values, ivs)), values32, ivs);
-  });
-  // Contiguous copies: the storage tensors' buffers may have any layout.
-  Value meta = copyOf(b, toBuffer(b, st->metadata));
-  Value rowIdx = copyOf(b, toBuffer(b, st->rowIndices));
-  Value dense32 = allocStatic(b, type.getShape(), f32);
-  FormatAttr fmt = type.getFormat();
-  // The runtime validates the metadata and row indices (aborts if malformed).
-  func::CallOp::create(
-      b, *fn,
-      ValueRange{castToDynamic(b, values32), castToDynamic(b, meta),
-                 castToDynamic(b, rowIdx), castToDynamic(b, dense32),
-                 cI64(b, fmt.getN()), cI64(b, fmt.getM()),
-                 cI64(b, fmt.getV())});
-  RankedTensorType resType = op.getResult().getType();
-  Value out = allocFor(b, resType, {});
-  forEachElement(b, out, [&](Builder &nb, ValueRange ivs) {
-    store(nb, fromF32(nb, load(nb, dense32, ivs), resType.getElementType()),
-          out, ivs);
-  });
-  op.getResult().replaceAllUsesWith(toTensor(b, resType, out));
-  op.erase();
-  return success();
+/// The memref form of each op: buffers only (bufferization made them).
+bool isMemRefForm(Operation *op) {
+  return cast<DestinationStyleOpInterface>(op).hasPureBufferSemantics();
 }
 
 //===----------------------------------------------------------------------===//
@@ -364,11 +123,11 @@ std::pair<Value, Value> argmax(Builder &b, Value vals, Value avail, Value lb,
   return {r[0], r[1]};
 }
 
-LogicalResult Lowering::lowerRoute(RouteOp op) {
+LogicalResult lowerRoute(RouteOp op) {
   Builder b(op.getLoc(), op);
   Type f32 = b.getF32Type(), i1 = b.getI1Type();
-  Value logits = toBuffer(b, op.getLogits());
-  Value bias = op.getBias() ? toBuffer(b, op.getBias()) : Value();
+  Value logits = op.getLogits(), bias = op.getBias();
+  Value weights = op.getInits()[0], indices = op.getInits()[1];
   int64_t experts = op.getLogits().getType().getDimSize(1);
   int64_t k = op.getTopK(), nGroup = op.getNGroup(),
           topkGroup = op.getTopkGroup();
@@ -377,29 +136,17 @@ LogicalResult Lowering::lowerRoute(RouteOp op) {
   bool softmax = op.getScoring() == Scoring::softmax;
 
   Value t = dim(b, logits, 0);
-  RankedTensorType wType = op.getWeights().getType(),
-                   iType = op.getIndices().getType();
-  ShapedType lType = op.getLogits().getType();
-  // (C3) weights and indices have a row per token; (C4) bias one entry per
-  // expert: where a side is dynamic, checked before anything is written.
-  if (lType.isDynamicDim(0)) {
-    if (!wType.isDynamicDim(0))
-      cf::AssertOp::create(
-          b, cmpi(b, arith::CmpIPredicate::eq, t, cIdx(b, wType.getDimSize(0))),
-          "samoyeds.route: the tokens of logits and weights/indices differ at "
-          "run time");
-    else if (!iType.isDynamicDim(0))
-      cf::AssertOp::create(
-          b, cmpi(b, arith::CmpIPredicate::eq, t, cIdx(b, iType.getDimSize(0))),
-          "samoyeds.route: the tokens of logits and weights/indices differ at "
-          "run time");
-  }
+  ShapedType wType = op.getWeightsType();
+  // (C3) weights and indices have a row per token (top_k columns: static);
+  // (C4) bias one entry per expert: where a side is dynamic, checked before
+  // anything is written.
+  const char *tokens = "the tokens of logits and weights/indices";
+  assertSameSize(b, op, weights, 0, logits, 0, tokens);
+  assertSameSize(b, op, indices, 0, logits, 0, tokens);
   if (bias)
-    assertSize(b, op, bias, op.getBias().getType(), 0, experts, Value(),
+    assertSize(b, op, bias, 0, cIdx(b, experts), /*wantStatic=*/true,
                "the entries of bias and the expert count");
   Value kv = cIdx(b, k);
-  Value weights = allocFor(b, wType, dynamicOnly(wType, {t, kv}));
-  Value indices = allocFor(b, iType, dynamicOnly(iType, {t, kv}));
   // Per-token scratch: scores, selection scores, availability, group scores,
   // group availability, the chosen scores.
   Value scores = allocStatic(b, {experts}, f32);
@@ -508,8 +255,6 @@ LogicalResult Lowering::lowerRoute(RouteOp op) {
     });
   });
 
-  op.getWeights().replaceAllUsesWith(toTensor(b, wType, weights));
-  op.getIndices().replaceAllUsesWith(toTensor(b, iType, indices));
   op.erase();
   return success();
 }
@@ -518,31 +263,32 @@ LogicalResult Lowering::lowerRoute(RouteOp op) {
 // dispatch
 //===----------------------------------------------------------------------===//
 
-LogicalResult Lowering::lowerDispatch(DispatchOp op) {
+LogicalResult lowerDispatch(DispatchOp op) {
   Builder b(op.getLoc(), op);
-  Value ids = toBuffer(b, op.getIndices());
+  Value ids = op.getIndices();
+  Value list = op.getInits()[0], offsets = op.getInits()[1];
+  Value counts = op.hasCounts() ? op.getInits()[2] : Value();
   int64_t experts = op.getNumExperts(), tile = op.getTile();
   Value t = dim(b, ids, 0), k = dim(b, ids, 1);
   Value flat = mul(b, t, k);
   Value len = add(b, flat, cIdx(b, experts * (tile - 1)));
   Value numExperts = cIdx(b, experts), tileV = cIdx(b, tile);
-  RankedTensorType listType = op.getList().getType(),
-                   offType = op.getOffsets().getType();
-  // A static list with a dynamic T or k: the verifier checked what it could;
-  // the run-time T*k must give exactly that length before anything is
-  // written (else the loops below would write past the list).
-  if (!listType.isDynamicDim(0) &&
-      !op.getIndices().getType().hasStaticShape())
-    cf::AssertOp::create(
-        b,
-        cmpi(b, arith::CmpIPredicate::eq, len,
-             cIdx(b, listType.getDimSize(0))),
-        "samoyeds.dispatch: the list type has " +
-            std::to_string(listType.getDimSize(0)) +
-            " entries but T*k + E*(tile-1) differs at run time");
-  Value list = allocFor(b, listType, dynamicOnly(listType, {len}));
-  Value offsets =
-      allocFor(b, offType, dynamicOnly(offType, {cIdx(b, experts + 1)}));
+  // (C2) the list has T*k + E*(tile-1) entries, (C3) offsets E + 1, (C4)
+  // counts E: where a side is dynamic (T, k or a buffer), checked before
+  // anything is written (else the loops below would write past a buffer).
+  bool idsStatic = cast<MemRefType>(ids.getType()).hasStaticShape();
+  std::string listMsg;
+  if (isStaticDim(list, 0))
+    listMsg = "samoyeds.dispatch: the list type has " +
+              std::to_string(op.getListType().getDimSize(0)) +
+              " entries but T*k + E*(tile-1) differs at run time";
+  assertSize(b, op, list, 0, len, idsStatic,
+             "the list length and T*k + E*(tile-1)", listMsg);
+  assertSize(b, op, offsets, 0, cIdx(b, experts + 1), /*wantStatic=*/true,
+             "the offsets and the expert count + 1");
+  if (counts)
+    assertSize(b, op, counts, 0, numExperts, /*wantStatic=*/true,
+               "the counts and the expert count");
   // Tokens per expert, then the write cursor of each segment.
   Value cursor = allocStatic(b, {experts}, b.getIndexType());
   Value zero = cIdx(b, 0), one = cIdx(b, 1);
@@ -564,13 +310,11 @@ LogicalResult Lowering::lowerDispatch(DispatchOp op) {
   });
   // The unpadded counts, when asked for, before the cursor becomes the
   // write position.
-  Value counts;
-  if (op.getCounts()) {
-    RankedTensorType cType = op.getCounts().getType();
-    counts = allocFor(b, cType, dynamicOnly(cType, {numExperts}));
+  if (counts) {
+    Type cElt = op.getCountsType().getElementType();
     forLoop(b, zero, numExperts, [&](Builder &nb, Value e) {
       store(nb,
-            arith::IndexCastOp::create(nb, cType.getElementType(),
+            arith::IndexCastOp::create(nb, cElt,
                                        load(nb, cursor, {e})),
             counts, {e});
     });
@@ -599,11 +343,6 @@ LogicalResult Lowering::lowerDispatch(DispatchOp op) {
     store(nb, add(nb, pos, one), cursor, {e});
   });
 
-  op.getList().replaceAllUsesWith(toTensor(b, listType, list));
-  op.getOffsets().replaceAllUsesWith(toTensor(b, offType, offsets));
-  if (counts)
-    op.getCounts().replaceAllUsesWith(
-        toTensor(b, op.getCounts().getType(), counts));
   op.erase();
   return success();
 }
@@ -612,13 +351,10 @@ LogicalResult Lowering::lowerDispatch(DispatchOp op) {
 // ssmm
 //===----------------------------------------------------------------------===//
 
-LogicalResult Lowering::lowerSsmm(SsmmOp op) {
-  FailureOr<Storage> st = storageOf(op, 0);
-  if (failed(st))
-    return failure();
+LogicalResult lowerSsmm(SsmmOp op) {
   Builder b(op.getLoc(), op);
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
-  PackedType type = st->type;
+  PackedType type = op.getPackedType();
   FormatAttr fmt = type.getFormat();
   int64_t rows = type.getRows(), cols = type.getCols(), n = fmt.getN(),
           m = fmt.getM(), v = fmt.getV();
@@ -627,34 +363,26 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
   int64_t outCols = silu ? rows / 2 : rows;
   int64_t topK = op.getTopK();
 
-  Value values = toBuffer(b, st->values);
-  Value meta = toBuffer(b, st->metadata);
-  Value rowIdx = toBuffer(b, st->rowIndices);
-  Value input = toBuffer(b, op.getInput());
-  Value list = toBuffer(b, op.getList());
-  Value offsets = op.getOffsets() ? toBuffer(b, op.getOffsets()) : Value();
-  Value scale = op.getScale() ? toBuffer(b, op.getScale()) : Value();
+  Value values = op.getStorage()[0], meta = op.getStorage()[1],
+        rowIdx = op.getStorage()[2];
+  Value input = op.getInput(), list = op.getList(), offsets = op.getOffsets(),
+        scale = op.getScale(), out = op.getInit();
 
   Value zero = cIdx(b, 0);
   Value len = dim(b, list, 0);
-  RankedTensorType resType = op.getResult().getType();
-  ShapedType listType = op.getList().getType();
-  Type resElt = resType.getElementType();
+  Type resElt = op.getResultType().getElementType();
   // (C3) without gather one input row per list entry; (C4) one result row
-  // per list entry; (C2) E + 1 offsets: checked where a side is dynamic (the
-  // loops index input and result with the list's length).
+  // per list entry (R or R/2 columns: static); (C2) E + 1 offsets: checked
+  // where a side is dynamic (the loops index input and result with the
+  // list's length).
   if (!op.getGather())
-    assertSize(b, op, input, op.getInput().getType(), 0,
-               listType.getDimSize(0), len,
-               "the rows of input and the list length");
-  assertSize(b, op, list, listType, 0, resType.getDimSize(0), Value(),
-             "the list length and the result rows");
+    assertSameSize(b, op, input, 0, list, 0,
+                   "the rows of input and the list length");
+  assertSameSize(b, op, list, 0, out, 0,
+                 "the list length and the result rows");
   if (offsets)
-    assertSize(b, op, offsets, op.getOffsets().getType(), 0,
-               type.getNumExperts() + 1, Value(),
-               "the offsets and the expert count + 1");
-  Value out =
-      allocFor(b, resType, dynamicOnly(resType, {len, cIdx(b, outCols)}));
+    assertSize(b, op, offsets, 0, cIdx(b, type.getNumExperts() + 1),
+               /*wantStatic=*/true, "the offsets and the expert count + 1");
   Value acc = allocStatic(b, {rows}, f32);
   Value x = allocStatic(b, {cols}, f32);
 
@@ -768,7 +496,6 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
     entries(b, Value(), zero, len);
   }
 
-  op.getResult().replaceAllUsesWith(toTensor(b, resType, out));
   op.erase();
   return success();
 }
@@ -777,33 +504,32 @@ LogicalResult Lowering::lowerSsmm(SsmmOp op) {
 // combine
 //===----------------------------------------------------------------------===//
 
-LogicalResult Lowering::lowerCombine(CombineOp op) {
+LogicalResult lowerCombine(CombineOp op) {
   Builder b(op.getLoc(), op);
   Type f32 = b.getF32Type();
-  Value rows = toBuffer(b, op.getRows());
-  Value list = toBuffer(b, op.getList());
-  Value weights = toBuffer(b, op.getWeights());
-  Value t = dim(b, weights, 0), k = dim(b, weights, 1);
+  Value rows = op.getRows(), list = op.getList(), weights = op.getWeights(),
+        out = op.getInit();
+  Value k = dim(b, weights, 1);
   Value h = dim(b, rows, 1), len = dim(b, list, 0);
-  Value flat = mul(b, t, k);
-  RankedTensorType resType = op.getResult().getType();
-  Type resElt = resType.getElementType();
+  Value flat = mul(b, dim(b, weights, 0), k);
+  auto outType = cast<MemRefType>(out.getType());
+  Type resElt = outType.getElementType();
   // (C1) a row per list entry, (C3) the result is tokens x row width: where
   // a side is dynamic, checked before the loops index with the other.
-  ShapedType rowsType = op.getRows().getType(),
-                   wType = op.getWeights().getType();
-  assertSize(b, op, rows, rowsType, 0, op.getList().getType().getDimSize(0),
-             len, "the rows and the list length");
-  assertSize(b, op, weights, wType, 0, resType.getDimSize(0), Value(),
-             "the tokens of weights and result");
-  assertSize(b, op, rows, rowsType, 1, resType.getDimSize(1), Value(),
-             "the row widths of rows and result");
-  Value out = allocFor(b, resType, dynamicOnly(resType, {t, h}));
+  assertSameSize(b, op, rows, 0, list, 0, "the rows and the list length");
+  assertSameSize(b, op, weights, 0, out, 0,
+                 "the tokens of weights and result");
+  assertSameSize(b, op, rows, 1, out, 1, "the row widths of rows and result");
   // Accumulate in f32 (in place when the result is f32).
   Value acc = out;
-  if (!resElt.isF32())
-    acc = memref::AllocOp::create(b, MemRefType::get(resType.getShape(), f32),
-                                  dynamicOnly(resType, {t, h}));
+  if (!resElt.isF32()) {
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < outType.getRank(); ++d)
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(dim(b, out, d));
+    acc = memref::AllocOp::create(
+        b, MemRefType::get(outType.getShape(), f32), dynSizes);
+  }
   forEachElement(b, acc, [&](Builder &nb, ValueRange ivs) {
     store(nb, cF32(nb, 0.0f), acc, ivs);
   });
@@ -829,7 +555,6 @@ LogicalResult Lowering::lowerCombine(CombineOp op) {
     forEachElement(b, out, [&](Builder &nb, ValueRange ivs) {
       store(nb, fromF32(nb, load(nb, acc, ivs), resElt), out, ivs);
     });
-  op.getResult().replaceAllUsesWith(toTensor(b, resType, out));
   op.erase();
   return success();
 }
@@ -842,59 +567,49 @@ struct SamoyedsLowerToLoopsPass
     : mlir::samoyeds::impl::SamoyedsLowerToLoopsBase<SamoyedsLowerToLoopsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    Lowering lowering(module);
     bool failed = false;
-
-    // moe must have been decomposed.
-    module.walk([&](MoeOp op) {
-      op.emitOpError() << "must be decomposed before samoyeds-lower-to-loops "
-                          "(run samoyeds-decompose-moe first)";
-      failed = true;
-    });
-    if (failed)
-      return signalPassFailure();
-    module.walk([&](DestinationStyleOpInterface op) {
-      if (isa<RouteOp, DispatchOp, SsmmOp, CombineOp>(op) &&
-          !op.hasPureTensorSemantics()) {
-        op->emitOpError() << "samoyeds-lower-to-loops lowers the tensor form; "
-                             "run it before bufferization";
+    SmallVector<Operation *> ops;
+    // What this pass does not lower: each a diagnostic that names the step
+    // that should have run before it.
+    module.walk([&](Operation *op) {
+      if (isa<MoeOp>(op)) {
+        op->emitOpError() << "must be decomposed before samoyeds-lower-to-loops "
+                             "(run samoyeds-decompose-moe first)";
+        failed = true;
+      } else if (isa<PackOp, UnpackOp>(op)) {
+        op->emitOpError() << "must be lowered before bufferization (run "
+                             "samoyeds-lower-pack-unpack first; "
+                             "samoyeds-lower-to-loops runs after "
+                             "one-shot-bufferize)";
+        failed = true;
+      } else if (isa<RouteOp, DispatchOp, SsmmOp, CombineOp>(op)) {
+        if (isMemRefForm(op)) {
+          ops.push_back(op);
+          return;
+        }
+        op->emitOpError() << "samoyeds-lower-to-loops lowers the memref form; "
+                             "run one-shot-bufferize first (the tensor form "
+                             "has no buffers to write)";
         failed = true;
       }
     });
     if (failed)
       return signalPassFailure();
 
-    // Packs first: each becomes samoyeds.assemble of its computed storage, so
-    // every packed operand is then read through an assemble.
-    SmallVector<PackOp> packs;
-    module.walk([&](PackOp op) { packs.push_back(op); });
-    for (PackOp op : packs) {
-      if (op->use_empty()) {
-        op.erase();
-        continue;
-      }
-      failed |= mlir::failed(lowering.lowerPack(op));
-    }
-
-    SmallVector<Operation *> ops;
-    module.walk([&](Operation *op) {
-      if (isa<UnpackOp, RouteOp, DispatchOp, SsmmOp, CombineOp>(op))
-        ops.push_back(op);
-    });
     for (Operation *op : ops) {
       LogicalResult r =
           TypeSwitch<Operation *, LogicalResult>(op)
-              .Case([&](UnpackOp o) { return lowering.lowerUnpack(o); })
-              .Case([&](RouteOp o) { return lowering.lowerRoute(o); })
-              .Case([&](DispatchOp o) { return lowering.lowerDispatch(o); })
-              .Case([&](SsmmOp o) { return lowering.lowerSsmm(o); })
-              .Case([&](CombineOp o) { return lowering.lowerCombine(o); });
+              .Case([&](RouteOp o) { return lowerRoute(o); })
+              .Case([&](DispatchOp o) { return lowerDispatch(o); })
+              .Case([&](SsmmOp o) { return lowerSsmm(o); })
+              .Case([&](CombineOp o) { return lowerCombine(o); });
       failed |= mlir::failed(r);
     }
     if (failed)
       return signalPassFailure();
 
-    // Assembles disappear with their users.
+    // Assembles without users (bufferization erases those of ssmm weights
+    // with their last user) disappear.
     SmallVector<AssembleOp> assembles;
     module.walk([&](AssembleOp op) { assembles.push_back(op); });
     for (AssembleOp op : assembles)

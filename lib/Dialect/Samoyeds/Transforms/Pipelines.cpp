@@ -28,9 +28,14 @@ void mlir::samoyeds::addSamoyedsBufferization(OpPassManager &pm) {
 
 void mlir::samoyeds::buildSamoyedsCPUPipeline(OpPassManager &pm) {
   addSamoyedsFrontPasses(pm);
+  // pack / unpack have no bufferization models (a packed value has no
+  // buffer): lowered on tensors first (LowerPackUnpack.cpp says why).
+  pm.addPass(createSamoyedsLowerPackUnpack());
+  // Then route, dispatch, ssmm and combine bufferize into their memref forms
+  // (BufferizableOpInterfaceImpl.cpp), which the loops write in place.
+  addSamoyedsBufferization(pm);
   pm.addPass(createSamoyedsLowerToLoops());
   pm.addPass(createCanonicalizerPass());
-  addSamoyedsBufferization(pm);
   bufferization::BufferDeallocationPipelineOptions deallocOpts;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOpts);
   // The clones that deallocation inserts (a returned argument buffer).

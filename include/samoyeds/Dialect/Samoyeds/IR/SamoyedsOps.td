@@ -4,6 +4,7 @@
 
 include "samoyeds/Dialect/Samoyeds/IR/SamoyedsTypes.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
 
@@ -113,6 +114,7 @@ def Samoyeds_AssembleOp : Samoyeds_Op<"assemble", [Pure]> {
 
 def Samoyeds_RouteOp : Samoyeds_Op<"route", [AttrSizedOperandSegments,
     AttrSizedResultSegments, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
     DeclareOpInterfaceMethods<ConditionallySpeculatable>]> {
   let summary = "Router: score, select top-k experts per token, compute routing weights";
@@ -177,7 +179,7 @@ def Samoyeds_RouteOp : Samoyeds_Op<"route", [AttrSizedOperandSegments,
 def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
     DeclareOpInterfaceMethods<ConditionallySpeculatable>, DestinationStyleOpInterface,
-    AttrSizedResultSegments]> {
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>, AttrSizedResultSegments]> {
   let summary = "Group the (token, slot) pairs by expert into tile-padded lists";
   let description = [{
     `indices` is the `T x k` expert choice of `samoyeds.route`. The flat id of
@@ -237,7 +239,8 @@ def Samoyeds_DispatchOp : Samoyeds_Op<"dispatch", [
 }
 
 def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [AttrSizedOperandSegments,
-    DestinationStyleOpInterface, DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DestinationStyleOpInterface, DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
     DeclareOpInterfaceMethods<ConditionallySpeculatable>]> {
   let summary = "Dual-side sparse matmul: packed weight times routed tokens";
   let description = [{
@@ -319,6 +322,7 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [AttrSizedOperandSegments,
 }
 
 def Samoyeds_CombineOp : Samoyeds_Op<"combine", [DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
     DeclareOpInterfaceMethods<ConditionallySpeculatable>]> {
   let summary = "Scatter-add expert outputs back to their tokens";

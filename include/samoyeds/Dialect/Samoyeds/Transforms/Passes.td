@@ -54,25 +54,71 @@ def SamoyedsExpandStorage : Pass<"samoyeds-expand-storage", "::mlir::ModuleOp"> 
   }];
 }
 
-def SamoyedsLowerToLoops : Pass<"samoyeds-lower-to-loops", "::mlir::ModuleOp"> {
-  let summary = "Lower samoyeds ops to scf loops over memrefs (the CPU reference)";
+def SamoyedsLowerPackUnpack
+    : Pass<"samoyeds-lower-pack-unpack", "::mlir::ModuleOp"> {
+  let summary = "Lower samoyeds.pack and unpack to CPU runtime calls, before bufferization";
   let description = [{
-    Every samoyeds op except `moe` (run `samoyeds-decompose-moe` first) becomes loops
-    over memrefs obtained with `bufferization.to_buffer`, writing a fresh
-    `memref.alloc` that is returned through `bufferization.to_tensor`; the rest of the
-    program stays on tensors for one-shot bufferization. All arithmetic is f32.
-    Packed operands must come from `samoyeds.assemble` (after
-    `samoyeds-expand-storage`) or `samoyeds.pack`; `pack` and `unpack` call the
-    format library through the CPU runtime (`samoyeds_rt_pack_f32` and friends in
-    libsamoyeds_cpu_runtime). Runtime errors (an expert index out of range in
-    dispatch) abort through `cf.assert`.
+    `pack` and `unpack` have no bufferization models: a `!samoyeds.packed` value
+    has no buffer. This pass, the step of `samoyeds-cpu-pipeline` before one-shot
+    bufferization, lowers them on tensors: a `pack` becomes `samoyeds.assemble` of
+    its three storage tensors, computed by `samoyeds_rt_pack_f32` (or `pack3`, rank
+    3) of the format library through the CPU runtime (libsamoyeds_cpu_runtime); an
+    `unpack` reads the storage of the weight's `samoyeds.assemble` (after
+    `samoyeds-expand-storage`, or of a lowered `pack`) and calls
+    `samoyeds_rt_unpack_f32` (`unpack3`), which validates the storage. The calls
+    take contiguous f32 / i16 / i8 buffers, bridged from and to the tensors with
+    `bufferization.to_buffer` and `bufferization.to_tensor restrict writable`; the
+    runtime functions are declared `llvm.emit_c_interface` with the signatures of
+    docs/format.md.
+
+    Before:
+    ```mlir
+    %p = samoyeds.pack %d : tensor<64x128xbf16> -> !samoyeds.packed<64x128xbf16, #fmt>
+    ```
+    After:
+    ```mlir
+    call @samoyeds_rt_pack_f32(%dense, %v32, %m, %r, %n, %mm, %v) : (...) -> ()
+    %p = samoyeds.assemble %tv, %tm, %tr : ... -> !samoyeds.packed<64x128xbf16, #fmt>
+    ```
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
+def SamoyedsLowerToLoops : Pass<"samoyeds-lower-to-loops", "::mlir::ModuleOp"> {
+  let summary = "Lower the memref forms of samoyeds ops to scf loops (the CPU reference)";
+  let description = [{
+    Runs after one-shot bufferization (`samoyeds-cpu-pipeline` orders it so): the
+    memref forms of `route`, `dispatch`, `ssmm` and `combine` become scf loops that
+    write their results in place into the op's `outs` buffers, which bufferization
+    chose. Scratch buffers are `memref.alloc`s, freed by the buffer deallocation
+    pipeline. All arithmetic is f32. Where the verifier cannot compare two sizes
+    (one is dynamic), the loops are preceded by `cf.assert`s that compare them at
+    run time; runtime errors (an expert index out of range in dispatch) abort
+    through `cf.assert` as well.
+
+    The tensor forms are a diagnostic (run one-shot bufferization first), as are
+    `moe` (run `samoyeds-decompose-moe` first) and `pack` / `unpack` (lowered before
+    bufferization by `samoyeds-lower-pack-unpack`).
+
+    Before:
+    ```mlir
+    samoyeds.combine %rows, %list, %w outs(%y : memref<?x256xf32>) {weighted}
+      : memref<?x256xf32>, memref<?xi32>, memref<?x2xf32>
+    ```
+    After:
+    ```mlir
+    scf.for %t ... { scf.for %c ... { memref.store %zero, %y[%t, %c] } }
+    scf.for %i = %c0 to %len step %c1 { ... memref.store %sum, %y[%tok, %c] ... }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
-                           "::mlir::func::FuncDialect",
                            "::mlir::cf::ControlFlowDialect"];
 }
 
