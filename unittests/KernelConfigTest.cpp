@@ -466,6 +466,15 @@ TEST(Wgmma, WarpSpecialized) {
   // V = 64 (block-k 64): 32 K tiles at 2048 columns.
   EXPECT_EQ(selectConfig(plain(2048, 2048, 1, 2, 64), h, auto0).schedule,
             Schedule::WarpSpecialized);
+  // silu_mul (two m-tiles a warp: 128 accumulator floats) and N = 128 keep
+  // the grid kernel: the MMA warpgroups would spill at 168 registers.
+  SsmmProblem w13 = plain(28672, 4096);
+  w13.silu = true;
+  w13.experts = 8;
+  EXPECT_EQ(selectConfig(w13, h, auto0).schedule, Schedule::Grid);
+  KernelConfig n128 = auto0;
+  n128.warpN = 128;
+  EXPECT_EQ(selectConfig(plain(14336, 4096), h, n128).schedule, Schedule::Grid);
   KernelConfig autoWs = chosen();
   autoWs.family = Family::Auto;
   autoWs.schedule = Schedule::WarpSpecialized;

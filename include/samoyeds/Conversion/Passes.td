@@ -43,7 +43,8 @@ def SamoyedsSelectKernelConfig
            "Override: how a wgmma_sp kernel's block runs its tile, grid (every "
            "thread copies and multiplies) or warp_specialized (a producer "
            "warpgroup copies into an mbarrier ring, the others multiply); "
-           "empty: chosen (grid)">,
+           "empty: chosen (warp_specialized for wgmma_sp kernels of at least "
+           "32 K tiles, else grid)">,
     Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
            "Override: condensed weight rows per warp (0: chosen)">,
     Option<"warpN", "warp-n", "int64_t", /*default=*/"0",
@@ -117,7 +118,8 @@ def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
            "Override: how a wgmma_sp kernel's block runs its tile, grid (every "
            "thread copies and multiplies) or warp_specialized (a producer "
            "warpgroup copies into an mbarrier ring, the others multiply); "
-           "empty: chosen (grid)">,
+           "empty: chosen (warp_specialized for wgmma_sp kernels of at least "
+           "32 K tiles, else grid)">,
     Option<"warpM", "warp-m", "int64_t", /*default=*/"0",
            "Override, for ssmm ops without a config attribute: condensed weight "
            "rows per warp (multiple of 16; of 32 for silu_mul); 0: chosen (the "

@@ -296,9 +296,15 @@ KernelConfig heuristicWgmmaConfig(const SsmmProblem &p, const TargetInfo &t,
   if (c.schedule == Schedule::Auto) {
     KernelConfig ws = c;
     ws.schedule = Schedule::WarpSpecialized;
+    // Only where the MMA warpgroups' accumulators fit the 168 registers of a
+    // 384-thread block: with 128 floats (N = 128, or silu_mul's gate and up
+    // m-tiles) they spilled, and Mixtral's W1|W3 made the layer at T = 4096
+    // take 12.4 ms against 5.3 with the grid kernel
+    // (docs/results/h200-2026-12-03-ws/NOTES.md, v1 in layers).
     bool longK = c.blockK > 0 && p.cols / c.blockK >= kWarpSpecializedMinKTiles;
-    c.schedule = longK && checkConfig(p, t, ws).empty() ? Schedule::WarpSpecialized
-                                                        : Schedule::Grid;
+    bool fits = c.accumulatorFloats(p.m) <= kWarpSpecializedMaxAccFloats;
+    c.schedule = longK && fits && checkConfig(p, t, ws).empty() ? Schedule::WarpSpecialized
+                                                                : Schedule::Grid;
   }
   c.decodeTile = decodeTileFor(p, t, c, c.decodeTile);
   return c;

@@ -140,8 +140,9 @@ constexpr int64_t kWgmmaWarpsPerGroup = 4, kWgmmaMaxN = 256;
 /// mma_sp kernel's split-K 81 us, docs/results/h200-2026-12-02-wgmma).
 constexpr int64_t kWgmmaMinRowTilesPerSMDivisor = 2;
 /// The wgmma_sp heuristic's schedule: warp_specialized where a block runs at
-/// least this many K tiles (block-k columns), else grid.
-constexpr int64_t kWarpSpecializedMinKTiles = 32;
+/// least kWarpSpecializedMinKTiles K tiles (block-k columns) and a thread's
+/// accumulators are at most kWarpSpecializedMaxAccFloats floats, else grid.
+constexpr int64_t kWarpSpecializedMinKTiles = 32, kWarpSpecializedMaxAccFloats = 64;
 
 /// What the kernel family of `c` cannot run, in the words of the pass options
 /// (warp-m, block-k, ...), or "" when `c` runs `p` on `t`.
