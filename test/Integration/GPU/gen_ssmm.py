@@ -117,10 +117,13 @@ def variants():
     # headline shape.
     ws = "family=wgmma_sp schedule=warp_specialized"
     out += sweep_and_perf(options=ws, tile=64)
-    for opts in ("warp-n=128", "stages=3", "warp-n=128 stages=3"):
-        out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
-                        gather=True, top_k=1, experts=0, silu=False, scale=False,
-                        options=ws + " " + opts, tile=128 if "warp-n=128" in opts else 64))
+    for opts in ("warp-n=128", "stages=3", "stages=5", "stages=6"):
+        for (r, c) in ((14336, 4096), (4096, 14336)):
+            if (r, c) != (14336, 4096) and opts in ("warp-n=128", "stages=3"):
+                continue
+            out.append(dict(role="tune", rows=r, cols=c, dtype="bf16", n=1, m=2, v=128,
+                            gather=True, top_k=1, experts=0, silu=False, scale=False,
+                            options=ws + " " + opts, tile=128 if "warp-n=128" in opts else 64))
     out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=2, m=2, v=128,
                     gather=True, top_k=1, experts=0, silu=False, scale=False,
                     options=ws, tile=64))
