@@ -35,6 +35,19 @@ def sweep_and_perf(**extra):
     return out
 
 
+def plain_and_grouped(options):
+    """N = M (plain 2:4: one condensed row per row, no selection) and the
+    layer's grouped forms (stacked W1|W3 with SiLU, W2 with the routing
+    weight) with `options`, at the wgmma token tile of 64."""
+    return [
+        dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=2, m=2, v=128,
+             gather=True, top_k=1, experts=0, silu=False, scale=False, options=options, tile=64),
+        dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,
+             gather=True, top_k=2, experts=4, silu=True, scale=False, options=options, tile=64),
+        dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
+             gather=False, top_k=2, experts=4, silu=False, scale=True, options=options, tile=64)]
+
+
 def variants():
     out = sweep_and_perf()
     # Tiling alternatives at the headline shape (pipeline options).
@@ -102,16 +115,7 @@ def variants():
         out.append(dict(role="tune", rows=14336, cols=4096, dtype="bf16", n=1, m=2, v=128,
                         gather=True, top_k=1, experts=0, silu=False, scale=False,
                         options=wg + " " + opts, tile=128 if "warp-n=128" in opts else 64))
-    # N = M: plain 2:4 (one condensed row per row, no selection).
-    out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=2, m=2, v=128,
-                    gather=True, top_k=1, experts=0, silu=False, scale=False,
-                    options=wg, tile=64))
-    out.append(dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,
-                    gather=True, top_k=2, experts=4, silu=True, scale=False,
-                    options=wg, tile=64))
-    out.append(dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
-                    gather=False, top_k=2, experts=4, silu=False, scale=True,
-                    options=wg, tile=64))
+    out += plain_and_grouped(wg)
     # The warp-specialised wgmma.sp kernel (docs/kernel.md section 17): the
     # same sweep, perf shapes, N = M and grouped forms, and its tilings at the
     # headline shape.
@@ -124,15 +128,7 @@ def variants():
             out.append(dict(role="tune", rows=r, cols=c, dtype="bf16", n=1, m=2, v=128,
                             gather=True, top_k=1, experts=0, silu=False, scale=False,
                             options=ws + " " + opts, tile=128 if "warp-n=128" in opts else 64))
-    out.append(dict(role="sweep", rows=1024, cols=1024, dtype="bf16", n=2, m=2, v=128,
-                    gather=True, top_k=1, experts=0, silu=False, scale=False,
-                    options=ws, tile=64))
-    out.append(dict(role="grouped", rows=512, cols=256, dtype="bf16", n=1, m=2, v=128,
-                    gather=True, top_k=2, experts=4, silu=True, scale=False,
-                    options=ws, tile=64))
-    out.append(dict(role="grouped", rows=256, cols=256, dtype="bf16", n=1, m=2, v=128,
-                    gather=False, top_k=2, experts=4, silu=False, scale=True,
-                    options=ws, tile=64))
+    out += plain_and_grouped(ws)
     # The stream kernel (docs/kernel.md section 16): undef_padding ops at one
     # or two routed pairs per expert, every sweep format in both types (a
     # 1056-column weight at V = 32: 66 chunks, a partial last step), the

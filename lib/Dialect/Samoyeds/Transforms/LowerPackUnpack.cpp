@@ -18,6 +18,8 @@
 // docs/format.md.
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
+#include "Assembles.h"
+
 #include "samoyeds/Utils/Builders.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -267,11 +269,7 @@ struct SamoyedsLowerPackUnpackPass
       return signalPassFailure();
 
     // Assembles left without users (those of unpacked weights) disappear.
-    SmallVector<AssembleOp> assembles;
-    module.walk([&](AssembleOp op) { assembles.push_back(op); });
-    for (AssembleOp op : assembles)
-      if (op->use_empty())
-        op.erase();
+    eraseUnusedAssembles(module);
   }
 };
 

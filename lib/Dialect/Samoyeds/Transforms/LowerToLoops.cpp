@@ -17,6 +17,8 @@
 // by samoyeds-lower-pack-unpack), are diagnostics here.
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
+#include "Assembles.h"
+
 #include "samoyeds/Utils/Builders.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
@@ -610,11 +612,7 @@ struct SamoyedsLowerToLoopsPass
 
     // Assembles without users (bufferization erases those of ssmm weights
     // with their last user) disappear.
-    SmallVector<AssembleOp> assembles;
-    module.walk([&](AssembleOp op) { assembles.push_back(op); });
-    for (AssembleOp op : assembles)
-      if (op->use_empty())
-        op.erase();
+    eraseUnusedAssembles(module);
   }
 };
 
