@@ -237,11 +237,6 @@ void WgmmaSpKernelBuilder::pipelinePrologue(Value kBegin, Value kEnd, bool split
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(producer.thenBlock());
   int64_t lag = producerLag();
-  auto fence = [&]() {
-    NVVM::FenceProxyOp::create(
-        b, NVVM::ProxyKind::async_shared,
-        NVVM::SharedSpaceAttr::get(b.getContext(), NVVM::SharedSpace::shared_cta));
-  };
   auto loop = scf::ForOp::create(b, kBegin, kEnd, cIdx(b, 1));
   {
     OpBuilder::InsertionGuard g2(b);
@@ -257,12 +252,12 @@ void WgmmaSpKernelBuilder::pipelinePrologue(Value kBegin, Value kEnd, bool split
     OpBuilder::InsertionGuard g3(b);
     b.setInsertionPointToStart(publish.thenBlock());
     NVVM::CpAsyncWaitGroupOp::create(b, lag);
-    fence();
+    stageLanded();
     ring->arriveFull(b, arith::SubIOp::create(b, kt, cIdx(b, lag)));
   }
   // The last `lag` tiles (fewer when the loop was shorter).
   NVVM::CpAsyncWaitGroupOp::create(b, 0);
-  fence();
+  stageLanded();
   Value tailBegin = arith::MaxUIOp::create(
       b, kBegin,
       select(b, cmpi(b, arith::CmpIPredicate::uge, kEnd, cIdx(b, lag)),
@@ -292,7 +287,6 @@ Value WgmmaSpKernelBuilder::mmaThread() {
     return Value();
   return ult(b, tid, cIdx(b, s.threads()));
 }
-
 
 void mlir::samoyeds::gpukernels::buildWgmmaSpKernel(ImplicitLocOpBuilder &b,
                                                     const KernelSpec &spec,
