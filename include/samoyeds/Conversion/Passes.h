@@ -24,6 +24,10 @@ namespace samoyeds {
 #define GEN_PASS_REGISTRATION
 #include "samoyeds/Conversion/Passes.h.inc"
 
+/// The kernel attribute samoyeds-grid-constant-args rewrites (Passes.td):
+/// the number of trailing grid-constant arguments.
+constexpr llvm::StringLiteral kGridConstantArgsAttr = "samoyeds.grid_constant_args";
+
 /// Registers `samoyeds-gpu-pipeline`.
 void registerSamoyedsGPUPipeline();
 

@@ -204,4 +204,28 @@ def SamoyedsTileParallelLoops : Pass<"samoyeds-tile-parallel-loops", "::mlir::Mo
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def SamoyedsGridConstantArgs : Pass<"samoyeds-grid-constant-args", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Make a kernel's trailing samoyeds.grid_constant_args arguments byval __grid_constant__ parameters";
+  let description = [{
+    A TMA descriptor (CUtensorMap) is passed to a kernel by value and read by
+    `cp.async.bulk.tensor` through its address, which must be in the param,
+    const or global space: a `__grid_constant__` parameter. The GPU dialect
+    cannot say that (a `gpu.launch_func` operand has the kernel argument's type),
+    so the kernel generator declares such arguments last, as values
+    (`!llvm.array<16 x i64>`), stores each into a private copy (`llvm.alloca` +
+    `llvm.store`), reads the copy, and sets `samoyeds.grid_constant_args = N` on
+    the kernel: its last N arguments. (A function attribute, not an argument
+    attribute: `convert-gpu-to-nvvm` keeps the kernel's attributes but drops
+    those of its arguments; trailing non-memref arguments keep their place at
+    the end when memrefs expand into descriptors.) After `convert-gpu-to-nvvm`,
+    this pass turns each of them into `!llvm.ptr {llvm.byval = <type>,
+    llvm.align = 64, nvvm.grid_constant}` and replaces the copy by it, so that
+    the address is the parameter's own (NVPTX: `cvta.param`). The host still
+    passes the 128 bytes by value, which is what a byval parameter is. An
+    argument with another type or another use than the store into its copy,
+    or a count above the arguments, is an error.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect"];
+}
+
 #endif // SAMOYEDS_CONVERSION_PASSES_TD

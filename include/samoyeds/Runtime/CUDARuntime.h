@@ -42,6 +42,7 @@
 #define SAMOYEDS_RUNTIME_CUDARUNTIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(_WIN32)
 #define SAMOYEDS_RT_API __declspec(dllexport)
@@ -164,6 +165,27 @@ SAMOYEDS_RT_API int samoyeds_rt_launch(void *fn, const unsigned int *grid,
                                        size_t block_len, unsigned int smem,
                                        void *stream, void **params,
                                        size_t num_params);
+
+/* ---- TMA descriptors for __grid_constant__ kernel parameters --------------
+ * Called by compiled host code (the warp-specialised wgmma_sp kernels' TMA
+ * loads, lib/Conversion/SamoyedsToGPU/WgmmaSp/TmaLoads.h). Encodes the tiled
+ * tensor map (cuTensorMapEncodeTiled) of a row-major rank-3 tensor of
+ * element_bytes (1, 2, 4 or 8) elements at device address `address`:
+ * dim0 columns (innermost), dim1 rows, dim2 planes, strides in bytes of a row
+ * and of a plane, a box of box0 x box1 x box2 elements, swizzle_bytes 0, 32,
+ * 64 or 128; no interleave, L2 promotion 128 B, zero fill out of bounds.
+ * Returns a pointer to the host CUtensorMap (128 bytes, 64-byte aligned),
+ * which the caller copies into the launch's parameters. Maps are cached by
+ * their arguments: a weight's maps are encoded once, and the pointer stays
+ * valid for the life of the process. On bad arguments or a failed encoding
+ * the error is recorded (the launches that follow on this thread are
+ * skipped, see the sticky error above) and a pointer to a zeroed map is
+ * returned. Does not need a current context and does not allocate device
+ * memory, so it is safe during stream capture. */
+SAMOYEDS_RT_API const void *samoyeds_rt_tensor_map(
+    int64_t address, int64_t element_bytes, int64_t dim0, int64_t dim1,
+    int64_t dim2, int64_t row_stride, int64_t plane_stride, int64_t box0,
+    int64_t box1, int64_t box2, int64_t swizzle_bytes);
 
 #ifdef __cplusplus
 } /* extern "C" */

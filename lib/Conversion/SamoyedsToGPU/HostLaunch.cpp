@@ -2,6 +2,10 @@
 #include "HostLaunch.h"
 #include "Kernels.h"
 #include "StreamKernel.h"
+#include "WgmmaSp/TmaLoads.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -93,6 +97,58 @@ SplitPlan planSplits(HostMath &h, const KernelSpec &s,
   Value counters = h.max(h.mul(h.c(rowTiles), wsTiles), h.c(1));
   return {splits, wsTiles, floats, counters};
 }
+
+/// The runtime's tensor-map encoder (CUDARuntime.h): eleven i64 in, a pointer
+/// to the cached host CUtensorMap out. Declared once per module.
+func::FuncOp tensorMapEncoder(OpBuilder &hb, Location loc, ModuleOp module) {
+  constexpr llvm::StringLiteral kName = "samoyeds_rt_tensor_map";
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kName))
+    return fn;
+  OpBuilder mb(module.getBodyRegion());
+  mb.setInsertionPointToStart(module.getBody());
+  SmallVector<Type> in(11, mb.getI64Type());
+  auto fn = func::FuncOp::create(
+      mb, loc, kName, mb.getFunctionType(in, {LLVM::LLVMPointerType::get(mb.getContext())}));
+  fn.setPrivate();
+  return fn;
+}
+
+/// The tensor map of `buffer` (rank 3: expert, row, column; or rank 2) for
+/// the boxes of `l`, by value.
+Value tensorMap(OpBuilder &hb, Location loc, ModuleOp module, Value buffer,
+                const TmaLoad &l) {
+  HostMath h{hb, loc};
+  auto md = memref::ExtractStridedMetadataOp::create(hb, loc, buffer);
+  int64_t rank = cast<MemRefType>(buffer.getType()).getRank();
+  auto sizes = md.getSizes(), strides = md.getStrides();
+  constexpr int64_t kElementBytes = 2; // values (bf16, f16) and metadata (i16)
+  Value base = h.add(memref::ExtractAlignedPointerAsIndexOp::create(hb, loc, buffer),
+                     h.mul(md.getOffset(), h.c(kElementBytes)));
+  Value cols = sizes[rank - 1], rows = sizes[rank - 2];
+  Value rowStride = h.mul(strides[rank - 2], h.c(kElementBytes));
+  Value experts = rank == 3 ? sizes[0] : h.c(1);
+  Value expertStride = rank == 3 ? h.mul(strides[0], h.c(kElementBytes)) : h.mul(rows, rowStride);
+  SmallVector<Value> args;
+  for (Value v : {base, h.c(kElementBytes), cols, rows, experts, rowStride, expertStride,
+                  h.c(l.boxCols), h.c(l.boxRows), h.c(1), h.c(l.swizzleBytes)})
+    args.push_back(arith::IndexCastUIOp::create(hb, loc, hb.getI64Type(), v));
+  func::FuncOp enc = tensorMapEncoder(hb, loc, module);
+  Value ptr = func::CallOp::create(hb, loc, enc, args).getResult(0);
+  return LLVM::LoadOp::create(hb, loc, tensorMapArgType(hb.getContext()), ptr, /*alignment=*/64);
+}
+
+/// The tensor-map operands of a kernel of `s` (TmaLoads.h): the values',
+/// then the metadata's where TMA loads it.
+SmallVector<Value> tensorMapOperands(OpBuilder &hb, Location loc, ModuleOp module,
+                                     const SsmmBuffers &buffers, const KernelSpec &s) {
+  SmallVector<Value> maps;
+  if (!usesTma(s))
+    return maps;
+  maps.push_back(tensorMap(hb, loc, module, buffers.args[0], valuesLoad(s)));
+  if (std::optional<TmaLoad> m = metadataLoad(s))
+    maps.push_back(tensorMap(hb, loc, module, buffers.args[1], *m));
+  return maps;
+}
 } // namespace
 
 SsmmBuffers mlir::samoyeds::gpukernels::createSsmmBuffers(OpBuilder &hb,
@@ -139,6 +195,8 @@ SmallVector<Type> mlir::samoyeds::gpukernels::kernelArgTypes(const SsmmBuffers &
     types.push_back(MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 32)));
     types.push_back(IndexType::get(ctx));
   }
+  for (int64_t i = 0, e = tensorMapArgs(s); i < e; ++i)
+    types.push_back(tensorMapArgType(b.out.getContext()));
   return types;
 }
 
@@ -228,6 +286,7 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
       args.append({ws, counters, plans[i]->wsTiles});
       gz = plans[i]->splits;
     }
+    args.append(tensorMapOperands(hb, loc, op->getParentOfType<ModuleOp>(), buffers, s));
     Value smem = arith::ConstantOp::create(hb, loc, hb.getI32IntegerAttr(s.smemBytes()));
     // No guard for an empty list (gy = 0) either: an empty grid.
     gpu::LaunchFuncOp::create(hb, loc, k.fn, gpu::KernelDim3{h.c(rowTiles), gys[i], gz},

@@ -4,6 +4,9 @@
 #include "Epilogue.h"
 #include "Kernels.h"
 #include "RowSelection.h"
+#include "WgmmaSp/TmaLoads.h"
+
+#include "samoyeds/Conversion/Passes.h"
 
 #include "samoyeds/Utils/Builders.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -60,6 +63,17 @@ void SsmmKernelBuilder::build(gpu::GPUFuncOp fn) {
     split.ws = entry.getArgument(a++);
     split.counters = entry.getArgument(a++);
     split.wsTiles = entry.getArgument(a++);
+  }
+  // Tensor maps: by value in the IR, read through a private copy, which
+  // samoyeds-grid-constant-args replaces by the __grid_constant__ parameter.
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  if (int64_t maps = tensorMapArgs(s))
+    fn->setAttr(kGridConstantArgsAttr, b.getI64IntegerAttr(maps));
+  for (int64_t i = 0, e = tensorMapArgs(s); i < e; ++i, ++a) {
+    Value arg = entry.getArgument(a);
+    Value copy = LLVM::AllocaOp::create(b, ptrType, arg.getType(), cI32(b, 1), 64);
+    LLVM::StoreOp::create(b, arg, copy);
+    tensorMaps.push_back(copy);
   }
 
   tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);

@@ -33,7 +33,8 @@ public:
   virtual ~SsmmKernelBuilder() = default;
 
   /// Builds the body of `fn` (arguments: values, metadata, row_indices,
-  /// input, list, [offsets], [scale], out, [split-K workspace, splits, tiles])
+  /// input, list, [offsets], [scale], out, [split-K workspace, splits, tiles],
+  /// [tensor maps])
   /// ending with gpu.return. One block per tile: blockIdx.x is the row tile,
   /// blockIdx.y the token tile (blockIdx.z the split).
   void build(gpu::GPUFuncOp fn);
@@ -48,6 +49,10 @@ protected:
   // threads that issue a stage's copies (tid, or its place in the producer
   // warpgroup when warp-specialised).
   Value tid, lane, g, t, wm, wn, copyTid;
+  /// The private copies (llvm.ptr) of the kernel's tensor-map arguments
+  /// (WgmmaSp/TmaLoads.h), in argument order; samoyeds-grid-constant-args
+  /// makes them the parameters' own addresses.
+  SmallVector<Value> tensorMaps;
   std::unique_ptr<MmaSpM16N8Layout> layout;
   TileInfo tile;
   /// The metadata ring [stage][A-tile row][word] (MmaSpMetadataLayout).

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -56,6 +57,17 @@ TensorMapCache &tensorMapCache() {
   return *cache;
 }
 constexpr size_t kTensorMapCacheLimit = 4096;
+
+// The host copies of samoyeds_rt_tensor_map, by their arguments; never
+// freed (their pointers are handed out).
+struct GridConstantMaps {
+  std::mutex mutex;
+  std::unordered_map<std::string, std::unique_ptr<CUtensorMap>> maps;
+};
+GridConstantMaps &gridConstantMaps() {
+  static auto *maps = new GridConstantMaps(); // never destroyed
+  return *maps;
+}
 
 template <int Rank> struct MemRefDesc {
   char *allocated;
@@ -592,6 +604,89 @@ void *mgpuTensorMapEncodeTiledMemref(int64_t rank, void *descriptor,
     }
     cache.entries.emplace(std::move(key), dmap);
     return reinterpret_cast<void *>(dmap);
+  });
+}
+
+// ---- TMA descriptors passed by value (CUDARuntime.h) ---------------------------
+
+const void *samoyeds_rt_tensor_map(int64_t address, int64_t elementBytes, int64_t dim0,
+                                   int64_t dim1, int64_t dim2, int64_t rowStride,
+                                   int64_t planeStride, int64_t box0, int64_t box1,
+                                   int64_t box2, int64_t swizzleBytes) {
+  static const CUtensorMap zeroMap = {};
+  const char *where = "samoyeds_rt_tensor_map";
+  return guarded<const void *>(where, &zeroMap, [&]() -> const void * {
+    const int64_t key[] = {address, elementBytes, dim0, dim1, dim2, rowStride,
+                           planeStride, box0, box1, box2, swizzleBytes};
+    std::string k(reinterpret_cast<const char *>(key), sizeof(key));
+    GridConstantMaps &cache = gridConstantMaps();
+    {
+      std::lock_guard<std::mutex> lock(cache.mutex);
+      auto it = cache.maps.find(k);
+      if (it != cache.maps.end())
+        return it->second.get();
+    }
+    CUtensorMapDataType type;
+    switch (elementBytes) {
+    case 1: type = CU_TENSOR_MAP_DATA_TYPE_UINT8; break;
+    case 2: type = CU_TENSOR_MAP_DATA_TYPE_UINT16; break;
+    case 4: type = CU_TENSOR_MAP_DATA_TYPE_INT32; break;
+    case 8: type = CU_TENSOR_MAP_DATA_TYPE_INT64; break;
+    default:
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "%s: element size %lld", where,
+                  (long long)elementBytes);
+      return &zeroMap;
+    }
+    CUtensorMapSwizzle swizzle;
+    switch (swizzleBytes) {
+    case 0: swizzle = CU_TENSOR_MAP_SWIZZLE_NONE; break;
+    case 32: swizzle = CU_TENSOR_MAP_SWIZZLE_32B; break;
+    case 64: swizzle = CU_TENSOR_MAP_SWIZZLE_64B; break;
+    case 128: swizzle = CU_TENSOR_MAP_SWIZZLE_128B; break;
+    default:
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT, "%s: swizzle %lld bytes", where,
+                  (long long)swizzleBytes);
+      return &zeroMap;
+    }
+    // The driver's rules, reported with the values (cuTensorMapEncodeTiled
+    // itself only says CUDA_ERROR_INVALID_VALUE): a 16-byte aligned address,
+    // strides multiples of 16 bytes, boxes of 1 to 256 elements.
+    if (address % 16 || rowStride % 16 || planeStride % 16 || dim0 < 1 || dim1 < 1 ||
+        dim2 < 1 || box0 < 1 || box0 > 256 || box1 < 1 || box1 > 256 || box2 < 1 ||
+        box2 > 256) {
+      recordError(SAMOYEDS_RT_ERROR_INVALID_ARGUMENT,
+                  "%s: the tensor at 0x%llx (%lld x %lld x %lld, strides %lld, %lld "
+                  "bytes, box %lld x %lld x %lld) breaks TMA's rules (16-byte "
+                  "aligned address and strides, boxes of 1 to 256)",
+                  where, (unsigned long long)address, (long long)dim2, (long long)dim1,
+                  (long long)dim0, (long long)rowStride, (long long)planeStride,
+                  (long long)box2, (long long)box1, (long long)box0);
+      return &zeroMap;
+    }
+    if (ensureInit(where))
+      return &zeroMap;
+    cuuint64_t globalDim[3] = {(cuuint64_t)dim0, (cuuint64_t)dim1, (cuuint64_t)dim2};
+    cuuint64_t globalStrides[2] = {(cuuint64_t)rowStride, (cuuint64_t)planeStride};
+    cuuint32_t boxDim[3] = {(cuuint32_t)box0, (cuuint32_t)box1, (cuuint32_t)box2};
+    cuuint32_t elementStrides[3] = {1, 1, 1};
+    auto map = std::make_unique<CUtensorMap>();
+    if (recordCu(cuTensorMapEncodeTiled(map.get(), type, 3,
+                                        reinterpret_cast<void *>(address), globalDim,
+                                        globalStrides, boxDim, elementStrides,
+                                        CU_TENSOR_MAP_INTERLEAVE_NONE, swizzle,
+                                        CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+                                        CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE),
+                 where, "cuTensorMapEncodeTiled"))
+      return &zeroMap;
+    std::lock_guard<std::mutex> lock(cache.mutex);
+    // Past the limit (many distinct weights) a map is no longer kept: the
+    // thread's scratch copy serves one launch (the caller copies it at once).
+    if (cache.maps.size() >= kTensorMapCacheLimit) {
+      thread_local CUtensorMap scratch;
+      scratch = *map;
+      return &scratch;
+    }
+    return cache.maps.emplace(std::move(k), std::move(map)).first->second.get();
   });
 }
 

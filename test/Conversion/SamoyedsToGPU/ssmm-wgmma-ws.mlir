@@ -12,6 +12,7 @@
 // RUN: FileCheck %s --input-file=%t --check-prefix=PROD
 // RUN: FileCheck %s --input-file=%t --check-prefix=CONS
 // RUN: samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_90a format=isa family=wgmma_sp schedule=warp_specialized decode-tile=1" | FileCheck %s --check-prefix=PTX
+// RUN: samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_90a format=isa family=wgmma_sp schedule=warp_specialized decode-tile=1" | FileCheck %s --check-prefix=PTXTMA
 // RUN: samoyeds-opt %s --samoyeds-select-kernel-config="family=wgmma_sp schedule=warp_specialized" | FileCheck %s --check-prefix=ATTR
 // RUN: not samoyeds-opt %s --samoyeds-select-kernel-config="family=mma_sp schedule=warp_specialized" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ONMMASP
 // RUN: not samoyeds-opt %s --samoyeds-select-kernel-config="schedule=pingpong" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
@@ -22,11 +23,22 @@
 
 // The launch: 384 threads; the shared memory of the rings (4 x (16 + 16 + 2)
 // KB), the 8 barriers (64 bytes) and the 1024 bytes of alignment slack.
+// CHECK: func.func private @samoyeds_rt_tensor_map(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> !llvm.ptr
 // CHECK-LABEL: func.func @plain(
+// The host encodes the two tensor maps (the values', then the metadata's;
+// samoyeds_rt_tensor_map caches them) and passes them by value after the
+// other operands.
+// CHECK: %[[VM:.*]] = call @samoyeds_rt_tensor_map({{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> !llvm.ptr
+// CHECK: %[[VMV:.*]] = llvm.load %[[VM]] {alignment = 64 : i64} : !llvm.ptr -> !llvm.array<16 x i64>
+// CHECK: %[[MM:.*]] = call @samoyeds_rt_tensor_map(
+// CHECK: %[[MMV:.*]] = llvm.load %[[MM]]
 // CHECK: %[[SMEM:.*]] = arith.constant 140352 : i32
 // CHECK: gpu.launch_func  @samoyeds_kernels::@ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x64x8x1s4k128_ws_wgmma {{.*}} threads in (%c384{{.*}}){{.*}}dynamic_shared_memory_size %[[SMEM]]
+// CHECK-SAME: %[[VMV]] : !llvm.array<16 x i64>, %[[MMV]] : !llvm.array<16 x i64>)
 // CHECK-LABEL: gpu.func @ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x64x8x1s4k128_ws_wgmma(
+// CHECK-SAME: %{{.*}}: !llvm.array<16 x i64>, %{{.*}}: !llvm.array<16 x i64>) kernel
 // CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
+// CHECK-SAME: samoyeds.grid_constant_args = 2 : i64
 // The barriers after the rings (139264 bytes from the aligned base): thread
 // 0 initialises 4 full ones (128 producer arrivals) and 4 empty ones (256
 // MMA-thread arrivals), then the block synchronises once.
@@ -64,8 +76,19 @@
 // PROD: arith.addi %{{.*}}, %c1{{.*}} : index
 // PROD: arith.remui %{{.*}}, %c2{{.*}} : index
 // PROD: nvvm.mbarrier.try_wait.parity %{{.*}}, %{{.*}}, %c10000000_i32 : !llvm.ptr<3>, i32, i32
-// PROD-COUNT-8: nvgpu.device_async_copy {{.*}} : memref<512x512xbf16> to memref<4x8192xbf16, #gpu.address_space<workgroup>>
-// PROD: nvgpu.device_async_copy {{.*}} : memref<512x64xi16> to memref<4x128x8xi16, #gpu.address_space<workgroup>>
+// The values and metadata by TMA (TmaLoads.h): producer thread 0 adds the
+// stage's 16 KiB of values and 2 KiB of metadata (18432 bytes) to the slot's
+// full barrier, then one 64 x 128 box of each from the tensor maps (the
+// kernel's last two arguments, read through their copies) at (column, row,
+// expert).
+// PROD: %[[FIRST:.*]] = arith.cmpi eq, %{{.*}}, %c0
+// PROD-NEXT: scf.if %[[FIRST]] {
+// PROD: nvvm.mbarrier.expect_tx %{{.*}}, %c18432_i32 : !llvm.ptr<3>, i32
+// PROD: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %{{.*}}, %{{.*}}, box[%{{.*}}, %{{.*}}, %{{.*}}] : !llvm.ptr<7>, !llvm.ptr
+// PROD: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %{{.*}}, %{{.*}}, box[%{{.*}}, %{{.*}}, %{{.*}}] : !llvm.ptr<7>, !llvm.ptr
+// PROD-NOT: nvgpu.device_async_copy {{.*}} : memref<512x512xbf16>
+// PROD-NOT: nvgpu.device_async_copy {{.*}} : memref<512x64xi16>
+// The token rows stay cp.async (gathered through the list).
 // PROD-COUNT-8: nvgpu.device_async_copy {{.*}} : memref<?x1024xbf16> to memref<4x8192xbf16, #gpu.address_space<workgroup>>
 // PROD-NEXT: nvvm.cp.async.commit.group
 // PROD: scf.if
@@ -98,10 +121,19 @@
 
 // PTX-LABEL: gpu.binary @samoyeds_kernels
 // PTX-SAME: .visible .entry ssmm_1024_1024_bf16_n1m2v128_gather_k1_obf16_t16x64x8x1s4k128_ws_wgmma(
+// PTX-SAME: .param .align 64 .b8 ssmm_{{.*}}_param_40[128],
+// PTX-SAME: .param .align 64 .b8 ssmm_{{.*}}_param_41[128]
 // PTX-SAME: .maxntid 384, 1, 1
+// The tensor maps are read in place (no local copy): the parameters'
+// addresses, and the TMA loads complete on the slot's full barrier.
+// PTXTMA: .param .align 64 .b8 ssmm_{{.*}}_param_41[128]
+// PTXTMA-NOT: __local_depot
+// PTXTMA: cvta.param.u64
+// PTXTMA: cvta.param.u64
+// PTXTMA: mbarrier.expect_tx.relaxed.cta.shared.b64
+// PTXTMA: cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // PTX-SAME: mbarrier.init.shared.b64
 // PTX-SAME: bar.sync \090;
-// PTX-SAME: mbarrier.try_wait.parity.shared.b64
 // PTX-SAME: cp.async.cg.shared.global
 // PTX-SAME: cp.async.commit_group;
 // PTX-SAME: cp.async.wait_group \092;\0A\09fence.proxy.async.shared::cta;\0A\09mbarrier.arrive.shared.b64

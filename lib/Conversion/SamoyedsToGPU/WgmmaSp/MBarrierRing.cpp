@@ -60,3 +60,13 @@ void MBarrierRing::arriveEmpty(ImplicitLocOpBuilder &b, Value kt) {
   NVVM::MBarrierArriveOp::create(b, TypeRange{}, pointer(b, remu(b, kt, stages), true),
                                  Value(), NVVM::MemScopeKind::CTA);
 }
+
+Value MBarrierRing::fullBarrier(ImplicitLocOpBuilder &b, Value kt) {
+  return pointer(b, remu(b, kt, stages), false);
+}
+
+void MBarrierRing::expectFull(ImplicitLocOpBuilder &b, Value kt, int64_t bytes) {
+  NVVM::MBarrierExpectTxOp::create(
+      b, fullBarrier(b, kt), cI32(b, bytes),
+      NVVM::MemScopeKindAttr::get(b.getContext(), NVVM::MemScopeKind::CTA));
+}

@@ -31,6 +31,11 @@ public:
   /// MMAs of K tile kt - stages.
   void waitEmpty(ImplicitLocOpBuilder &b, Value kt);
   void arriveFull(ImplicitLocOpBuilder &b, Value kt);
+  /// Adds `bytes` to the transactions K tile `kt`'s full barrier waits for
+  /// (the TMA loads that complete on it, TmaLoads.h), without arriving.
+  void expectFull(ImplicitLocOpBuilder &b, Value kt, int64_t bytes);
+  /// The full barrier of K tile `kt`'s slot (ptr<3>): the TMA loads'.
+  Value fullBarrier(ImplicitLocOpBuilder &b, Value kt);
   void arriveEmpty(ImplicitLocOpBuilder &b, Value kt);
 
 private:

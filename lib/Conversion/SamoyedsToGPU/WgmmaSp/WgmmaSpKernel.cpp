@@ -27,6 +27,9 @@
 #include "MBarrierRing.h"
 #include "WgmmaSpLayout.h"
 #include "WgmmaSpOps.h"
+#include "TmaLoads.h"
+
+#include "../TileSchedule.h"
 
 #include "../SsmmKernelBuilder.h"
 
@@ -62,6 +65,8 @@ private:
   void carveSharedMemory(Value dyn) override;
   Value setupTokenCopies(const TokenRowSource &tokens) override;
   void issueStage(Value kt, Value stage) override;
+  /// The TMA loads of K tile `kt` into slot `stage` (TmaLoads.h).
+  void issueTmaLoads(Value kt, Value stage);
   void stageLanded() override;
   SmallVector<Value> computeStage(Value stage, ValueRange acc) override;
 
@@ -117,11 +122,69 @@ Value WgmmaSpKernelBuilder::setupTokenCopies(const TokenRowSource &tokens) {
   return anyValid;
 }
 
+void WgmmaSpKernelBuilder::issueTmaLoads(Value kt, Value stage) {
+  TmaLoad v = valuesLoad(s);
+  std::optional<TmaLoad> m = metadataLoad(s);
+  Type i32 = b.getI32Type();
+  auto ptr3 = LLVM::LLVMPointerType::get(
+      b.getContext(), static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
+  auto ptr7 = LLVM::LLVMPointerType::get(
+      b.getContext(), static_cast<unsigned>(NVVM::NVVMMemorySpace::SharedCluster));
+  // One thread of the producer issues them: the full barrier waits for
+  // their bytes (expect_tx) besides the producer's 128 arrivals, which come
+  // after the cp.async token rows landed, so the phase cannot complete
+  // before the bytes were expected.
+  ifThen(b, cmpi(b, arith::CmpIPredicate::eq, copyTid, cIdx(b, 0)),
+         [&](ImplicitLocOpBuilder &nb) {
+    ring->expectFull(nb, kt, tmaStageBytes(s));
+    Value mbar = ring->fullBarrier(nb, kt);
+    Value expert = tile.expert ? arith::IndexCastUIOp::create(nb, i32, tile.expert).getResult()
+                               : cI32(nb, 0);
+    auto toI64 = [&](Value idx) { return arith::IndexCastUIOp::create(nb, nb.getI64Type(), idx); };
+    // Boxes of `l` for map `map` into the ring at byte `ringBase` (stage
+    // `stageBytes` apart): atom a of half h lands at a * blockM * atom row
+    // bytes + h * boxRows * atom row bytes (WgmmaSpLayout.h's atom blocks).
+    auto load = [&](Value map, const TmaLoad &l, int64_t ringBase, int64_t stageBytes) {
+      int64_t rowBytes = l.boxCols * 2;
+      Value stageAddr = add(nb, smemBase,
+                            toI64(add(nb, cIdx(nb, ringBase), mul(nb, stage, cIdx(nb, stageBytes)))));
+      for (int64_t h = 0; h < l.halves; ++h) {
+        Value row = arith::IndexCastUIOp::create(
+            nb, i32, globalRow(nb, s, tile.rowTile, cIdx(nb, h * l.boxRows)));
+        for (int64_t a = 0; a < l.atoms; ++a) {
+          int64_t off = a * s.blockM() * rowBytes + h * l.boxRows * rowBytes;
+          // The op names the destination in the shared::cluster window (PTX
+          // 8.5 has no shared::cta form); this CTA's shared::cta addresses
+          // are valid there.
+          Value dst = LLVM::AddrSpaceCastOp::create(
+              nb, ptr7, LLVM::IntToPtrOp::create(nb, ptr3, add(nb, stageAddr, cI64(nb, off))));
+          Value col = arith::IndexCastUIOp::create(
+              nb, i32, add(nb, mul(nb, kt, cIdx(nb, l.colsPerStage)), cIdx(nb, a * l.boxCols)));
+          NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+              nb, dst, map, ValueRange{col, row, expert}, mbar, ValueRange{}, Value(),
+              Value(), NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
+              NVVM::CTAGroupKindAttr(), Value());
+        }
+      }
+    };
+    load(tensorMaps[0], v, 0, s.aStageBytes());
+    if (m)
+      load(tensorMaps[1], *m, s.stages * (s.aStageBytes() + s.bStageBytes()),
+           s.metaStageBytes());
+  });
+}
+
 void WgmmaSpKernelBuilder::issueStage(Value kt, Value stage) {
   Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
   int64_t thr = s.copyThreads();
+  if (usesTma(s)) {
+    // A (and the metadata where TMA takes it) by TMA; the rest below.
+    issueTmaLoads(kt, stage);
+    if (!metadataLoad(s))
+      issueMetadata(kt, stage);
+  }
   // A: chunk x of the stage is 16 bytes of tile row chunkRow(x).
-  for (int64_t q = 0; q < aTile.numChunks() / thr; ++q) {
+  for (int64_t q = 0; !usesTma(s) && q < aTile.numChunks() / thr; ++q) {
     Value x = add(b, copyTid, cIdx(b, q * thr));
     Value row = aTile.chunkRow(b, x), c = aTile.chunkColumn(b, x);
     Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK / 2)), mul(b, c, cIdx(b, 8)));
@@ -131,7 +194,8 @@ void WgmmaSpKernelBuilder::issueStage(Value kt, Value stage) {
         withExpert(tile.expert, {globalRow(b, s, tile.rowTile, row), gcol}),
         b.getIndexAttr(8), Value(), b.getUnitAttr());
   }
-  issueMetadata(kt, stage);
+  if (!usesTma(s))
+    issueMetadata(kt, stage);
   // B: the routed token rows, read in place; padding rows are zero-filled.
   for (size_t q = 0; q < bSrcRow.size(); ++q) {
     Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK)), bCol[q]);
