@@ -67,9 +67,10 @@ void SsmmKernelBuilder::build(gpu::GPUFuncOp fn) {
   // Tensor maps: by value in the IR, read through a private copy, which
   // samoyeds-grid-constant-args replaces by the __grid_constant__ parameter.
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
-  if (int64_t maps = tensorMapArgs(s))
+  int64_t maps = tensorMapArgs(s);
+  if (maps)
     fn->setAttr(kGridConstantArgsAttr, b.getI64IntegerAttr(maps));
-  for (int64_t i = 0, e = tensorMapArgs(s); i < e; ++i, ++a) {
+  for (int64_t i = 0; i < maps; ++i, ++a) {
     Value arg = entry.getArgument(a);
     Value copy = LLVM::AllocaOp::create(b, ptrType, arg.getType(), cI32(b, 1), 64);
     LLVM::StoreOp::create(b, arg, copy);

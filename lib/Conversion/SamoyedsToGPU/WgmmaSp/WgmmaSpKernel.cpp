@@ -177,14 +177,12 @@ void WgmmaSpKernelBuilder::issueTmaLoads(Value kt, Value stage) {
 void WgmmaSpKernelBuilder::issueStage(Value kt, Value stage) {
   Type tokType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
   int64_t thr = s.copyThreads();
-  if (usesTma(s)) {
-    // A (and the metadata where TMA takes it) by TMA; the rest below.
+  // A (and the metadata where TMA takes it) by TMA when warp-specialised;
+  // otherwise chunk x of the stage is 16 bytes of tile row chunkRow(x).
+  bool tma = usesTma(s);
+  if (tma)
     issueTmaLoads(kt, stage);
-    if (!metadataLoad(s))
-      issueMetadata(kt, stage);
-  }
-  // A: chunk x of the stage is 16 bytes of tile row chunkRow(x).
-  for (int64_t q = 0; !usesTma(s) && q < aTile.numChunks() / thr; ++q) {
+  for (int64_t q = 0; !tma && q < aTile.numChunks() / thr; ++q) {
     Value x = add(b, copyTid, cIdx(b, q * thr));
     Value row = aTile.chunkRow(b, x), c = aTile.chunkColumn(b, x);
     Value gcol = add(b, mul(b, kt, cIdx(b, s.blockK / 2)), mul(b, c, cIdx(b, 8)));
@@ -194,7 +192,7 @@ void WgmmaSpKernelBuilder::issueStage(Value kt, Value stage) {
         withExpert(tile.expert, {globalRow(b, s, tile.rowTile, row), gcol}),
         b.getIndexAttr(8), Value(), b.getUnitAttr());
   }
-  if (!usesTma(s))
+  if (!tma || !metadataLoad(s))
     issueMetadata(kt, stage);
   // B: the routed token rows, read in place; padding rows are zero-filled.
   for (size_t q = 0; q < bSrcRow.size(); ++q) {
