@@ -74,11 +74,14 @@ def SamoyedsSelectKernelConfig
 def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Lower ssmm, route, dispatch, combine and marked row dots to GPU kernels and their launches";
   let description = [{
-    Every `samoyeds.ssmm` whose packed weight comes from `samoyeds.assemble` becomes a
-    `gpu.func` kernel in `gpu.module @samoyeds_kernels` and, in its place, a
-    `gpu.launch_func` over the operands' buffers (`bufferization.to_buffer`) writing a
-    fresh buffer returned through `bufferization.to_tensor` (the GPU pipeline turns
-    returned buffers into out-parameters, so the kernel writes the caller's memory).
+    It lowers the memref forms (the GPU pipeline runs one-shot bufferization
+    first; a tensor-form op is a diagnostic). Every memref-form `samoyeds.ssmm`
+    (its weight's three storage buffers) becomes a `gpu.func` kernel in
+    `gpu.module @samoyeds_kernels` and, in its place, a `gpu.launch_func` over the
+    operands' buffers that writes the `outs` buffer in place (the GPU pipeline then
+    turns returned buffers into out-parameters, so the kernel writes the caller's
+    memory). A buffer of a layout other than the identity goes through an
+    identity-layout copy.
 
     The kernel (docs/kernel.md): a block computes a tile of `warps_m * warp_m`
     condensed weight rows by `warps_n * warp_n` list entries. The K loop runs over the

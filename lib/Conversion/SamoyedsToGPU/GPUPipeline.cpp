@@ -138,13 +138,18 @@ void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
   selectOpts.family = opts.family;
   selectOpts.schedule = opts.schedule;
   pm.addPass(mlir::samoyeds::createSamoyedsSelectKernelConfig(selectOpts));
+  // Then everything bufferizes (route, dispatch, ssmm and combine into their
+  // memref forms, BufferizableOpInterfaceImpl.cpp; the configuration
+  // attributes go along), and the kernels write the outs buffers that
+  // bufferization chose. No samoyeds-lower-pack-unpack here: it lowers a
+  // pack to calls of the CPU runtime, which cannot read device buffers; a
+  // weight is packed ahead of time and comes in as its storage.
+  mlir::samoyeds::addSamoyedsBufferization(pm);
   mlir::samoyeds::ConvertSamoyedsToGPUOptions conv;
   conv.chip = opts.chip;
   conv.minBlocksPerSM = opts.minBlocksPerSM;
   pm.addPass(mlir::samoyeds::createConvertSamoyedsToGPU(conv));
   pm.addPass(createCanonicalizerPass());
-
-  mlir::samoyeds::addSamoyedsBufferization(pm);
   // Returned buffers become out-parameters written by the kernels in place.
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;

@@ -1,4 +1,4 @@
-// HostLaunch: operand and result buffers of an ssmm, the empty-grid guard, and the launch over its tiles.
+// HostLaunch: operand and outs buffers of an ssmm, the empty-grid guard, and the launch over its tiles.
 #include "HostLaunch.h"
 #include "Kernels.h"
 #include "StreamKernel.h"
@@ -8,7 +8,6 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -55,7 +54,7 @@ struct SplitPlan {
 /// token a list of T*k + E*(tile-1) entries has thousands of entries and a
 /// few routed pairs: the bound is what an undef_padding launch covers.
 Value workTiles(HostMath &h, SsmmOp op, const KernelSpec &s, Value pairs, Value gy) {
-  auto d = op.getList().getDefiningOp<DispatchOp>();
+  DispatchOp d = listDispatch(op);
   if (!d || !s.weight.hasExpertDim() || d.getTile() % s.blockN() != 0)
     return gy;
   Value experts = h.min(h.c(s.weight.getNumExperts()), pairs);
@@ -151,28 +150,32 @@ SmallVector<Value> tensorMapOperands(OpBuilder &hb, Location loc, ModuleOp modul
 }
 } // namespace
 
+DispatchOp mlir::samoyeds::gpukernels::listDispatch(SsmmOp op) {
+  Value list = op.getList();
+  for (Operation *user : list.getUsers())
+    if (auto d = dyn_cast<DispatchOp>(user))
+      if (d.getInits().front() == list && d->getBlock() == op->getBlock() &&
+          d->isBeforeInBlock(op))
+        return d;
+  return DispatchOp();
+}
+
 SsmmBuffers mlir::samoyeds::gpukernels::createSsmmBuffers(OpBuilder &hb,
                                                           SsmmOp op,
-                                                          AssembleOp assemble,
                                                           const KernelSpec &s) {
   Location loc = op.getLoc();
-  SmallVector<Value> tensors = {assemble.getValues(), assemble.getMetadata(),
-                                assemble.getRowIndices(), op.getInput(),
-                                op.getList()};
+  SmallVector<Value> operands(op.getStorage());
+  operands.append({op.getInput(), op.getList()});
   if (op.getOffsets())
-    tensors.push_back(op.getOffsets());
+    operands.push_back(op.getOffsets());
   if (op.getScale())
-    tensors.push_back(op.getScale());
+    operands.push_back(op.getScale());
   SsmmBuffers r;
-  for (Value tv : tensors)
-    r.args.push_back(toBuffer(hb, loc, tv));
-  MemRefType outType = bufferType(op.getResult().getType());
+  for (Value v : operands)
+    r.args.push_back(inputBuffer(hb, v));
   // The result has one row per list entry (args[4] is the list).
   r.listLen = memref::DimOp::create(hb, loc, r.args[4], 0);
-  SmallVector<Value> dynSizes;
-  if (outType.isDynamicDim(0))
-    dynSizes.push_back(r.listLen);
-  r.out = memref::AllocOp::create(hb, loc, outType, dynSizes);
+  r.out = outputBuffer(hb, loc, op.getInit());
   // Routed pairs: T * k from the input (gather) or the scale, else the list.
   HostMath h{hb, loc};
   r.pairs = r.listLen;
@@ -201,7 +204,7 @@ SmallVector<Type> mlir::samoyeds::gpukernels::kernelArgTypes(const SsmmBuffers &
 }
 
 void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
-    OpBuilder &hb, SsmmOp op, AssembleOp assemble, ArrayRef<SsmmKernel> kernels,
+    OpBuilder &hb, SsmmOp op, ArrayRef<SsmmKernel> kernels,
     const SsmmKernel *stream, const SsmmBuffers &buffers,
     const ::samoyeds::gpu::TargetInfo &target) {
   Location loc = op.getLoc();
@@ -210,7 +213,7 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
   int64_t experts = main.weight.hasExpertDim() ? main.weight.getNumExperts() : 1;
   // The list is a dispatch's over the weight's experts: its segments with
   // entries are those of experts with routed pairs.
-  bool dispatched = main.weight.hasExpertDim() && op.getList().getDefiningOp<DispatchOp>();
+  bool dispatched = main.weight.hasExpertDim() && listDispatch(op);
   // With a stream kernel a call runs it alone when its pairs are few; the
   // tiled kernels' grids are then empty.
   Value useStream;
@@ -304,11 +307,5 @@ void mlir::samoyeds::gpukernels::launchSsmmAndReplace(
                               gpu::KernelDim3{h.c(32 * kStreamWarps), h.c(1), h.c(1)},
                               smem, buffers.args);
   }
-  Value result = bufferization::ToTensorOp::create(
-      hb, loc, op.getResult().getType(), buffers.out, /*restrict=*/true,
-      /*writable=*/true);
-  op.getResult().replaceAllUsesWith(result);
   op.erase();
-  if (assemble->use_empty())
-    assemble.erase();
 }

@@ -1,9 +1,9 @@
-// HostLaunch: the host side of a generated kernel: operand buffers, the result buffer, the launch and the replacement of the op.
+// HostLaunch: the host side of a generated kernel: operand buffers, the outs buffer, the launch and the erasure of the op.
 //
-// convert-samoyeds-to-gpu bufferizes its ops by hand: tensors in
-// (`bufferization.to_buffer`, read-only), a fresh `memref.alloc` out, and
-// `bufferization.to_tensor restrict writable` in place of the op's result
-// (the GPU pipeline then turns returned buffers into out-parameters).
+// convert-samoyeds-to-gpu lowers the memref forms (one-shot bufferization
+// ran first): the kernels read the operands' buffers and write the outs
+// buffer that bufferization chose, in place (the GPU pipeline then turns
+// returned buffers into out-parameters, so they write the caller's memory).
 #ifndef SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_HOSTLAUNCH_H
 #define SAMOYEDS_LIB_CONVERSION_SAMOYEDSTOGPU_HOSTLAUNCH_H
 
@@ -17,9 +17,11 @@ namespace samoyeds {
 namespace gpukernels {
 
 /// The buffers of one ssmm, in kernel-argument order: values, metadata,
-/// row_indices, input, list, [offsets], [scale], then the fresh result
-/// buffer `out` (list length x output rows); with split-K the kernels take
-/// the workspace, `splits` and `wsTiles` after them (SplitK.h).
+/// row_indices, input, list, [offsets], [scale] (identity layouts:
+/// inputBuffer), then the result buffer `out` (list length x output rows:
+/// the outs buffer, or with another layout a fresh one copied into it after
+/// the launches: outputBuffer); with split-K the kernels take the workspace,
+/// `splits` and `wsTiles` after them (SplitK.h).
 struct SsmmBuffers {
   SmallVector<Value> args;
   Value listLen;
@@ -28,9 +30,12 @@ struct SsmmBuffers {
   Value pairs;
 };
 
-/// Builds the buffers of `op` (whose weight is `assemble`) before it.
-SsmmBuffers createSsmmBuffers(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
-                              const KernelSpec &s);
+/// Builds the buffers of `op` (memref form) before it.
+SsmmBuffers createSsmmBuffers(OpBuilder &hb, SsmmOp op, const KernelSpec &s);
+
+/// The samoyeds.dispatch that writes `op`'s list (its list outs buffer is
+/// the list, earlier in the block), or null. Lowered after the ssmm ops.
+DispatchOp listDispatch(SsmmOp op);
 
 /// The argument types of a kernel of spec `s` over `b`.
 SmallVector<Type> kernelArgTypes(const SsmmBuffers &b, const KernelSpec &s);
@@ -52,9 +57,9 @@ struct SsmmKernel {
 /// kernel (StreamKernel.h), a call whose routed pairs are at most
 /// streamTokens * experts launches only that one: grid (ceil(units / 8),
 /// experts with entries: at most min(E, pairs) for a dispatch list, else E).
-/// Then replaces
-/// `op` by the result buffer and erases it (and `assemble` once unused).
-void launchSsmmAndReplace(OpBuilder &hb, SsmmOp op, AssembleOp assemble,
+/// Then erases
+/// `op` (the kernels wrote `buffers.out`).
+void launchSsmmAndReplace(OpBuilder &hb, SsmmOp op,
                           ArrayRef<SsmmKernel> kernels, const SsmmKernel *stream,
                           const SsmmBuffers &buffers,
                           const ::samoyeds::gpu::TargetInfo &target);

@@ -1,4 +1,4 @@
-// Shared pieces of convert-samoyeds-to-gpu: kernel creation and buffer types (Kernels.cpp), exp, and the non-ssmm lowerings.
+// Shared pieces of convert-samoyeds-to-gpu: kernel creation and the operand and outs buffers (Kernels.cpp), exp, and the non-ssmm lowerings.
 //
 // The lowerings of the routing ops (route, dispatch, combine) are in
 // RoutingKernels.cpp, that of the marked row dot products in
@@ -21,11 +21,20 @@ class GenericOp;
 namespace samoyeds {
 namespace gpukernels {
 
-/// Identity-layout memref type of a ranked tensor type.
-MemRefType bufferType(Type tensorType);
+/// An operand buffer as the kernels take it, with the identity layout: `mem`
+/// itself, or cast to it where that is sure to hold at run time, else a copy
+/// (a subview with a dynamic offset; upstream's castOrReallocMemRefValue). The
+/// memory space is the default one (checked by the pass first).
+Value inputBuffer(OpBuilder &b, Value mem);
 
-/// `bufferization.to_buffer` (read-only) of a tensor, identity layout.
-Value toBuffer(OpBuilder &b, Location loc, Value tensor);
+/// The buffer that the kernels write for the outs buffer `init`: `init` when
+/// its layout is the identity, else a fresh one of its sizes that
+/// `finishOutput` then copies into `init`.
+Value outputBuffer(OpBuilder &b, Location loc, Value init);
+
+/// After the launches that write `out` (from outputBuffer): the copy into
+/// `init` where the two differ.
+void finishOutput(OpBuilder &b, Location loc, Value out, Value init);
 
 /// Returns the kernel `name` of `gpuModule`, creating it (a `gpu.func` with
 /// the `kernel` attribute, `known_block_size = blockSize`, arguments
@@ -94,18 +103,19 @@ unrolledReduce(ImplicitLocOpBuilder &b, int64_t trips, int64_t unroll, SmallVect
                           });
 }
 
-/// Lowerings of the routing ops into kernels of `gpuModule` plus their
-/// launches, replacing the op (tensors in, fresh buffers out through
-/// `bufferization.to_tensor`), as for ssmm. Diagnostics on failure.
+/// Lowerings of the memref forms of the routing ops into kernels of
+/// `gpuModule` plus their launches, which write the ops' outs buffers;
+/// the op is erased. Diagnostics on failure.
 LogicalResult lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule);
 LogicalResult lowerDispatch(DispatchOp op, gpu::GPUModuleOp gpuModule);
 LogicalResult lowerCombine(CombineOp op, gpu::GPUModuleOp gpuModule);
 
-/// Lowering of a `linalg.generic` marked `samoyeds.row_dot` (tensors, lhs of
-/// rank 2, rhs of rank 2 or 1, init) into its two kernels (a warp per tile
-/// of rows, and for few rows a block whose warps split K) and their launches,
-/// replacing the op; a diagnostic when the op does not have that shape or
-/// its reduction size is dynamic.
+/// Lowering of a `linalg.generic` marked `samoyeds.row_dot` (buffers: lhs of
+/// rank 2, rhs of rank 2 or 1, the outs buffer, which holds the init and is
+/// written in place) into its two kernels (a warp per tile of rows, and for
+/// few rows a block whose warps split K) and their launches, replacing the
+/// op; a diagnostic when the op does not have that shape or its reduction
+/// size is dynamic.
 LogicalResult lowerRowDot(linalg::GenericOp op, gpu::GPUModuleOp gpuModule);
 
 } // namespace gpukernels

@@ -1,9 +1,9 @@
 // GPU lowerings of samoyeds.route, samoyeds.dispatch and samoyeds.combine.
 //
-// Each op becomes, on the host: `bufferization.to_buffer` of its operands,
-// `memref.alloc` of its results, one or more `gpu.launch_func` (unguarded: an
-// empty grid is a runtime no-op), and `bufferization.to_tensor restrict
-// writable` of the results. Host-side temporaries are `memref.alloc` +
+// Each op, in its memref form (one-shot bufferization ran first), becomes on
+// the host one or more `gpu.launch_func` (unguarded: an empty grid is a
+// runtime no-op) that read the operands' buffers and write the op's outs
+// buffers in place. Host-side temporaries are `memref.alloc` +
 // `memref.dealloc` after the last launch that reads them. The kernels are
 // simple one-element-per-thread loops with `index` arithmetic (route without
 // groups: one warp per token, with shuffles); they are deterministic (no
@@ -107,17 +107,6 @@ Value castTo(Builder &b, Value mem, ArrayRef<int64_t> shape) {
   if (t == target)
     return mem;
   return memref::CastOp::create(b, target, mem);
-}
-
-/// A fresh buffer of the type of `tensorType`; `sizes` has one value per
-/// dimension (only those of dynamic dimensions are used).
-Value allocResult(Builder &b, Type tensorType, ArrayRef<Value> sizes) {
-  MemRefType t = gpukernels::bufferType(tensorType);
-  SmallVector<Value> dyn;
-  for (int64_t d = 0; d < t.getRank(); ++d)
-    if (t.isDynamicDim(d))
-      dyn.push_back(sizes[d]);
-  return memref::AllocOp::create(b, t, dyn);
 }
 
 /// gpu.launch_func of `fn` on a 1-D grid of `grid` blocks of `threads`
@@ -846,7 +835,7 @@ LogicalResult gpukernels::lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule) {
   if (failed(checkFloat(op, "logits", op.getLogits().getType())) ||
       (op.getBias() &&
        failed(checkFloat(op, "bias", op.getBias().getType()))) ||
-      failed(checkFloat(op, "weights", op.getWeights().getType())))
+      failed(checkFloat(op, "weights", op.getWeightsType())))
     return failure();
   RouteSpec s;
   s.experts = op.getLogits().getType().getDimSize(1);
@@ -859,20 +848,20 @@ LogicalResult gpukernels::lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule) {
   s.scaling = op.getScalingFactor().convertToFloat();
   s.logitsElt = op.getLogits().getType().getElementType();
   s.biasElt = s.hasBias ? op.getBias().getType().getElementType() : Type();
-  s.weightsElt = op.getWeights().getType().getElementType();
+  s.weightsElt = op.getWeightsType().getElementType();
 
   ImplicitLocOpBuilder b(op.getLoc(), op);
-  Value logits = gpukernels::toBuffer(b, b.getLoc(), op.getLogits());
+  Value logits = gpukernels::inputBuffer(b, op.getLogits());
   Value numTok = dim(b, logits, 0);
-  Value kv = cIdx(b, s.topK);
-  Value weights = allocResult(b, op.getWeights().getType(), {numTok, kv});
-  Value indices = allocResult(b, op.getIndices().getType(), {numTok, kv});
+  Value weightsInit = op.getInits()[0], indicesInit = op.getInits()[1];
+  Value weights = gpukernels::outputBuffer(b, b.getLoc(), weightsInit);
+  Value indices = gpukernels::outputBuffer(b, b.getLoc(), indicesInit);
   int64_t dyn = ShapedType::kDynamic;
   SmallVector<Value> args = {castTo(b, logits, {dyn, s.experts})};
   if (s.hasBias)
     // Dynamic in the kernel signature: a bias of dynamic size is checked
     // against E on the device (a static one is E by the verifier, C4).
-    args.push_back(castTo(b, gpukernels::toBuffer(b, b.getLoc(), op.getBias()), {dyn}));
+    args.push_back(castTo(b, gpukernels::inputBuffer(b, op.getBias()), {dyn}));
   args.push_back(castTo(b, weights, {dyn, s.topK}));
   args.push_back(castTo(b, indices, {dyn, s.topK}));
   bool warp = s.warpPerToken();
@@ -886,15 +875,8 @@ LogicalResult gpukernels::lowerRoute(RouteOp op, gpu::GPUModuleOp gpuModule) {
              });
   launch(b, fn, ceilDiv(b, numTok, warp ? kRouteWarps : kRouteThreads),
          kRouteThreads, args);
-
-  Value wt =
-      bufferization::ToTensorOp::create(b, op.getWeights().getType(), weights,
-                                        /*restrict=*/true, /*writable=*/true);
-  Value it =
-      bufferization::ToTensorOp::create(b, op.getIndices().getType(), indices,
-                                        /*restrict=*/true, /*writable=*/true);
-  op.getWeights().replaceAllUsesWith(wt);
-  op.getIndices().replaceAllUsesWith(it);
+  gpukernels::finishOutput(b, b.getLoc(), weights, weightsInit);
+  gpukernels::finishOutput(b, b.getLoc(), indices, indicesInit);
   op.erase();
   return success();
 }
@@ -905,18 +887,19 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
   s.experts = op.getNumExperts();
   s.tile = op.getTile();
   s.k = op.getIndices().getType().getDimSize(1);
-  if (op.getCounts())
-    s.countsElt = op.getCounts().getType().getElementType();
+  if (op.hasCounts())
+    s.countsElt = op.getCountsType().getElementType();
   int64_t dyn = ShapedType::kDynamic;
 
   ImplicitLocOpBuilder b(op.getLoc(), op);
-  Value ids = gpukernels::toBuffer(b, b.getLoc(), op.getIndices());
+  Value ids = gpukernels::inputBuffer(b, op.getIndices());
   Value flat = mul(b, dim(b, ids, 0), dim(b, ids, 1));
-  Value len = add(b, flat, cIdx(b, s.experts * (s.tile - 1)));
-  Value list = allocResult(b, op.getList().getType(), {len});
-  // The offsets may be typed tensor<?xi32>: their size is E + 1.
-  Value offsets =
-      allocResult(b, op.getOffsets().getType(), {cIdx(b, s.experts + 1)});
+  ValueRange inits = op.getInits();
+  // The scan kernel checks the list's length (T*k + E*(tile-1)).
+  Value list = gpukernels::outputBuffer(b, b.getLoc(), inits[0]);
+  // The offsets have E + 1 entries (the verifier checks a static size; a
+  // dynamic one is cast to it).
+  Value offsets = gpukernels::outputBuffer(b, b.getLoc(), inits[1]);
   // Per (chunk, expert) counts, then their exclusive prefixes; the last row
   // holds each expert's total (so the buffer is never empty).
   Value chunks = ceilDiv(b, flat, kDispatchChunk);
@@ -934,7 +917,7 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
   Value counts;
   std::string scanName = "scan";
   if (s.countsElt) {
-    counts = allocResult(b, op.getCounts().getType(), {cIdx(b, s.experts)});
+    counts = gpukernels::outputBuffer(b, b.getLoc(), inits[2]);
     scanArgs.push_back(castTo(b, counts, {s.experts}));
     scanName += "_counts_" + typeName(s.countsElt);
   }
@@ -963,19 +946,10 @@ LogicalResult gpukernels::lowerDispatch(DispatchOp op,
   launch(b, scan, cIdx(b, 1), s.threads(), scanArgs);
   launch(b, scatter, chunks, s.threads(), args);
   memref::DeallocOp::create(b, hist);
-
-  Value lt =
-      bufferization::ToTensorOp::create(b, op.getList().getType(), list,
-                                        /*restrict=*/true, /*writable=*/true);
-  Value ot =
-      bufferization::ToTensorOp::create(b, op.getOffsets().getType(), offsets,
-                                        /*restrict=*/true, /*writable=*/true);
-  op.getList().replaceAllUsesWith(lt);
-  op.getOffsets().replaceAllUsesWith(ot);
+  gpukernels::finishOutput(b, loc, list, inits[0]);
+  gpukernels::finishOutput(b, loc, offsets, inits[1]);
   if (counts)
-    op.getCounts().replaceAllUsesWith(bufferization::ToTensorOp::create(
-        b, op.getCounts().getType(), counts,
-        /*restrict=*/true, /*writable=*/true));
+    gpukernels::finishOutput(b, loc, counts, inits[2]);
   op.erase();
   return success();
 }
@@ -984,24 +958,25 @@ LogicalResult gpukernels::lowerCombine(CombineOp op,
                                        gpu::GPUModuleOp gpuModule) {
   if (failed(checkFloat(op, "rows", op.getRows().getType())) ||
       failed(checkFloat(op, "weights", op.getWeights().getType())) ||
-      failed(checkFloat(op, "result", op.getResult().getType())))
+      failed(checkFloat(op, "result", op.getResultType())))
     return failure();
   int64_t dyn = ShapedType::kDynamic;
   int64_t hs = op.getRows().getType().getDimSize(1);
   int64_t ks = op.getWeights().getType().getDimSize(1);
   Type rowsElt = op.getRows().getType().getElementType();
   Type wElt = op.getWeights().getType().getElementType();
-  Type outElt = op.getResult().getType().getElementType();
+  Type outElt = op.getResultType().getElementType();
   bool weighted = op.getWeighted();
 
   ImplicitLocOpBuilder b(op.getLoc(), op);
   Location loc = op.getLoc();
-  Value rows = gpukernels::toBuffer(b, loc, op.getRows());
-  Value list = gpukernels::toBuffer(b, loc, op.getList());
-  Value weights = gpukernels::toBuffer(b, loc, op.getWeights());
+  Value rows = gpukernels::inputBuffer(b, op.getRows());
+  Value list = gpukernels::inputBuffer(b, op.getList());
+  Value weights = gpukernels::inputBuffer(b, op.getWeights());
   Value numTok = dim(b, weights, 0), h = dim(b, rows, 1);
   Value flat = mul(b, numTok, dim(b, weights, 1));
-  Value out = allocResult(b, op.getResult().getType(), {numTok, h});
+  // The gather kernel checks the result's sizes (tokens x row width).
+  Value out = gpukernels::outputBuffer(b, loc, op.getInit());
   // The inverse of the list: flat id -> list entry, -1 absent, -2 duplicated.
   // At least one element (a zero-byte device allocation may fail).
   Value inv = memref::AllocOp::create(
@@ -1039,11 +1014,7 @@ LogicalResult gpukernels::lowerCombine(CombineOp op,
   launch(b, gather, ceilDiv(b, mul(b, numTok, h), kElemThreads), kElemThreads,
          gatherArgs);
   memref::DeallocOp::create(b, inv);
-
-  Value res =
-      bufferization::ToTensorOp::create(b, op.getResult().getType(), out,
-                                        /*restrict=*/true, /*writable=*/true);
-  op.getResult().replaceAllUsesWith(res);
+  gpukernels::finishOutput(b, loc, out, op.getInit());
   op.erase();
   return success();
 }

@@ -10,7 +10,6 @@
 #include "RowDotMma.h"
 
 #include "samoyeds/Utils/Builders.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 using namespace mlir;
@@ -59,12 +58,13 @@ FailureOr<RowDotShape> rowDotShape(linalg::GenericOp op) {
   auto fail = [&]() {
     return op.emitOpError() << "marked samoyeds.row_dot: ";
   };
-  if (op.getDpsInputs().size() != 2 || op.getDpsInits().size() != 1 ||
-      op.getNumResults() != 1)
-    return fail() << "expected 2 inputs, 1 init and 1 result";
-  auto lt = dyn_cast<RankedTensorType>(op.getDpsInputs()[0].getType());
-  auto rt = dyn_cast<RankedTensorType>(op.getDpsInputs()[1].getType());
-  auto ot = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+  // The memref form (the pass has checked buffer semantics): the init is
+  // the output buffer.
+  if (op.getDpsInputs().size() != 2 || op.getDpsInits().size() != 1)
+    return fail() << "expected 2 inputs and 1 init";
+  auto lt = dyn_cast<MemRefType>(op.getDpsInputs()[0].getType());
+  auto rt = dyn_cast<MemRefType>(op.getDpsInputs()[1].getType());
+  auto ot = dyn_cast<MemRefType>(op.getDpsInits()[0].getType());
   if (!lt || !rt || !ot || lt.getRank() != 2 || (rt.getRank() != 1 && rt.getRank() != 2) ||
       ot.getRank() != rt.getRank())
     return fail() << "expected a rank-2 lhs, a rank-1 or rank-2 rhs and a result "
@@ -310,21 +310,17 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
   if (failed(shape))
     return failure();
   const RowDotShape &s = *shape;
-  auto lt = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
-  auto rt = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
-  auto ot = cast<RankedTensorType>(op.getResult(0).getType());
+  auto lt = cast<MemRefType>(op.getDpsInputs()[0].getType());
+  auto rt = cast<MemRefType>(op.getDpsInputs()[1].getType());
   ImplicitLocOpBuilder hb(op.getLoc(), op);
-  Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
   Value init = op.getDpsInits()[0];
-  SmallVector<Value> buffers = {toBuffer(hb, hb.getLoc(), lhs),
-                                toBuffer(hb, hb.getLoc(), rhs),
-                                toBuffer(hb, hb.getLoc(), init)};
+  // The kernels take init and out apart; both are the outs buffer, which
+  // every output element is read from and then written to by one thread.
+  Value out = outputBuffer(hb, hb.getLoc(), init);
+  SmallVector<Value> buffers = {inputBuffer(hb, op.getDpsInputs()[0]),
+                                inputBuffer(hb, op.getDpsInputs()[1]),
+                                out == init ? out : inputBuffer(hb, init), out};
   Value rows = memref::DimOp::create(hb, buffers[0], 0);
-  SmallVector<Value> dyn;
-  if (ot.isDynamicDim(0))
-    dyn.push_back(rows);
-  Value out = memref::AllocOp::create(hb, bufferType(ot), dyn);
-  buffers.push_back(out);
   SmallVector<Type> argTypes;
   for (Value v : buffers)
     argTypes.push_back(v.getType());
@@ -383,10 +379,7 @@ LogicalResult mlir::samoyeds::gpukernels::lowerRowDot(linalg::GenericOp op,
     launch(manyName, select(hb, few, zero, manyGrid), manyGy, buildMany);
     launch(fewName, select(hb, few, fewGrid, zero), colChunks, buildFew);
   }
-  Value result = bufferization::ToTensorOp::create(hb, ot, out,
-                                                   /*restrict=*/true,
-                                                   /*writable=*/true);
-  op.getResult(0).replaceAllUsesWith(result);
+  finishOutput(hb, hb.getLoc(), out, init);
   op.erase();
   return success();
 }

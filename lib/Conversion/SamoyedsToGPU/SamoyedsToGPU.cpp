@@ -36,6 +36,52 @@ using namespace mlir::samoyeds::gpukernels;
 
 namespace {
 
+/// The lowerings take the memref forms, in the default memory space (the
+/// host's device buffers). A tensor-form op (or a marked row dot on tensors)
+/// is a diagnostic naming the step that should have run first; for an ssmm
+/// whose weight has no samoyeds.assemble that one is named first, since
+/// bufferization would stop on it too.
+LogicalResult checkMemRefForms(ModuleOp module) {
+  WalkResult r = module.walk([&](Operation *op) {
+    bool ours = isa<RouteOp, DispatchOp, SsmmOp, CombineOp>(op);
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    bool rowDot = generic && op->hasAttr("samoyeds.row_dot");
+    if (!ours && !rowDot && !isa<memref::DimOp>(op))
+      return WalkResult::advance();
+    auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+    if (dps && !dps.hasPureBufferSemantics()) {
+      if (auto ssmm = dyn_cast<SsmmOp>(op))
+        if (failed(ssmm.getWeightAssemble("GPU lowering")))
+          return WalkResult::interrupt();
+      op->emitOpError() << "convert-samoyeds-to-gpu lowers the memref form; run "
+                           "one-shot-bufferize first (the tensor form has no "
+                           "buffers to write)";
+      return WalkResult::interrupt();
+    }
+    // Upstream MLIR 22's gpu canonicalization of memref.dim (dim of
+    // gpu.alloc, loaded with this pass) indexes the type with a negative
+    // constant index: a dim of that index (undefined behaviour, but valid
+    // IR) sizing a buffer would crash the GPU pipeline's next canonicalize.
+    if (auto d = dyn_cast<memref::DimOp>(op)) {
+      if (std::optional<int64_t> i = d.getConstantIndex(); i && *i < 0) {
+        d.emitOpError() << "GPU lowering: dimension index " << *i
+                        << " is out of range";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    }
+    for (Value v : op->getOperands())
+      if (auto t = dyn_cast<MemRefType>(v.getType()); t && t.getMemorySpace()) {
+        op->emitOpError() << "GPU lowering: buffers must be in the default memory "
+                             "space, got "
+                          << t;
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  return failure(r.wasInterrupted());
+}
+
 struct ConvertSamoyedsToGPUPass
     : mlir::samoyeds::impl::ConvertSamoyedsToGPUBase<ConvertSamoyedsToGPUPass> {
   using Base::Base;
@@ -51,18 +97,9 @@ struct ConvertSamoyedsToGPUPass
     });
     if (ops.empty() && !anyRouting)
       return;
-    // The lowerings read tensors (they run before bufferization).
-    WalkResult memrefForm = module.walk([&](Operation *op) {
-      auto dps = dyn_cast<DestinationStyleOpInterface>(op);
-      if (dps && isa<RouteOp, DispatchOp, SsmmOp, CombineOp>(op) &&
-          !dps.hasPureTensorSemantics()) {
-        op->emitOpError() << "convert-samoyeds-to-gpu lowers the tensor form; "
-                             "run it before bufferization";
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    });
-    if (memrefForm.wasInterrupted())
+    // The lowerings read and write buffers: one-shot bufferization runs
+    // first (the GPU pipeline's order).
+    if (failed(checkMemRefForms(module)))
       return signalPassFailure();
     std::optional<::samoyeds::gpu::TargetInfo> target =
         lookupTarget(module, "convert-samoyeds-to-gpu", chip);
@@ -95,7 +132,7 @@ struct ConvertSamoyedsToGPUPass
     // expert gate): a warp per row instead of a thread per output element.
     SmallVector<linalg::GenericOp> rowDots;
     module.walk([&](linalg::GenericOp op) {
-      if (op->hasAttr("samoyeds.row_dot") && op.hasPureTensorSemantics())
+      if (op->hasAttr("samoyeds.row_dot"))
         rowDots.push_back(op);
     });
     for (linalg::GenericOp op : rowDots)
@@ -114,16 +151,10 @@ struct ConvertSamoyedsToGPUPass
 
   LogicalResult lower(SsmmOp op, gpu::GPUModuleOp gpuModule,
                       const ::samoyeds::gpu::TargetInfo &target) {
-    auto assemble = op.getWeight().getDefiningOp<AssembleOp>();
-    if (!assemble)
-      return op.emitOpError()
-             << "GPU lowering: the packed weight must come from "
-                "samoyeds.assemble (run samoyeds-expand-storage; constant "
-                "weights fold to assemble under canonicalize)";
     KernelSpec s;
-    s.weight = cast<PackedType>(op.getWeight().getType());
+    s.weight = op.getPackedType();
     s.inputElt = op.getInput().getType().getElementType();
-    s.resultElt = op.getResult().getType().getElementType();
+    s.resultElt = op.getResultType().getElementType();
     s.gather = op.getGather();
     s.silu = op.getEpilogue() == Epilogue::silu_mul;
     s.hasScale = op.getScale() != nullptr;
@@ -150,16 +181,16 @@ struct ConvertSamoyedsToGPUPass
     // A block must not span two experts' segments: with the list from a
     // dispatch the contract is checked here, at compile time (a list from
     // elsewhere keeps the kernel's run-time NaN poisoning of such tiles).
-    if (auto d = op.getList().getDefiningOp<DispatchOp>())
+    if (DispatchOp d = listDispatch(op))
       if (d.getTile() % s.blockN())
         return op.emitOpError()
                << "GPU lowering: the dispatch tile (" << d.getTile()
                << ") is not a multiple of the kernel's token tile (" << s.blockN()
                << "); run samoyeds-select-kernel-config, which sets it";
 
-    // Host side: operands as buffers, in kernel-argument order.
+    // Host side: the operand and outs buffers, in kernel-argument order.
     OpBuilder hb(op);
-    SsmmBuffers buffers = createSsmmBuffers(hb, op, assemble, s);
+    SsmmBuffers buffers = createSsmmBuffers(hb, op, s);
 
     // The kernels (one per distinct configuration): the op's, and with a
     // decode tile one for few routed pairs (docs/kernel.md, section 14).
@@ -201,8 +232,13 @@ struct ConvertSamoyedsToGPUPass
       stream = SsmmKernel{ss, fn};
     }
 
-    launchSsmmAndReplace(hb, op, assemble, kernels, stream ? &*stream : nullptr, buffers,
-                         target);
+    // After the op, which the launch erases: the copy into an outs buffer
+    // of another layout.
+    OpBuilder after(op->getContext());
+    after.setInsertionPointAfter(op);
+    Value init = op.getInit();
+    launchSsmmAndReplace(hb, op, kernels, stream ? &*stream : nullptr, buffers, target);
+    finishOutput(after, after.getUnknownLoc(), buffers.out, init);
     return success();
   }
 };

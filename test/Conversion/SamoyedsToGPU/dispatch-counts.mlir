@@ -3,23 +3,22 @@
 // totals each expert's ids over the chunks anyway, also stores the totals
 // into the counts buffer (one more kernel argument, a kernel name of its own);
 // count and scatter are unchanged, and a dispatch without counts keeps the
-// plain scan kernel. A whole layer with counts gets them as one more
-// out-parameter of its C entry point. The device check is the "counts" part
-// of test/Integration/GPU/graph_check.py.
-// RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu | FileCheck %s --implicit-check-not=samoyeds.dispatch
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa" | FileCheck %s --check-prefix=PIPE
+// plain scan kernel. A whole layer with counts: dispatch-counts-layer.mlir.
+// The device check is the "counts" part of test/Integration/GPU/graph_check.py.
+// RUN: samoyeds-opt %s --samoyeds-bufferize --convert-samoyeds-to-gpu | FileCheck %s --implicit-check-not=samoyeds.dispatch
 
+// The kernels write the outs buffers that bufferization allocated (the
+// list, the offsets, the counts), which the function returns.
 // CHECK-LABEL: func.func @dispatch_counts(
-// CHECK: %[[IB:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x2xi32> to memref<?x2xi32>
-// CHECK: %[[LIST:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
-// CHECK: %[[OFF:.*]] = memref.alloc() : memref<9xi32>
+// CHECK-SAME: %[[IB:[a-z0-9]+]]: memref<?x2xi32>)
+// CHECK: %[[LIST:.*]] = memref.alloc(%{{.*}}) {{.*}}: memref<?xi32>
+// CHECK: %[[OFF:.*]] = memref.alloc() {{.*}}: memref<9xi32>
+// CHECK: %[[CNT:.*]] = memref.alloc() {{.*}}: memref<8xi64>
 // CHECK: %[[HIST:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
-// CHECK: %[[CNT:.*]] = memref.alloc() : memref<8xi64>
 // CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_count {{.*}} args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>)
 // CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scan_counts_i64 {{.*}} args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>, %[[OFF]] : memref<9xi32>, %[[LIST]] : memref<?xi32>, %[[CNT]] : memref<8xi64>)
 // CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scatter {{.*}} args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>, %[[OFF]] : memref<9xi32>, %[[LIST]] : memref<?xi32>)
-// CHECK: %[[CT:.*]] = bufferization.to_tensor %[[CNT]] restrict writable : memref<8xi64> to tensor<8xi64>
-// CHECK: return %{{.*}}, %{{.*}}, %[[CT]] : tensor<?xi32>, tensor<9xi32>, tensor<8xi64>
+// CHECK: return %[[LIST]], %[[OFF]], %[[CNT]] : memref<?xi32>, memref<9xi32>, memref<8xi64>
 
 // Without counts: the plain scan kernel, four arguments.
 // CHECK-LABEL: func.func @dispatch_plain(
@@ -85,35 +84,4 @@ func.func @dispatch_counts_i32(%ids: tensor<?x2xi32>) -> tensor<?xi32> {
   %l, %o, %c = samoyeds.dispatch %ids outs(%init3_0, %init3_1, %init3_2 : tensor<?xi32>, tensor<9xi32>, tensor<?xi32>) {num_experts = 8, tile = 64}
                  : tensor<?x2xi32> -> tensor<?xi32>, tensor<9xi32>, tensor<?xi32>
   return %c : tensor<?xi32>
-}
-
-// -----
-
-// A whole layer with counts through samoyeds-gpu-pipeline: the C entry point
-// takes x, gate, the three arrays of w13 and of w2, then the out-parameters
-// y and counts (10 descriptors; 9 without counts), and the PTX has the
-// counting scan kernel (and no other scan kernel: the layer's dispatch is
-// the counting one).
-// The counts buffer is the caller's (buffer-results-to-out-params hoists its
-// static allocation): the scan kernel writes it, nothing copies it.
-// PIPE-LABEL: llvm.func @layer_counts(
-// PIPE: gpu.launch_func <%{{.*}} : !llvm.ptr> @samoyeds_kernels::@dispatch_e4_t64_k2_scan_counts_i64
-// PIPE-NOT: @mgpuMemcpy
-// PIPE-LABEL: llvm.func @_mlir_ciface_layer_counts(
-// PIPE-SAME: %arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr, %arg5: !llvm.ptr, %arg6: !llvm.ptr, %arg7: !llvm.ptr, %arg8: !llvm.ptr, %arg9: !llvm.ptr)
-// PIPE-SAME: attributes
-// PIPE: gpu.binary @samoyeds_kernels
-// PIPE-SAME: .entry dispatch_e4_t64_k2_count(
-// PIPE-SAME: .entry dispatch_e4_t64_k2_scan_counts_i64(
-// PIPE-SAME: .entry dispatch_e4_t64_k2_scatter(
-#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
-func.func @layer_counts(%x: tensor<?x256xbf16>, %gate: tensor<4x256xbf16>,
-                        %w13: !samoyeds.packed<4x256x256xbf16, #fmt>,
-                        %w2: !samoyeds.packed<4x256x128xbf16, #fmt>)
-    -> (tensor<?x256xbf16>, tensor<4xi64>) {
-  %y, %c = samoyeds.moe %x, %gate, %w13, %w2 {top_k = 2, tile = 64}
-         : tensor<?x256xbf16>, tensor<4x256xbf16>,
-           !samoyeds.packed<4x256x256xbf16, #fmt>,
-           !samoyeds.packed<4x256x128xbf16, #fmt> -> tensor<?x256xbf16>, tensor<4xi64>
-  return %y, %c : tensor<?x256xbf16>, tensor<4xi64>
 }

@@ -4,16 +4,16 @@
 // Split 1, a silu_mul gate|up weight, and split 2, a 1:8 weight, both lower
 // with the default options (first RUN line).
 
-// RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu -o /dev/null
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu -o /dev/null
 
 // The chip is checked once per module; the error is on the module.
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_75" -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD-CHIP
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="chip=sm_75" -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD-CHIP
 // OLD-CHIP: invalid-options.mlir:0:0: error: convert-samoyeds-to-gpu: chip sm_75 has no sparse tensor cores (needs sm_80 or newer)
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_100a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEW-CHIP
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="chip=sm_100a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEW-CHIP
 // RUN: not samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_999 format=isa" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE-CHIP
 // RUN: not samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="warps-n=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE-WARPS
 // RUN: not samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="stages=4611686018427387904" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE-STAGES
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=gfx90a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-CHIP
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="chip=gfx90a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-CHIP
 // Chips the emitted PTX 8.5 cannot target are diagnostics, not LLVM errors;
 // so are option values that would overflow 64-bit size arithmetic.
 // NEW-CHIP: error: convert-samoyeds-to-gpu: chip sm_100a is not supported: the pipeline emits PTX 8.5 for sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a
@@ -25,26 +25,26 @@
 // PIPE-SPLIT-HUGE: error: 'samoyeds.ssmm' op GPU lowering: split-k (4611686018427387904) must be in [1, 64]
 // PIPE-STAGES: error: 'samoyeds.ssmm' op GPU lowering: stages (4611686018427387904) must be at most 16
 // BAD-CHIP: error: convert-samoyeds-to-gpu: chip 'gfx90a' is not of the form sm_XX, sm_XXa or sm_XXf
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_80foo" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SUFFIX
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="chip=sm_80foo" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-SUFFIX
 // BAD-SUFFIX: error: convert-samoyeds-to-gpu: chip 'sm_80foo' is not of the form sm_XX, sm_XXa or sm_XXf
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NO-DIGITS
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="chip=sm_" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NO-DIGITS
 // NO-DIGITS: error: convert-samoyeds-to-gpu: chip 'sm_' is not of the form sm_XX, sm_XXa or sm_XXf
 // 7 stages fit sm_90a (143360 bytes) but not the 99 KB of sm_86.
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="chip=sm_86 stages=7" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SMEM86
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="chip=sm_86 stages=7" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SMEM86
 // SMEM86: error: 'samoyeds.ssmm' op GPU lowering: the pipeline needs 143360 bytes of shared memory (at most 101376 per block on this chip)
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warps-n=33" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NO-WARPS
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="warps-n=33" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NO-WARPS
 // NO-WARPS: error: 'samoyeds.ssmm' op GPU lowering: warps-m (2) and warps-n (33) must be >= 1, with at most 32 warps in all
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warps-n=-2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG-WARPS
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="warps-n=-2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG-WARPS
 // NEG-WARPS: error: 'samoyeds.ssmm' op GPU lowering: warps-m (2) and warps-n (-2) must be >= 1
 
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warp-m=40" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARP-M
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warp-n=12" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARP-N
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warp-m=48" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SILU-WARP-M
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="stages=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=STAGES
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="block-k=48" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCK-K
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warps-n=3" -o /dev/null 2>&1 | FileCheck %s --check-prefix=THREADS
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="stages=12" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SMEM
-// RUN: not samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu="warp-m=64 warps-m=2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ACC
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="warp-m=40" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARP-M
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="warp-n=12" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARP-N
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="warp-m=48" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SILU-WARP-M
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="stages=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=STAGES
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="block-k=48" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCK-K
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="warps-n=3" -o /dev/null 2>&1 | FileCheck %s --check-prefix=THREADS
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="stages=12" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SMEM
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu="warp-m=64 warps-m=2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ACC
 
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>
 

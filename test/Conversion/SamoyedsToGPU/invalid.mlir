@@ -1,40 +1,8 @@
 // Diagnostics of convert-samoyeds-to-gpu that the IR alone triggers (default
 // options). The ones that depend on pass options are in invalid-options.mlir.
-// RUN: samoyeds-opt %s -split-input-file -verify-diagnostics --convert-samoyeds-to-gpu
-
-#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
-
-// The packed weight is a function argument, not samoyeds.assemble (no
-// samoyeds-expand-storage ran).
-func.func @weight_not_assembled(%w: !samoyeds.packed<256x512xbf16, #fmt>,
-    %x: tensor<?x512xbf16>, %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %d2c0_1 = arith.constant 0 : index
-  %d2d1_1 = tensor.dim %l, %d2c0_1 : tensor<?xi32>
-  %init1 = tensor.empty(%d2d1_1) : tensor<?x256xbf16>
-  // expected-error @+1 {{'samoyeds.ssmm' op GPU lowering: the packed weight must come from samoyeds.assemble (run samoyeds-expand-storage; constant weights fold to assemble under canonicalize)}}
-  %r = samoyeds.ssmm %w, %x, %l outs(%init1 : tensor<?x256xbf16>) {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
-         tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
-  return %r : tensor<?x256xbf16>
-}
-
-// -----
-
-#fmt = #samoyeds.format<n = 1, m = 2, v = 128>
-
-// A non-constant samoyeds.pack stays a pack: not lowerable either.
-func.func @weight_from_pack(%d: tensor<256x512xbf16>, %x: tensor<?x512xbf16>,
-    %l: tensor<?xi32>) -> tensor<?x256xbf16> {
-  %w = samoyeds.pack %d : tensor<256x512xbf16> -> !samoyeds.packed<256x512xbf16, #fmt>
-  %d2c0_2 = arith.constant 0 : index
-  %d2d1_2 = tensor.dim %l, %d2c0_2 : tensor<?xi32>
-  %init2 = tensor.empty(%d2d1_2) : tensor<?x256xbf16>
-  // expected-error @+1 {{the packed weight must come from samoyeds.assemble}}
-  %r = samoyeds.ssmm %w, %x, %l outs(%init2 : tensor<?x256xbf16>) {gather} : !samoyeds.packed<256x512xbf16, #fmt>,
-         tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
-  return %r : tensor<?x256xbf16>
-}
-
-// -----
+// The inputs are tensor forms, bufferized first (the GPU pipeline's order);
+// the diagnostics are at the ops' locations, which bufferization keeps.
+// RUN: samoyeds-opt %s -split-input-file -verify-diagnostics --samoyeds-bufferize --convert-samoyeds-to-gpu
 
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>
 
@@ -216,14 +184,4 @@ func.func @dispatch_tile_too_small(%v: tensor<4x128x256xbf16>, %m: tensor<4x128x
   %r = samoyeds.ssmm %w, %x, %list offsets(%off : tensor<5xi32>) outs(%init13 : tensor<?x256xbf16>) {top_k = 2, gather}
          : !samoyeds.packed<4x256x512xbf16, #fmt>, tensor<?x512xbf16>, tensor<?xi32> -> tensor<?x256xbf16>
   return %r : tensor<?x256xbf16>
-}
-
-// -----
-
-// The conversion reads the tensor form; a memref form (after bufferization)
-// is a diagnostic.
-func.func @memref_form(%l: memref<?x8xf32>, %w0: memref<?x2xf32>, %i0: memref<?x2xi32>) {
-  // expected-error @+1 {{'samoyeds.route' op convert-samoyeds-to-gpu lowers the tensor form; run it before bufferization}}
-  samoyeds.route %l outs(%w0, %i0 : memref<?x2xf32>, memref<?x2xi32>) {top_k = 2} : memref<?x8xf32>
-  return
 }

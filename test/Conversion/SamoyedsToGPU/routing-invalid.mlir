@@ -1,7 +1,7 @@
 // Diagnostics of the GPU lowerings of samoyeds.route / dispatch / combine
 // (lib/Conversion/SamoyedsToGPU/RoutingKernels.cpp): the kernels compute in
 // f32 and convert from and to f16, bf16, f32 and f64 only.
-// RUN: samoyeds-opt %s -split-input-file -verify-diagnostics --convert-samoyeds-to-gpu
+// RUN: samoyeds-opt %s -split-input-file -verify-diagnostics --samoyeds-bufferize --convert-samoyeds-to-gpu
 
 func.func @route_f8_logits(%l: tensor<?x8xf8E4M3FN>) -> (tensor<?x2xf32>, tensor<?x2xi32>) {
   %d2c0_1 = arith.constant 0 : index

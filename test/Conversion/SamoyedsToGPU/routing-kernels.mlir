@@ -14,7 +14,7 @@
 // times per kernel (barriers, traps, atomics, shuffles, stores of the
 // results) is counted per gpu.func by its own prefix:
 //   CHECK  host side and kernel bodies   BAR  barriers, traps, atomics, shuffles
-// RUN: samoyeds-opt %s -split-input-file --convert-samoyeds-to-gpu -o %t.ir
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-bufferize --convert-samoyeds-to-gpu -o %t.ir
 // RUN: FileCheck %s --input-file=%t.ir --implicit-check-not=samoyeds.
 // RUN: FileCheck %s --input-file=%t.ir --check-prefix=BAR
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa" -o %t
@@ -30,28 +30,27 @@
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: func.func @mixtral(
-// CHECK-SAME: %[[L:[a-z0-9]+]]: tensor<?x8xf32>)
-// CHECK-DAG: %[[LB:.*]] = bufferization.to_buffer %[[L]] read_only : tensor<?x8xf32> to memref<?x8xf32>
-// CHECK-DAG: %[[T:.*]] = memref.dim %[[LB]], %{{.*}} : memref<?x8xf32>
-// CHECK-DAG: %[[W:.*]] = memref.alloc(%[[T]]) : memref<?x2xf32>
-// CHECK-DAG: %[[I:.*]] = memref.alloc(%[[T]]) : memref<?x2xi32>
-// CHECK-DAG: %[[GRID:.*]] = arith.ceildivui %[[T]], %c4{{(_[0-9]+)?}} : index
+// CHECK-SAME: %[[LB:[a-z0-9]+]]: memref<?x8xf32>)
+// The outs buffers (bufferization's, of the function's sizes) are what the
+// kernel writes and the function returns.
+// CHECK-DAG: %[[W:.*]] = memref.alloc(%{{.*}}) {{.*}}: memref<?x2xf32>
+// CHECK-DAG: %[[I:.*]] = memref.alloc(%{{.*}}) {{.*}}: memref<?x2xi32>
+// CHECK: %[[T:.*]] = memref.dim %[[LB]], %{{.*}} : memref<?x8xf32>
+// CHECK: %[[GRID:.*]] = arith.ceildivui %[[T]], %c4{{(_[0-9]+)?}} : index
 // CHECK-NOT: scf.if
 // CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32_warp blocks in (%[[GRID]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c128{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) args(%[[LB]] : memref<?x8xf32>, %[[W]] : memref<?x2xf32>, %[[I]] : memref<?x2xi32>)
-// CHECK-DAG: %[[WT:.*]] = bufferization.to_tensor %[[W]] restrict writable : memref<?x2xf32> to tensor<?x2xf32>
-// CHECK-DAG: %[[IT:.*]] = bufferization.to_tensor %[[I]] restrict writable : memref<?x2xi32> to tensor<?x2xi32>
-// CHECK: return %[[WT]], %[[IT]]
+// CHECK: return %[[W]], %[[I]]
 
 // CHECK-LABEL: func.func @mixtral_static(
-// CHECK-DAG: %[[SLB:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<16x8xf32> to memref<16x8xf32>
-// CHECK-DAG: %[[SW:.*]] = memref.alloc() : memref<16x2xf32>
-// CHECK-DAG: %[[SI:.*]] = memref.alloc() : memref<16x2xi32>
+// CHECK-SAME: %[[SLB:[a-z0-9]+]]: memref<16x8xf32>)
+// CHECK-DAG: %[[SW:.*]] = memref.alloc() {{.*}}: memref<16x2xf32>
+// CHECK-DAG: %[[SI:.*]] = memref.alloc() {{.*}}: memref<16x2xi32>
 // CHECK-DAG: %[[CL:.*]] = memref.cast %[[SLB]] : memref<16x8xf32> to memref<?x8xf32>
 // CHECK-DAG: %[[CW:.*]] = memref.cast %[[SW]] : memref<16x2xf32> to memref<?x2xf32>
 // CHECK-DAG: %[[CI:.*]] = memref.cast %[[SI]] : memref<16x2xi32> to memref<?x2xi32>
 // CHECK-DAG: %[[SGRID:.*]] = arith.ceildivui %c16{{(_[0-9]+)?}}, %c4{{(_[0-9]+)?}} : index
 // CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e8_k2_renorm_lf32_wf32_warp blocks in (%[[SGRID]], {{.*}} args(%[[CL]] : memref<?x8xf32>, %[[CW]] : memref<?x2xf32>, %[[CI]] : memref<?x2xi32>)
-// CHECK: bufferization.to_tensor %[[SW]] restrict writable : memref<16x2xf32> to tensor<16x2xf32>
+// CHECK: return %[[SW]], %[[SI]] : memref<16x2xf32>, memref<16x2xi32>
 
 // The kernel: warp w = tx / 32 of block bx handles token bx * 4 + w, the
 // whole warp inside one branch (the shuffles need its 32 lanes). Lane l owns
@@ -206,6 +205,7 @@ func.func @mixtral_static(%l: tensor<16x8xf32>) -> (tensor<16x2xf32>, tensor<16x
 // More experts than the warp kernel keeps in registers (E = 300 > 256): the
 // thread-per-token kernel, grid ceildiv(T, 128), no shuffle.
 // CHECK-LABEL: func.func @many_experts(
+// CHECK: memref.alloc(%{{.*}}) {{.*}}: memref<?x2xi32>
 // CHECK: %[[T:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?x300xf32>
 // CHECK: %[[GRID:.*]] = arith.ceildivui %[[T]], %c128{{(_[0-9]+)?}} : index
 // CHECK: gpu.launch_func @samoyeds_kernels::@route_softmax_e300_k2_renorm_lf32_wf32 blocks in (%[[GRID]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c128{{(_[0-9]+)?}},
@@ -298,11 +298,9 @@ func.func @many_experts(%l: tensor<?x300xf32>) -> (tensor<?x2xf32>, tensor<?x2xi
 // ceildiv(T, 128), no shuffle).
 
 // CHECK-LABEL: func.func @deepseek_v3(
-// CHECK-SAME: %[[L:[a-z0-9]+]]: tensor<?x64xf32>, %[[B:[a-z0-9]+]]: tensor<64xf32>)
-// CHECK-DAG: %[[LB:.*]] = bufferization.to_buffer %[[L]] read_only : tensor<?x64xf32> to memref<?x64xf32>
-// CHECK-DAG: %[[BB:.*]] = bufferization.to_buffer %[[B]] read_only : tensor<64xf32> to memref<64xf32>
-// CHECK-DAG: %[[W:.*]] = memref.alloc(%{{.*}}) : memref<?x8xbf16>
-// CHECK-DAG: %[[I:.*]] = memref.alloc(%{{.*}}) : memref<?x8xi32>
+// CHECK-SAME: %[[LB:[a-z0-9]+]]: memref<?x64xf32>, %[[BB:[a-z0-9]+]]: memref<64xf32>)
+// CHECK-DAG: %[[W:.*]] = memref.alloc(%{{.*}}) {{.*}}: memref<?x8xbf16>
+// CHECK-DAG: %[[I:.*]] = memref.alloc(%{{.*}}) {{.*}}: memref<?x8xi32>
 // The bias is passed with a dynamic size and checked against E on the device.
 // CHECK-DAG: %[[BD:.*]] = memref.cast %[[BB]] : memref<64xf32> to memref<?xf32>
 // CHECK-DAG: %[[GRID:.*]] = arith.ceildivui %{{.*}}, %c128{{(_[0-9]+)?}} : index
@@ -536,13 +534,12 @@ func.func @sigmoid_bias(%l: tensor<?x40xf32>, %b: tensor<40xf32>)
 // of E * (tile - 1) = 504 sentinels).
 
 // CHECK-LABEL: func.func @dispatch(
-// CHECK-SAME: %[[IDS:[a-z0-9]+]]: tensor<?x2xi32>)
-// CHECK-DAG: %[[IB:.*]] = bufferization.to_buffer %[[IDS]] read_only : tensor<?x2xi32> to memref<?x2xi32>
-// CHECK-DAG: %[[T:.*]] = memref.dim %[[IB]], %{{.*}} : memref<?x2xi32>
+// CHECK-SAME: %[[IB:[a-z0-9]+]]: memref<?x2xi32>)
+// The list and the offsets are the outs buffers (the function sizes the list).
+// CHECK-DAG: %[[LIST:.*]] = memref.alloc(%{{.*}}) {{.*}}: memref<?xi32>
+// CHECK-DAG: %[[OFF:.*]] = memref.alloc() {{.*}}: memref<9xi32>
+// CHECK: %[[T:.*]] = memref.dim %[[IB]], %{{.*}} : memref<?x2xi32>
 // CHECK-DAG: %[[FLAT:.*]] = arith.muli %[[T]], %c2{{(_[0-9]+)?}} : index
-// CHECK-DAG: %[[LEN:.*]] = arith.addi %[[FLAT]], %c504{{(_[0-9]+)?}} : index
-// CHECK-DAG: %[[LIST:.*]] = memref.alloc(%[[LEN]]) : memref<?xi32>
-// CHECK-DAG: %[[OFF:.*]] = memref.alloc() : memref<9xi32>
 // CHECK-DAG: %[[CHUNKS:.*]] = arith.ceildivui %[[FLAT]], %c256{{(_[0-9]+)?}} : index
 // CHECK-DAG: %[[ROWS:.*]] = arith.addi %[[CHUNKS]], %c1{{(_[0-9]+)?}} : index
 // CHECK-DAG: %[[HSIZE:.*]] = arith.muli %[[ROWS]], %c8{{(_[0-9]+)?}} : index
@@ -554,13 +551,11 @@ func.func @sigmoid_bias(%l: tensor<?x40xf32>, %b: tensor<40xf32>)
 // CHECK-NOT: memref.dealloc
 // CHECK: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t64_k2_scatter blocks in (%[[CHUNKS]], %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) threads in (%c32{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) args(%[[IB]] : memref<?x2xi32>, %[[HIST]] : memref<?xi32>, %[[OFF]] : memref<9xi32>, %[[LIST]] : memref<?xi32>)
 // CHECK: memref.dealloc %[[HIST]] : memref<?xi32>
-// CHECK-DAG: %[[LT:.*]] = bufferization.to_tensor %[[LIST]] restrict writable : memref<?xi32> to tensor<?xi32>
-// CHECK-DAG: %[[OT:.*]] = bufferization.to_tensor %[[OFF]] restrict writable : memref<9xi32> to tensor<9xi32>
-// CHECK: return %[[LT]], %[[OT]]
+// CHECK: return %[[LIST]], %[[OFF]]
 
 // A static list (T = 16: 16 * 2 + 8 * 63 = 536 entries) shares the kernels.
 // CHECK-LABEL: func.func @dispatch_static(
-// CHECK-DAG: %[[SL:.*]] = memref.alloc() : memref<536xi32>
+// CHECK-DAG: %[[SL:.*]] = memref.alloc() {{.*}}: memref<536xi32>
 // CHECK-DAG: %[[SH:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
 // CHECK-DAG: %[[SIC:.*]] = memref.cast %{{.*}} : memref<16x2xi32> to memref<?x2xi32>
 // CHECK-DAG: %[[SLC:.*]] = memref.cast %[[SL]] : memref<536xi32> to memref<?xi32>
@@ -695,13 +690,11 @@ func.func @dispatch_static(%ids: tensor<16x2xi32>) -> (tensor<536xi32>, tensor<9
 // 256 threads each: init over T * k, scatter over L, gather over T * H.
 
 // CHECK-LABEL: func.func @combine(
-// CHECK-SAME: %[[R:[a-z0-9]+]]: tensor<?x256xf32>, %[[L:[a-z0-9]+]]: tensor<?xi32>, %[[WS:[a-z0-9]+]]: tensor<?x2xf32>)
-// CHECK-DAG: %[[RB:.*]] = bufferization.to_buffer %[[R]] read_only : tensor<?x256xf32> to memref<?x256xf32>
-// CHECK-DAG: %[[LB:.*]] = bufferization.to_buffer %[[L]] read_only : tensor<?xi32> to memref<?xi32>
-// CHECK-DAG: %[[WB:.*]] = bufferization.to_buffer %[[WS]] read_only : tensor<?x2xf32> to memref<?x2xf32>
-// CHECK-DAG: %[[T:.*]] = memref.dim %[[WB]], %{{.*}} : memref<?x2xf32>
+// CHECK-SAME: %[[RB:[a-z0-9]+]]: memref<?x256xf32>, %[[LB:[a-z0-9]+]]: memref<?xi32>, %[[WB:[a-z0-9]+]]: memref<?x2xf32>)
+// The result is the outs buffer (the function sizes it).
+// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) {{.*}}: memref<?x256xf32>
+// CHECK: %[[T:.*]] = memref.dim %[[WB]], %{{.*}} : memref<?x2xf32>
 // CHECK-DAG: %[[FLAT:.*]] = arith.muli %[[T]], %c2{{(_[0-9]+)?}} : index
-// CHECK-DAG: %[[OUT:.*]] = memref.alloc(%[[T]]) : memref<?x256xf32>
 // CHECK-DAG: %[[N:.*]] = arith.maxui %[[FLAT]], %c1{{(_[0-9]+)?}} : index
 // CHECK-DAG: %[[INV:.*]] = memref.alloc(%[[N]]) : memref<?xi32>
 // CHECK-DAG: %[[G1:.*]] = arith.ceildivui %[[FLAT]], %c256{{(_[0-9]+)?}} : index
@@ -714,8 +707,7 @@ func.func @dispatch_static(%ids: tensor<16x2xi32>) -> (tensor<536xi32>, tensor<9
 // CHECK-DAG: %[[G3:.*]] = arith.ceildivui %[[TH]], %c256{{(_[0-9]+)?}} : index
 // CHECK: gpu.launch_func @samoyeds_kernels::@combine_gather_h256_k2_wf32_rf32_of32_weighted blocks in (%[[G3]], {{.*}} args(%[[RB]] : memref<?x256xf32>, %[[WB]] : memref<?x2xf32>, %[[INV]] : memref<?xi32>, %[[OUT]] : memref<?x256xf32>)
 // CHECK: memref.dealloc %[[INV]] : memref<?xi32>
-// CHECK: %[[RES:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<?x256xf32> to tensor<?x256xf32>
-// CHECK: return %[[RES]]
+// CHECK: return %[[OUT]]
 
 // Unweighted, bf16 rows and result: another gather kernel; the inverse-map
 // kernels are shared.

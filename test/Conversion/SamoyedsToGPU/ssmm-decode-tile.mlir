@@ -2,10 +2,10 @@
 // 14): a second kernel of the same rows with a token tile of decode_tile
 // entries, and a launch of each whose grid is empty unless the call's routed
 // pairs select it (pairs <= decode_tile * experts: the decode kernel).
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu | FileCheck %s
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="decode-tile=1" | FileCheck %s --check-prefix=OFF
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="decode-tile=32" | FileCheck %s --check-prefix=D32
-// RUN: not samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="decode-tile=24" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu | FileCheck %s
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="decode-tile=1" | FileCheck %s --check-prefix=OFF
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="decode-tile=32" | FileCheck %s --check-prefix=D32
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="decode-tile=24" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
 
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>
 
@@ -13,6 +13,9 @@
 // pairs > 16, the decode kernel (16 entries: 4 x 1 warps of 32 rows x 16, the
 // same 128 rows) for pairs <= 16 (decode_tile * 1: no expert dimension).
 // CHECK-LABEL: func.func @bf16_gather(
+// The outs buffer (bufferization's, a row per list entry), then the launch's
+// list length.
+// CHECK: memref.alloc(%{{.*}}) {alignment = 64 : i64}
 // CHECK: %[[LEN:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?xi32>
 // CHECK: %[[T:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?x512xbf16>
 // CHECK: %[[PAIRS:.*]] = arith.muli %[[T]], %{{.*}} : index

@@ -1,11 +1,11 @@
 // convert-samoyeds-to-gpu tiling options: what each one changes in the
 // kernel and its launch (the defaults are in ssmm-kernel.mlir). All of the
 // unsplit kernel (split-k=1; split-K is ssmm-split-k.mlir's).
-// RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="block-k=32 stages=3 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=K32
-// RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="warp-m=32 warp-n=16 warps-m=4 warps-n=1 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=TILE
-// RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="stages=2 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=S2
-// RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="min-blocks-per-sm=2 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=MINCTA
-// RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=1 decode-tile=1" | FileCheck %s --check-prefix=NOMINCTA
+// RUN: samoyeds-opt %s --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="block-k=32 stages=3 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=K32
+// RUN: samoyeds-opt %s --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="warp-m=32 warp-n=16 warps-m=4 warps-n=1 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=TILE
+// RUN: samoyeds-opt %s --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="stages=2 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=S2
+// RUN: samoyeds-opt %s --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="min-blocks-per-sm=2 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=MINCTA
+// RUN: samoyeds-opt %s --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="split-k=1 decode-tile=1" | FileCheck %s --check-prefix=NOMINCTA
 
 // min-blocks-per-sm caps ptxas' registers through nvvm.minctasm; by default
 // the kernel carries no such bound.
@@ -43,6 +43,9 @@
 // and stage, 2 x 2 fragments in the K loop, 2 x 2 x 2 accumulators; 4 x (128 x
 // 40 + 16 x 72 + 128 x 4) x 2 = 54272 bytes; 16 entries per grid row.
 // TILE-LABEL: func.func @bf16_gather(
+// The outs buffer (bufferization's, a row per list entry), then the launch's
+// list length.
+// TILE: memref.alloc(%{{.*}}) {alignment = 64 : i64}
 // TILE: %[[LEN:.*]] = memref.dim
 // TILE: %[[GY:.*]] = arith.ceildivui %[[LEN]], %{{c16(_[0-9]+)?}} : index
 // TILE: %[[SMEM:.*]] = arith.constant 54272 : i32

@@ -24,7 +24,7 @@
 //   COMPACT no list load for a compact input
 // The unsplit kernel (split-k=1); the split-K launches of the same ops are
 // ssmm-split-k.mlir's.
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=1 decode-tile=1" -o %t
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="split-k=1 decode-tile=1" -o %t
 // RUN: FileCheck %s --input-file=%t --implicit-check-not=samoyeds.
 // RUN: FileCheck %s --input-file=%t --check-prefix=CPA
 // RUN: FileCheck %s --input-file=%t --check-prefix=CPM
@@ -40,7 +40,7 @@
 // RUN: FileCheck %s --input-file=%t --check-prefix=EPI2
 // RUN: FileCheck %s --input-file=%t --check-prefix=SCL
 // RUN: FileCheck %s --input-file=%t --check-prefix=COMPACT
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="chip=sm_80 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=SM80
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="chip=sm_80 split-k=1 decode-tile=1" | FileCheck %s --check-prefix=SM80
 
 #fmt = #samoyeds.format<n = 1, m = 2, v = 128>
 
@@ -53,14 +53,12 @@
 // and the module is a container module for the kernels.
 // CHECK: module attributes {gpu.container_module}
 // CHECK-LABEL: func.func @bf16_gather(
-// CHECK-SAME: %[[V:[a-z0-9]+]]: tensor<128x256xbf16>, %[[M:[a-z0-9]+]]: tensor<128x32xi16>, %[[RI:[a-z0-9]+]]: tensor<4x128xi8>, %[[X:[a-z0-9]+]]: tensor<?x512xbf16>, %[[L:[a-z0-9]+]]: tensor<?xi32>) -> tensor<?x256xbf16>
-// CHECK-DAG: %[[VB:.*]] = bufferization.to_buffer %[[V]] read_only : tensor<128x256xbf16> to memref<128x256xbf16>
-// CHECK-DAG: %[[MB:.*]] = bufferization.to_buffer %[[M]] read_only : tensor<128x32xi16> to memref<128x32xi16>
-// CHECK-DAG: %[[RB:.*]] = bufferization.to_buffer %[[RI]] read_only : tensor<4x128xi8> to memref<4x128xi8>
-// CHECK-DAG: %[[XB:.*]] = bufferization.to_buffer %[[X]] read_only : tensor<?x512xbf16> to memref<?x512xbf16>
-// CHECK-DAG: %[[LB:.*]] = bufferization.to_buffer %[[L]] read_only : tensor<?xi32> to memref<?xi32>
+// The kernel reads the storage, input and list buffers (the arguments) and
+// writes the outs buffer (bufferization's, a row per list entry), which is
+// returned.
+// CHECK-SAME: %[[VB:[a-z0-9]+]]: memref<128x256xbf16>, %[[MB:[a-z0-9]+]]: memref<128x32xi16>, %[[RB:[a-z0-9]+]]: memref<4x128xi8>, %[[XB:[a-z0-9]+]]: memref<?x512xbf16>, %[[LB:[a-z0-9]+]]: memref<?xi32>) -> memref<?x256xbf16>
+// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) {{.*}}: memref<?x256xbf16>
 // CHECK-DAG: %[[LEN:.*]] = memref.dim %[[LB]], %{{.*}} : memref<?xi32>
-// CHECK-DAG: %[[OUT:.*]] = memref.alloc(%[[LEN]]) : memref<?x256xbf16>
 // Grid (condRows / blockM = 1, ceildiv(L, blockN = 64), 1), 128 threads,
 // 4 x (128 x 40 + 64 x 72 + 128 x 4) x 2 = 81920 bytes of dynamic shared
 // memory. No host guard: the runtime treats an empty grid as a no-op, and an
@@ -71,8 +69,7 @@
 // CHECK-SAME: blocks in (%c1{{(_[0-9]+)?}}, %[[GY]], %c1{{(_[0-9]+)?}}) threads in (%c128{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}})
 // CHECK-SAME: dynamic_shared_memory_size %c81920_i32
 // CHECK-SAME: args(%[[VB]] : memref<128x256xbf16>, %[[MB]] : memref<128x32xi16>, %[[RB]] : memref<4x128xi8>, %[[XB]] : memref<?x512xbf16>, %[[LB]] : memref<?xi32>, %[[OUT]] : memref<?x256xbf16>)
-// CHECK: %[[RES:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<?x256xbf16> to tensor<?x256xbf16>
-// CHECK: return %[[RES]]
+// CHECK: return %[[OUT]]
 
 // CHECK-LABEL: gpu.module @samoyeds_kernels
 // CHECK-LABEL: gpu.func @ssmm_256_512_bf16_n1m2v128_gather_k1_obf16_t64x32x2x2s4k64(
@@ -444,8 +441,7 @@ func.func @f16_compact(%w: !samoyeds.packed<512x512xf16, #fmt>, %x: tensor<?x512
 // 64 matching up rows: 128 / 64 = 2 row tiles.
 
 // CHECK-LABEL: func.func @experts_silu(
-// CHECK-SAME: %{{.*}}: tensor<8x256x128xbf16>, %{{.*}}: tensor<8x256x16xi16>, %{{.*}}: tensor<8x2x256xi8>, %{{.*}}: tensor<?x256xbf16>, %{{.*}}: tensor<?xi32>, %[[OFF:[a-z0-9]+]]: tensor<9xi32>)
-// CHECK: %[[OFFB:.*]] = bufferization.to_buffer %[[OFF]] read_only : tensor<9xi32> to memref<9xi32>
+// CHECK-SAME: %{{.*}}: memref<8x256x128xbf16>, %{{.*}}: memref<8x256x16xi16>, %{{.*}}: memref<8x2x256xi8>, %{{.*}}: memref<?x256xbf16>, %{{.*}}: memref<?xi32>, %[[OFFB:[a-z0-9]+]]: memref<9xi32>)
 // CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_512_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64 blocks in (%c2{{(_[0-9]+)?}},
 // CHECK-SAME: %[[OFFB]] : memref<9xi32>, %{{.*}} : memref<?x256xbf16>)
 // CHECK-LABEL: gpu.func @ssmm_8_512_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64(
@@ -568,8 +564,8 @@ func.func @experts_silu(%w: !samoyeds.packed<8x512x256xbf16, #fmt>, %x: tensor<?
 
 // CHECK-LABEL: func.func @experts_scale_f32(
 // CHECK: gpu.launch_func @samoyeds_kernels::@ssmm_8_256_256_bf16_n1m2v128_scale_of32_t64x32x2x2s4k64
-// CHECK-SAME: memref<9xi32>, %{{.*}} : memref<?x2xf32>, %{{.*}} : memref<?x256xf32>)
-// CHECK: bufferization.to_tensor %{{.*}} restrict writable : memref<?x256xf32> to tensor<?x256xf32>
+// CHECK-SAME: memref<9xi32>, %{{.*}} : memref<?x2xf32>, %[[SOUT:[a-z0-9_]+]] : memref<?x256xf32>)
+// CHECK: return %[[SOUT]] : memref<?x256xf32>
 // CHECK-LABEL: gpu.func @ssmm_8_256_256_bf16_n1m2v128_scale_of32_t64x32x2x2s4k64(
 // CHECK-SAME: %[[IN:[a-z0-9]+]]: memref<?x256xbf16>, %[[LIST:[a-z0-9]+]]: memref<?xi32>, %{{.*}}: memref<9xi32>, %[[SCALE:[a-z0-9]+]]: memref<?x2xf32>, %[[DST:[a-z0-9]+]]: memref<?x256xf32>)
 

@@ -28,7 +28,7 @@
 //   NOSPLIT split_k = 1: one kernel, no workspace, no counters
 //   PTXZ/PTXST/PTXLD  the PTX: %nctaid.z, the partial stores, the
 //           fences and the atomic, the sum's loads
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=4 decode-tile=1" -o %t
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="split-k=4 decode-tile=1" -o %t
 // RUN: FileCheck %s --input-file=%t --check-prefix=HOST
 // RUN: FileCheck %s --input-file=%t --check-prefix=ORDER
 // RUN: FileCheck %s --input-file=%t --check-prefix=SLICE
@@ -61,11 +61,11 @@
 // workspace holds S splits (4 floats when S = 1: the kernel then writes
 // none); the counters are one per tile that can have work, 1 x wsTiles (at
 // least 1), zeroed before the launch.
+// The kernel writes the outs buffer (bufferization's), which is returned.
 // HOST-LABEL: func.func @bf16_gather(
-// HOST-DAG: %[[XB:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x512xbf16> to memref<?x512xbf16>
-// HOST-DAG: %[[LB:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?xi32> to memref<?xi32>
+// HOST-SAME: %[[XB:[a-z0-9]+]]: memref<?x512xbf16>, %[[LB:[a-z0-9]+]]: memref<?xi32>)
+// HOST: %[[OUT:.*]] = memref.alloc(%{{.*}}) {{.*}}: memref<?x256xbf16>
 // HOST-DAG: %[[LEN:.*]] = memref.dim %[[LB]], %c0{{(_[0-9]+)?}} : memref<?xi32>
-// HOST-DAG: %[[OUT:.*]] = memref.alloc(%[[LEN]]) : memref<?x256xbf16>
 // HOST-DAG: %[[GY:.*]] = arith.ceildivui %[[LEN]], %c64{{(_[0-9]+)?}} : index
 // HOST-DAG: %[[T:.*]] = memref.dim %[[XB]], %c0{{(_[0-9]+)?}} : memref<?x512xbf16>
 // HOST-DAG: %[[PAIRS:.*]] = arith.muli %[[T]], %c1{{(_[0-9]+)?}} : index
@@ -92,7 +92,7 @@
 // The launch: grid (1, token tiles, S), the unsplit kernel's shared memory;
 // after out: the workspace, the counters and wsTiles.
 // HOST-DAG: gpu.launch_func @samoyeds_kernels::@ssmm_256_512_bf16_n1m2v128_gather_k1_obf16_t64x32x2x2s4k64_sk4 blocks in (%c1{{(_[0-9]+)?}}, %{{[0-9]+}}, %[[S]]) threads in (%c128{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}, %c1{{(_[0-9]+)?}}) dynamic_shared_memory_size %c81920_i32 args(%{{.*}} : memref<128x256xbf16>, %{{.*}} : memref<128x32xi16>, %{{.*}} : memref<4x128xi8>, %[[XB]] : memref<?x512xbf16>, %[[LB]] : memref<?xi32>, %[[OUT]] : memref<?x256xbf16>, %[[WS]] : memref<?xf32>, %[[CNT]] : memref<?xi32>, %[[GY]] : index)
-// HOST: bufferization.to_tensor %[[OUT]] restrict writable
+// HOST: return %[[OUT]]
 
 // The counters are zeroed after their allocation and before the launch, the
 // only one: no second kernel.
@@ -104,7 +104,7 @@
 // ORDER-NOT: gpu.launch_func
 // ORDER: gpu.launch_func @samoyeds_kernels::@ssmm_256_512_bf16_n1m2v128_gather_k1_obf16_t64x32x2x2s4k64_sk4 blocks
 // ORDER-NOT: gpu.launch_func
-// ORDER: bufferization.to_tensor
+// ORDER: return
 // ORDER-LABEL: gpu.module @samoyeds_kernels
 // ORDER: gpu.func @ssmm_256_512_bf16_n1m2v128_gather_k1_obf16_t64x32x2x2s4k64_sk4(
 // ORDER-NOT: gpu.func
@@ -367,10 +367,11 @@ func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x51
 // for W2. W13 (silu_mul, 512 condensed rows) has 4 row tiles and 2 slices
 // (split_k 2), W2 one row tile and 4 slices (split_k 4).
 #f = #samoyeds.format<n = 1, m = 2, v = 128>
+// Both ssmm read the list buffer that the dispatch writes (its outs buffer).
 // GROUP-LABEL: func.func @layer(
-// GROUP: %[[LIST:.*]] = bufferization.to_tensor %{{.*}} restrict writable : memref<1048xi32> to tensor<1048xi32>
-// GROUP-DAG: %[[XB:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<16x256xbf16> to memref<16x256xbf16>
-// GROUP-DAG: %[[LB:.*]] = bufferization.to_buffer %[[LIST]] read_only : tensor<1048xi32> to memref<1048xi32>
+// GROUP-SAME: %[[XB:[a-z0-9]+]]: memref<16x256xbf16>, %[[SB:[a-z0-9]+]]: memref<16x2xf32>
+// GROUP: %[[LB:.*]] = memref.alloc() {{.*}}: memref<1048xi32>
+// GROUP: gpu.launch_func @samoyeds_kernels::@dispatch_e8_t128_k2_scatter
 // GROUP-DAG: %[[LEN:.*]] = memref.dim %[[LB]], %c0{{(_[0-9]+)?}} : memref<1048xi32>
 // GROUP-DAG: %[[GY:.*]] = arith.ceildivui %[[LEN]], %c64{{(_[0-9]+)?}} : index
 // GROUP-DAG: %[[T:.*]] = memref.dim %[[XB]], %c0{{(_[0-9]+)?}} : memref<16x256xbf16>
@@ -398,9 +399,7 @@ func.func @bf16_gather(%w: !samoyeds.packed<256x512xbf16, #fmt>, %x: tensor<?x51
 // GROUP: gpu.memset %[[CNT]]
 // GROUP: gpu.launch_func @samoyeds_kernels::@ssmm_8_1024_256_bf16_n1m2v128_gather_k2_silu_obf16_t64x32x2x2s4k64_sk4 blocks in (%c4{{(_[0-9]+)?}}, {{.*}} args({{.*}}, %[[WS]] : memref<?xf32>, %[[CNT]] : memref<?xi32>, %[[WST]] : index)
 // GROUP-NOT: _sum
-// GROUP-DAG: %[[SB:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<16x2xf32> to memref<16x2xf32>
-// GROUP-DAG: %[[LB2:.*]] = bufferization.to_buffer %[[LIST]] read_only : tensor<1048xi32> to memref<1048xi32>
-// GROUP-DAG: %[[LEN2:.*]] = memref.dim %[[LB2]], %c0{{(_[0-9]+)?}} : memref<1048xi32>
+// GROUP-DAG: %[[LEN2:.*]] = memref.dim %[[LB]], %c0{{(_[0-9]+)?}} : memref<1048xi32>
 // GROUP-DAG: %[[GY2:.*]] = arith.ceildivui %[[LEN2]], %c64{{(_[0-9]+)?}} : index
 // GROUP-DAG: %[[T2:.*]] = memref.dim %[[SB]], %c0{{(_[0-9]+)?}} : memref<16x2xf32>
 // GROUP-DAG: %[[PAIRS2:.*]] = arith.muli %[[T2]], %c2{{(_[0-9]+)?}} : index

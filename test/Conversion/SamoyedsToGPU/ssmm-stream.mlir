@@ -4,8 +4,8 @@
 // stream_tokens * experts (the tiled kernels' grids are then empty). Block y
 // takes the y-th expert with a non-empty segment, x the units (row groups)
 // 8 warps at a time.
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu | FileCheck %s
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="stream-tokens=-1" | FileCheck %s --check-prefix=OFF
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu | FileCheck %s
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="stream-tokens=-1" | FileCheck %s --check-prefix=OFF
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa" -o %t
 // RUN: FileCheck %s --input-file=%t --check-prefix=PTX
 
@@ -74,6 +74,9 @@ func.func @grouped(%ids: tensor<?x2xi32>, %x: tensor<?x256xbf16>,
 // for at most 2 pairs (list entries). 128 condensed rows, N = 2: 64 units.
 #f = #samoyeds.format<n = 2, m = 4, v = 64>
 // CHECK-LABEL: func.func @shared(
+// The outs buffer (bufferization's, a row per list entry), then the launch's
+// list length.
+// CHECK: memref.alloc(%{{.*}}) {alignment = 64 : i64}
 // CHECK: %[[LEN:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?xi32>
 // CHECK: %[[STREAM:.*]] = arith.cmpi ule, %[[LEN]], %{{c2[_0-9]*}} : index
 // CHECK: %[[GY:.*]] = arith.select %[[STREAM]], %{{c1[_0-9]*}}, %{{c0[_0-9]*}} : index

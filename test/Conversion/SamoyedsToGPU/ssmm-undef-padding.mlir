@@ -10,8 +10,8 @@
 // STREAM run, docs/kernel.md section 16) the two pairs select it: the tiled
 // kernels' grids are empty and the stream kernel's covers the 2 experts with
 // routed pairs (min(E, pairs)), units / 8 blocks along x.
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=4 stream-tokens=-1" --canonicalize | FileCheck %s
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="split-k=4" --canonicalize | FileCheck %s --check-prefix=STREAM
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="split-k=4 stream-tokens=-1" --canonicalize | FileCheck %s
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="split-k=4" --canonicalize | FileCheck %s --check-prefix=STREAM
 
 #f = #samoyeds.format<n = 1, m = 2, v = 128>
 // CHECK-LABEL: func.func @undef_padding(

@@ -7,7 +7,7 @@
 // arrival on the empty barrier, no block barrier in the K loop, and the
 // epilogue only in the MMA threads. Then what reaches PTX, and the
 // diagnostics of the schedule option.
-// RUN: samoyeds-opt %s --samoyeds-expand-storage --convert-samoyeds-to-gpu="family=wgmma_sp schedule=warp_specialized decode-tile=1" -o %t
+// RUN: samoyeds-opt %s --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="family=wgmma_sp schedule=warp_specialized decode-tile=1" -o %t
 // RUN: FileCheck %s --input-file=%t
 // RUN: FileCheck %s --input-file=%t --check-prefix=PROD
 // RUN: FileCheck %s --input-file=%t --check-prefix=CONS

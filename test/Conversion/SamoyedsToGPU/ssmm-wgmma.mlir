@@ -3,7 +3,7 @@
 // and the warpgroup MMAs, wgmma.mma_async.sp as inline PTX with its commit and
 // a wait that the accumulators pass through, and no ldmatrix or mma.sp. The
 // IR after convert-samoyeds-to-gpu, then what reaches PTX.
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="family=wgmma_sp decode-tile=1" -o %t
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="family=wgmma_sp decode-tile=1" -o %t
 // RUN: FileCheck %s --input-file=%t --implicit-check-not=nvgpu.ldmatrix --implicit-check-not=nvgpu.mma.sp.sync --implicit-check-not=nvvm.mma.sp
 // RUN: FileCheck %s --input-file=%t --check-prefix=PIPE
 // RUN: FileCheck %s --input-file=%t --check-prefix=WG
@@ -11,10 +11,10 @@
 // RUN: samoyeds-opt %s -split-input-file --samoyeds-gpu-pipeline="chip=sm_90a format=isa family=wgmma_sp decode-tile=1" -o %t.ptx
 // RUN: FileCheck %s --input-file=%t.ptx --check-prefix=PTX
 // RUN: FileCheck %s --input-file=%t.ptx --check-prefix=PTXN
-// RUN: not samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="chip=sm_80 family=wgmma_sp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM80
+// RUN: not samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="chip=sm_80 family=wgmma_sp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM80
 // RUN: not samoyeds-opt %s -split-input-file --samoyeds-select-kernel-config="family=wmma" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADFAM
 
-// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --convert-samoyeds-to-gpu="family=wgmma_sp" | FileCheck %s --check-prefix=DEC
+// RUN: samoyeds-opt %s -split-input-file --samoyeds-expand-storage --samoyeds-bufferize --convert-samoyeds-to-gpu="family=wgmma_sp" | FileCheck %s --check-prefix=DEC
 
 // With the default decode tile the wgmma.sp kernel comes with the mma.sp
 // decode kernel of 16 tokens a block (and split-K, its sum kernel); the launch

@@ -3,7 +3,7 @@
 // into its init's buffer, in place into a writable argument, into a fresh
 // buffer where the init's tensor is read afterwards (no copy: the ops never
 // read their inits), and ssmm through the assemble of its weight.
-// RUN: samoyeds-opt %s --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" -split-input-file | FileCheck %s
+// RUN: samoyeds-opt %s --samoyeds-bufferize -split-input-file | FileCheck %s
 
 // CHECK-LABEL: func.func @route_in_place(
 // CHECK-SAME: %[[L:[^:]*]]: memref<?x8xf32>, %[[W0:[^:]*]]: memref<?x2xf32>, %[[I0:[^:]*]]: memref<?x2xi32>)

@@ -2,7 +2,7 @@
 // (506 = T*k + 504 for T = 1), but T is known only at run time. The scan
 // kernel traps (the runtime's sticky error) when the list length is not
 // T*k + E*(tile-1), before the scatter could write past the list.
-// RUN: samoyeds-opt %s --convert-samoyeds-to-gpu | FileCheck %s
+// RUN: samoyeds-opt %s --samoyeds-bufferize --convert-samoyeds-to-gpu | FileCheck %s
 // RUN: samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_90a format=isa" -o /dev/null
 // CHECK-LABEL: gpu.func @dispatch_e8_t64_k2_scan
 // CHECK: %[[LEN:.*]] = memref.dim %{{.*}}, %{{.*}} : memref<?xi32>

@@ -4,7 +4,7 @@
 // size builds a kernel named row_dot_k-9223372036854775808_... and LLVM aborts
 // ("LLVM ERROR: Symbol name with unsupported characters", SIGABRT).
 // RUN: not samoyeds-opt %s --samoyeds-gpu-pipeline="chip=sm_90a format=isa" -o /dev/null 2>&1 | FileCheck %s
-// RUN: not samoyeds-opt %s --convert-samoyeds-to-gpu -o /dev/null 2>&1 | FileCheck %s
+// RUN: not samoyeds-opt %s --samoyeds-bufferize --convert-samoyeds-to-gpu -o /dev/null 2>&1 | FileCheck %s
 // CHECK: row-dot-dynamic-reduction.mlir:[[@LINE+7]]:8: error: {{.*}}row_dot{{.*}}static
 // CHECK-NOT: {{LLVM ERROR|Stack dump|PLEASE submit}}
 

@@ -589,6 +589,16 @@ PackedType SsmmOp::getPackedType() {
   return PackedType();
 }
 
+FailureOr<AssembleOp> SsmmOp::getWeightAssemble(StringRef stage) {
+  if (Value w = getWeight())
+    if (auto assemble = w.getDefiningOp<AssembleOp>())
+      return assemble;
+  return emitOpError() << stage
+                       << ": the packed weight must come from samoyeds.assemble "
+                          "(run samoyeds-expand-storage; constant weights fold "
+                          "to assemble under canonicalize)";
+}
+
 /// (C7) The weight: a `!samoyeds.packed` value in the tensor form; in the
 /// memref form its three storage buffers (values, metadata, row_indices, of
 /// the shapes and element types of `storage_type`'s storage, any layout).

@@ -101,12 +101,10 @@ struct SsmmModel : SamoyedsDstModel<SsmmModel, SsmmOp> {
                           const BufferizationOptions &options,
                           BufferizationState &state) const {
     auto op = cast<SsmmOp>(o);
-    auto assemble = op.getWeight().getDefiningOp<AssembleOp>();
-    if (!assemble)
-      return op.emitOpError()
-             << "bufferization: the packed weight must come from "
-                "samoyeds.assemble (run samoyeds-expand-storage; constant "
-                "weights fold to assemble under canonicalize)";
+    FailureOr<AssembleOp> weight = op.getWeightAssemble("bufferization");
+    if (failed(weight))
+      return failure();
+    AssembleOp assemble = *weight;
     FailureOr<SmallVector<Value>> storage =
         buffersOf(rewriter,
                   {assemble.getValues(), assemble.getMetadata(),

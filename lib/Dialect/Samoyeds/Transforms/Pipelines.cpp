@@ -1,4 +1,5 @@
-// Named pipelines: samoyeds-cpu-pipeline (the executable reference semantics).
+// Named pipelines: samoyeds-bufferize (the one-shot bufferization both
+// pipelines run) and samoyeds-cpu-pipeline (the executable reference semantics).
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -55,6 +56,13 @@ void mlir::samoyeds::buildSamoyedsCPUPipeline(OpPassManager &pm) {
 }
 
 void mlir::samoyeds::registerSamoyedsPipelines() {
+  // Registered so that tests of the lowerings that take the memref forms
+  // bufferize with the pipelines' options, which are set in one place.
+  PassPipelineRegistration<>(
+      "samoyeds-bufferize",
+      "One-shot bufferization as the CPU and GPU pipelines run it: function "
+      "boundaries included, identity layouts at them",
+      addSamoyedsBufferization);
   PassPipelineRegistration<>(
       "samoyeds-cpu-pipeline",
       "Lower samoyeds ops (and the tensor program around them) to LLVM for "

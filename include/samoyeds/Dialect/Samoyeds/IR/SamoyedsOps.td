@@ -315,6 +315,11 @@ def Samoyeds_SsmmOp : Samoyeds_Op<"ssmm", [AttrSizedOperandSegments,
     /// The packed type of the weight: the weight's (tensor form) or the one
     /// that the storage memrefs hold (memref form, `storage_type`).
     ::mlir::samoyeds::PackedType getPackedType();
+    /// The `samoyeds.assemble` that builds the packed weight (tensor form),
+    /// or a diagnostic on the op, prefixed by `stage`, saying how to get one.
+    /// Bufferization reads the weight's storage through it; the GPU lowering
+    /// asks first, so that a weight without one is named before the form.
+    ::mlir::FailureOr<::mlir::samoyeds::AssembleOp> getWeightAssemble(::llvm::StringRef stage);
     /// The result type: that of the init.
     ::mlir::ShapedType getResultType() { return ::llvm::cast<::mlir::ShapedType>(getInit().getType()); }
   }];

@@ -22,7 +22,8 @@ namespace samoyeds {
 #define GEN_PASS_REGISTRATION
 #include "samoyeds/Dialect/Samoyeds/Transforms/Passes.h.inc"
 
-/// Registers `samoyeds-cpu-pipeline` (and, once built, the GPU pipeline).
+/// Registers `samoyeds-bufferize` and `samoyeds-cpu-pipeline` (the GPU
+/// pipeline registers itself, GPUPipeline.cpp).
 void registerSamoyedsPipelines();
 
 /// Adds the passes of `samoyeds-cpu-pipeline` to `pm`.
