@@ -224,7 +224,12 @@ struct ConvertSamoyedsToGPUPass
     std::optional<SsmmKernel> stream;
     if (s.streamTokens > 0) {
       KernelSpec ss = s;
-      ss.splitK = 1; // its arguments: those of a kernel without split-K
+      // Its arguments: those of a kernel without split-K and without TMA
+      // (it reads the weight with plain loads; a warp-specialised wgmma.sp
+      // configuration would give it the tensor maps that its launch does
+      // not pass).
+      ss.splitK = 1;
+      ss.schedule = ::samoyeds::gpu::Schedule::Grid;
       auto fn = getOrCreateKernel(
           gpuModule, op.getLoc(), streamKernelName(ss), kernelArgTypes(buffers, ss),
           ArrayRef<int32_t>{int32_t(32 * kStreamWarps), 1, 1},
