@@ -71,6 +71,24 @@ def SamoyedsSelectKernelConfig
   let dependentDialects = ["::mlir::samoyeds::SamoyedsDialect"];
 }
 
+def SamoyedsCheckDimIndices
+    : Pass<"samoyeds-check-dim-indices", "::mlir::ModuleOp"> {
+  let summary = "Refuse a tensor.dim or memref.dim of a negative constant index (the GPU pipeline's first step)";
+  let description = [{
+    A `tensor.dim` or `memref.dim` whose index is a negative constant is valid
+    IR (its result is undefined), but upstream MLIR 22's canonicalization of
+    `memref.dim` in the GPU dialect (active in every `canonicalize` of a
+    pipeline that loads that dialect, whether or not a kernel is built)
+    indexes the shaped type with it unchecked and crashes; a `tensor.dim`
+    becomes such a `memref.dim` when it bufferizes. The GPU pipeline runs
+    this check first, so that such input is a diagnostic at the op:
+    ```
+    error: 'memref.dim' op dimension index -1 is out of range (the GPU pipeline refuses it: upstream's canonicalization of memref.dim would crash on it)
+    ```
+    Found by the fuzzer (`test/Fuzz/corpus/gpu-negative-dim-index.mlir`).
+  }];
+}
+
 def ConvertSamoyedsToGPU : Pass<"convert-samoyeds-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Lower ssmm, route, dispatch, combine and marked row dots to GPU kernels and their launches";
   let description = [{

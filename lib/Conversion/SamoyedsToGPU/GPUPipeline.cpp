@@ -121,6 +121,9 @@ void addLowerToNVVM(OpPassManager &pm, const gpu::GPUToNVVMPipelineOptions &o) {
 }
 
 void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
+  // Before any canonicalize: this pipeline loads the GPU dialect, whose
+  // memref.dim canonicalization crashes on a negative index (Passes.td).
+  pm.addPass(mlir::samoyeds::createSamoyedsCheckDimIndices());
   mlir::samoyeds::addSamoyedsFrontPasses(pm);
   // Tile options are overrides of the configuration choice; the conversion
   // then reads each op's attribute.

@@ -46,7 +46,7 @@ LogicalResult checkMemRefForms(ModuleOp module) {
     bool ours = isa<RouteOp, DispatchOp, SsmmOp, CombineOp>(op);
     auto generic = dyn_cast<linalg::GenericOp>(op);
     bool rowDot = generic && op->hasAttr("samoyeds.row_dot");
-    if (!ours && !rowDot && !isa<memref::DimOp>(op))
+    if (!ours && !rowDot)
       return WalkResult::advance();
     auto dps = dyn_cast<DestinationStyleOpInterface>(op);
     if (dps && !dps.hasPureBufferSemantics()) {
@@ -57,18 +57,6 @@ LogicalResult checkMemRefForms(ModuleOp module) {
                            "one-shot-bufferize first (the tensor form has no "
                            "buffers to write)";
       return WalkResult::interrupt();
-    }
-    // Upstream MLIR 22's gpu canonicalization of memref.dim (dim of
-    // gpu.alloc, loaded with this pass) indexes the type with a negative
-    // constant index: a dim of that index (undefined behaviour, but valid
-    // IR) sizing a buffer would crash the GPU pipeline's next canonicalize.
-    if (auto d = dyn_cast<memref::DimOp>(op)) {
-      if (std::optional<int64_t> i = d.getConstantIndex(); i && *i < 0) {
-        d.emitOpError() << "GPU lowering: dimension index " << *i
-                        << " is out of range";
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
     }
     for (Value v : op->getOperands())
       if (auto t = dyn_cast<MemRefType>(v.getType()); t && t.getMemorySpace()) {
